@@ -1,0 +1,55 @@
+// Shared primitives of the ClaudeOps wire protocol: ids, statuses, errors. Imported by all three apps.
+import { z } from 'zod';
+
+export const PROTOCOL_VERSION = 1;
+
+export const EXECUTION_STATUSES = [
+  'queued',
+  'assigned',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'lost',
+] as const;
+export const ExecutionStatus = z.enum(EXECUTION_STATUSES);
+export type ExecutionStatus = z.infer<typeof ExecutionStatus>;
+
+/** Statuses an execution never leaves (a retry is a new attempt, not a transition). */
+export const TERMINAL_STATUSES: readonly ExecutionStatus[] = ['succeeded', 'failed', 'cancelled', 'lost'];
+export const isTerminal = (status: ExecutionStatus): boolean => TERMINAL_STATUSES.includes(status);
+
+export const CANCEL_REASONS = ['user', 'lease_lost', 'runner_shutdown'] as const;
+export const CancelReason = z.enum(CANCEL_REASONS);
+export type CancelReason = z.infer<typeof CancelReason>;
+
+export const ExecutionId = z
+  .string()
+  .regex(/^ex_[0-9a-z]{26}$/, 'must be an execution id (ex_ followed by 26 characters)');
+export const RunnerId = z.string().regex(/^rn_[0-9a-z]{26}$/, 'must be a runner id (rn_ followed by 26 characters)');
+
+export const Label = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:/-]*$/, 'labels are letters, digits and _ . : / -');
+export const Labels = z.array(Label).max(32);
+
+/** A sequence number within one execution's event log; the runner numbers events 1, 2, 3... */
+export const Seq = z.number().int().min(1);
+
+export const IsoTime = z.iso.datetime({ offset: true });
+
+export const ERROR_CODES = [
+  'BAD_REQUEST',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'PAYLOAD_TOO_LARGE',
+  'UPGRADE_REQUIRED',
+  'INTERNAL',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+export const ErrorBody = z.object({ error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }) });
+export type ErrorBody = z.infer<typeof ErrorBody>;

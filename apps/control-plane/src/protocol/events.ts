@@ -1,0 +1,79 @@
+// Execution events: what a runner records about one Claude Code run. Stored by the ExecutionHub, replayed to viewers.
+import { z } from 'zod';
+import { ExecutionStatus, IsoTime, Seq } from './common';
+
+const TokenUsage = z.object({
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  cacheReadInputTokens: z.number().int().nonnegative(),
+  cacheCreationInputTokens: z.number().int().nonnegative(),
+});
+export type TokenUsage = z.infer<typeof TokenUsage>;
+
+/** Per event type, the shape of `data`. */
+export const EVENT_DATA = {
+  /** Lifecycle as the runner (or, when no runner can, the hub) sees it. */
+  status: z.object({ status: ExecutionStatus, reason: z.string().max(2000).optional() }),
+  /** Claude Code's init message: the session it opened and what it can use. */
+  'system.init': z.object({
+    sessionId: z.string(),
+    model: z.string(),
+    cwd: z.string(),
+    tools: z.array(z.string()),
+    permissionMode: z.string(),
+    claudeCodeVersion: z.string().optional(),
+  }),
+  'assistant.text': z.object({ messageId: z.string(), text: z.string() }),
+  'assistant.thinking': z.object({ messageId: z.string(), text: z.string() }),
+  'tool.call': z.object({ messageId: z.string(), toolUseId: z.string(), name: z.string(), input: z.unknown() }),
+  'tool.result': z.object({
+    toolUseId: z.string(),
+    isError: z.boolean(),
+    /** Text of the result, truncated by the runner to keep one event small. */
+    content: z.string(),
+    truncated: z.boolean().optional(),
+  }),
+  /** One API message's usage, counted once per message id (Claude Code repeats it per content block). */
+  usage: TokenUsage.extend({ messageId: z.string(), model: z.string() }),
+  /** Claude Code's final result; `totalCostUsd` is its own `total_cost_usd`. */
+  result: z.object({
+    subtype: z.string(),
+    isError: z.boolean(),
+    text: z.string().optional(),
+    totalCostUsd: z.number().nonnegative(),
+    numTurns: z.number().int().nonnegative(),
+    durationMs: z.number().nonnegative(),
+    durationApiMs: z.number().nonnegative().optional(),
+    sessionId: z.string(),
+    usage: TokenUsage.optional(),
+  }),
+  /** Runner-side diagnostics (Claude Code's stderr, workspace notes) a person may need to read. */
+  log: z.object({ level: z.enum(['debug', 'info', 'warn', 'error']), message: z.string() }),
+} as const;
+
+export type EventType = keyof typeof EVENT_DATA;
+export const EVENT_TYPES = Object.keys(EVENT_DATA) as EventType[];
+
+const envelope = <T extends EventType>(type: T) =>
+  z.object({ seq: Seq, ts: IsoTime, type: z.literal(type), data: EVENT_DATA[type] });
+
+export const ExecutionEvent = z.discriminatedUnion('type', [
+  envelope('status'),
+  envelope('system.init'),
+  envelope('assistant.text'),
+  envelope('assistant.thinking'),
+  envelope('tool.call'),
+  envelope('tool.result'),
+  envelope('usage'),
+  envelope('result'),
+  envelope('log'),
+]);
+export type ExecutionEvent = z.infer<typeof ExecutionEvent>;
+export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA)[T]>;
+/** An event before the streamer numbers it. */
+export type EventDraft = { [T in EventType]: { type: T; ts: string; data: EventData<T> } }[EventType];
+
+/** Bytes of one serialised event above which the hub refuses it (runners truncate tool output well below). */
+export const MAX_EVENT_BYTES = 64 * 1024;
+/** Events in one `exec.events` frame. */
+export const MAX_EVENTS_PER_FRAME = 256;

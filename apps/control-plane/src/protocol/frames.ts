@@ -1,0 +1,105 @@
+// WebSocket frames: runner <-> Fleet (control socket), runner <-> ExecutionHub (event stream), hub -> viewers.
+// Every frame is a JSON object discriminated on `type`; receivers parse with these schemas and answer bad frames
+// with an `error` frame.
+import { z } from 'zod';
+import { CancelReason, ErrorBody, ExecutionId, ExecutionStatus, Labels, RunnerId } from './common';
+import { ExecutionEvent, MAX_EVENTS_PER_FRAME } from './events';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Control socket: GET /api/v1/runners/connect (Bearer runner token), one per runner, held by the Fleet DO.
+
+export const Job = z.object({
+  executionId: ExecutionId,
+  prompt: z.string(),
+  model: z.string().nullable(),
+  maxBudgetUsd: z.number().nullable(),
+  labels: Labels,
+});
+export type Job = z.infer<typeof Job>;
+
+export const RunnerMetrics = z.object({
+  cpuLoadPercent: z.number(),
+  memUsedBytes: z.number(),
+  memTotalBytes: z.number(),
+});
+export type RunnerMetrics = z.infer<typeof RunnerMetrics>;
+
+export const RunnerToFleet = z.discriminatedUnion('type', [
+  /** runner -> fleet, first frame on every (re)connect; idempotent: it restates the runner's whole state. */
+  z.object({
+    type: z.literal('runner.hello'),
+    version: z.string().max(100),
+    name: z.string().max(200),
+    labels: Labels,
+    maxConcurrent: z.number().int().min(1).max(64),
+    running: z.array(ExecutionId).max(64),
+  }),
+  /** runner -> fleet, every heartbeatIntervalMs; idempotent; renews the leases of the executions it lists. */
+  z.object({
+    type: z.literal('runner.heartbeat'),
+    running: z.array(ExecutionId).max(64),
+    metrics: RunnerMetrics.optional(),
+  }),
+  /** runner -> fleet, answers job.offer; idempotent per execution. */
+  z.object({ type: z.literal('job.accept'), executionId: ExecutionId }),
+  /** runner -> fleet, answers job.offer it cannot take (no slot, shutting down); the job goes back to the queue. */
+  z.object({ type: z.literal('job.reject'), executionId: ExecutionId, reason: z.string().max(500) }),
+]);
+export type RunnerToFleet = z.infer<typeof RunnerToFleet>;
+
+export const FleetToRunner = z.discriminatedUnion('type', [
+  /** fleet -> runner, answers runner.hello. */
+  z.object({
+    type: z.literal('runner.welcome'),
+    runnerId: RunnerId,
+    heartbeatIntervalMs: z.number().int().positive(),
+    leaseTtlMs: z.number().int().positive(),
+  }),
+  /** fleet -> runner, the execution is leased to this runner; may repeat after a reconnect (runner dedupes). */
+  z.object({ type: z.literal('job.offer'), job: Job }),
+  /** fleet -> runner, stop this execution; idempotent. */
+  z.object({ type: z.literal('job.cancel'), executionId: ExecutionId, reason: CancelReason }),
+  /** fleet -> runner, a frame was refused. */
+  z.object({ type: z.literal('error'), error: ErrorBody.shape.error }),
+]);
+export type FleetToRunner = z.infer<typeof FleetToRunner>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Event stream: GET /api/v1/executions/:id/stream (Bearer runner token of the execution's owner), held by the hub.
+
+export const RunnerToHub = z.discriminatedUnion('type', [
+  /** runner -> hub, a batch of consecutive events; idempotent by seq (duplicates are dropped, then acked). */
+  z.object({ type: z.literal('exec.events'), events: z.array(ExecutionEvent).min(1).max(MAX_EVENTS_PER_FRAME) }),
+]);
+export type RunnerToHub = z.infer<typeof RunnerToHub>;
+
+export const HubToRunner = z.discriminatedUnion('type', [
+  /** hub -> runner on connect: resend everything after ackedSeq. */
+  z.object({ type: z.literal('exec.welcome'), ackedSeq: z.number().int().min(0), cancel: CancelReason.nullable() }),
+  /** hub -> runner, every event up to seq is stored durably; the runner may forget them. */
+  z.object({ type: z.literal('exec.ack'), seq: z.number().int().min(0) }),
+  /** hub -> runner, stop the run; idempotent. */
+  z.object({ type: z.literal('exec.cancel'), reason: CancelReason }),
+  /** hub -> runner, the log is closed (the execution ended or was declared lost); later events are refused. */
+  z.object({ type: z.literal('exec.closed'), status: ExecutionStatus, ackedSeq: z.number().int().min(0) }),
+  z.object({ type: z.literal('error'), error: ErrorBody.shape.error }),
+]);
+export type HubToRunner = z.infer<typeof HubToRunner>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Viewer socket: GET /api/v1/executions/:id/events?after=<seq> upgraded (admin token or session cookie).
+
+export const HubToViewer = z.discriminatedUnion('type', [
+  /** hub -> viewer, consecutive events in seq order, never a gap: replay first, then live batches. */
+  z.object({ type: z.literal('events'), events: z.array(ExecutionEvent) }),
+  /** hub -> viewer, after the replay: everything up to lastSeq has been sent; live events follow. */
+  z.object({ type: z.literal('ready'), lastSeq: z.number().int().min(0), status: ExecutionStatus }),
+  /** hub -> viewer, the execution's status changed (also recorded as a `status` event when a runner reports it). */
+  z.object({ type: z.literal('status'), status: ExecutionStatus, reason: z.string().nullable() }),
+  z.object({ type: z.literal('error'), error: ErrorBody.shape.error }),
+]);
+export type HubToViewer = z.infer<typeof HubToViewer>;
+
+/** Keep-alive text a viewer may send; the hub answers `pong` without waking from hibernation. */
+export const VIEWER_PING = 'ping';
+export const VIEWER_PONG = 'pong';

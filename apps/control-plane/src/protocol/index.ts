@@ -1,0 +1,5 @@
+// The one protocol module: every HTTP body, query and WebSocket frame of ClaudeOps, as zod schemas.
+export * from './common';
+export * from './events';
+export * from './api';
+export * from './frames';

@@ -1,0 +1,27 @@
+// Three projects: pure logic in Node, control-plane code in the Workers runtime, and end to end across apps.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          environment: 'node',
+          include: ['apps/runner/src/**/*.test.ts', 'apps/control-plane/src/**/*.test.ts', 'tests/unit/**/*.test.ts'],
+        },
+      },
+      './apps/control-plane/vitest.config.ts',
+      {
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['tests/e2e/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
