@@ -1,0 +1,99 @@
+// Execution rows as the HTTP API reads and writes them: create, get, list, cancel. Lifecycle moves live in lifecycle.ts.
+import { and, desc, eq, inArray, isNull, lt, or, type SQL } from 'drizzle-orm';
+import type { CursorKey } from '../../lib/cursor';
+import { toIso, toIsoOrNull } from '../../lib/time';
+import { ExecutionResult, type Execution, type ExecutionStatus } from '../../protocol';
+import type { Db } from '../client';
+import { executions } from '../schema';
+
+export type ExecutionRow = typeof executions.$inferSelect;
+export type NewExecution = Pick<ExecutionRow, 'id' | 'prompt' | 'model' | 'maxBudgetUsd' | 'labels' | 'createdAt'>;
+
+export async function insertExecution(db: Db, input: NewExecution): Promise<ExecutionRow> {
+  const [row] = await db
+    .insert(executions)
+    .values({ ...input, status: 'queued', updatedAt: input.createdAt })
+    .returning();
+  if (!row) throw new Error(`insert of execution ${input.id} returned no row`);
+  return row;
+}
+
+export async function getExecution(db: Db, id: string): Promise<ExecutionRow | undefined> {
+  return db.select().from(executions).where(eq(executions.id, id)).get();
+}
+
+/** Newest first, keyset-paginated; returns one row more than `limit` when there is a further page. */
+export async function listExecutions(
+  db: Db,
+  opts: { status?: ExecutionStatus | undefined; limit: number; after?: CursorKey | undefined },
+): Promise<ExecutionRow[]> {
+  const conditions: SQL[] = [];
+  if (opts.status) conditions.push(eq(executions.status, opts.status));
+  if (opts.after) {
+    const { createdAt, id } = opts.after;
+    conditions.push(
+      or(lt(executions.createdAt, createdAt), and(eq(executions.createdAt, createdAt), lt(executions.id, id)))!,
+    );
+  }
+  return db
+    .select()
+    .from(executions)
+    .where(and(...conditions))
+    .orderBy(desc(executions.createdAt), desc(executions.id))
+    .limit(opts.limit + 1);
+}
+
+/** queued → cancelled, only if still queued (a Fleet may be claiming it at this moment); true if it moved. */
+export async function cancelQueuedExecution(db: Db, id: string, now: number, reason: string): Promise<boolean> {
+  const moved = await db
+    .update(executions)
+    .set({
+      status: 'cancelled',
+      statusReason: reason,
+      cancelRequestedAt: now,
+      cancelReason: 'user',
+      finishedAt: now,
+      updatedAt: now,
+    })
+    .where(and(eq(executions.id, id), eq(executions.status, 'queued')))
+    .returning({ id: executions.id });
+  return moved.length === 1;
+}
+
+/** Records a user's cancel of an assigned or running execution, once; true if this call recorded it. */
+export async function recordCancelRequest(db: Db, id: string, now: number): Promise<boolean> {
+  const marked = await db
+    .update(executions)
+    .set({ cancelRequestedAt: now, cancelReason: 'user', updatedAt: now })
+    .where(
+      and(
+        eq(executions.id, id),
+        inArray(executions.status, ['assigned', 'running']),
+        isNull(executions.cancelRequestedAt),
+      ),
+    )
+    .returning({ id: executions.id });
+  return marked.length === 1;
+}
+
+/** The API shape of a row: ISO times, parsed result summary. */
+export function toExecution(row: ExecutionRow): Execution {
+  const result = ExecutionResult.safeParse(row.result);
+  return {
+    id: row.id,
+    status: row.status,
+    statusReason: row.statusReason,
+    prompt: row.prompt,
+    model: row.model,
+    maxBudgetUsd: row.maxBudgetUsd,
+    labels: row.labels,
+    runnerId: row.runnerId,
+    createdAt: toIso(row.createdAt),
+    startedAt: toIsoOrNull(row.startedAt),
+    finishedAt: toIsoOrNull(row.finishedAt),
+    costUsd: row.costUsd,
+    cancelRequestedAt: toIsoOrNull(row.cancelRequestedAt),
+    cancelReason: row.cancelReason,
+    result: result.success ? result.data : null,
+  };
+}

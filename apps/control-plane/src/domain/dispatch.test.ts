@@ -1,0 +1,56 @@
+// Unit tests for choosing a runner for a job: labels, free slots, fairness.
+import { describe, expect, it } from 'vitest';
+import { freeSlots, pickRunner, satisfiesLabels, type RunnerSlots } from './dispatch';
+
+const runner = (runnerId: string, over: Partial<RunnerSlots> = {}): RunnerSlots => ({
+  runnerId,
+  labels: [],
+  maxConcurrent: 1,
+  leased: 0,
+  lastOfferedAt: 0,
+  offerable: true,
+  ...over,
+});
+
+describe('satisfiesLabels', () => {
+  it('needs every job label on the runner', () => {
+    expect(satisfiesLabels(['gpu', 'linux'], ['gpu'])).toBe(true);
+    expect(satisfiesLabels(['linux'], ['gpu'])).toBe(false);
+    expect(satisfiesLabels([], [])).toBe(true);
+  });
+});
+
+describe('pickRunner', () => {
+  it('skips runners without the labels, without a free slot, or not taking offers', () => {
+    const runners = [
+      runner('r1', { labels: ['cpu'] }),
+      runner('r2', { labels: ['gpu'], leased: 1 }),
+      runner('r3', { labels: ['gpu'], offerable: false }),
+      runner('r4', { labels: ['gpu', 'linux'] }),
+    ];
+    expect(pickRunner(runners, ['gpu'])?.runnerId).toBe('r4');
+    expect(pickRunner(runners.slice(0, 3), ['gpu'])).toBeNull();
+  });
+
+  it('prefers the runner with most free slots, then the one offered least recently', () => {
+    expect(
+      pickRunner([runner('r1', { maxConcurrent: 2 }), runner('r2', { maxConcurrent: 4, leased: 1 })], [])?.runnerId,
+    ).toBe('r2');
+    expect(pickRunner([runner('r1', { lastOfferedAt: 20 }), runner('r2', { lastOfferedAt: 10 })], [])?.runnerId).toBe(
+      'r2',
+    );
+  });
+
+  it('spreads a stream of jobs across equal runners and never beyond their slots', () => {
+    let runners = [runner('r1', { maxConcurrent: 2 }), runner('r2', { maxConcurrent: 2 })];
+    const picks: string[] = [];
+    for (let now = 1; now <= 5; now++) {
+      const picked = pickRunner(runners, []);
+      if (picked === null) break;
+      picks.push(picked.runnerId);
+      runners = runners.map((r) => (r === picked ? { ...r, leased: r.leased + 1, lastOfferedAt: now } : r));
+    }
+    expect(picks).toEqual(['r1', 'r2', 'r1', 'r2']);
+    expect(runners.map(freeSlots)).toEqual([0, 0]);
+  });
+});

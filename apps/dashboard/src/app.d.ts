@@ -1,0 +1,11 @@
+// Ambient types for the dashboard (see https://svelte.dev/docs/kit/types#app.d.ts).
+declare global {
+  namespace App {
+    interface Error {
+      message: string;
+      code?: string;
+    }
+  }
+}
+
+export {};
