@@ -9,6 +9,7 @@ declare global {
     /** Comma-separated origins whose pages may use the session cookie (the dashboard when it runs elsewhere). */
     CLAUDEOPS_DASHBOARD_ORIGINS?: string;
   }
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- augments the namespace `wrangler types` declares
   namespace Cloudflare {
     interface Env {
       CLAUDEOPS_ADMIN_TOKEN?: string;

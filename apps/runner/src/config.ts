@@ -120,7 +120,11 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): { command: Com
 
   const name = nonEmpty(values.name) ?? nonEmpty(env.CLAUDEOPS_RUNNER_NAME) ?? hostname();
   if (name.length > 200) throw new ConfigError('--name must be at most 200 characters');
-  const stateDir = resolve(nonEmpty(values['state-dir']) ?? nonEmpty(env.CLAUDEOPS_RUNNER_STATE_DIR) ?? join(homedir(), '.claudeops', 'runner'));
+  const stateDir = resolve(
+    nonEmpty(values['state-dir']) ??
+      nonEmpty(env.CLAUDEOPS_RUNNER_STATE_DIR) ??
+      join(homedir(), '.claudeops', 'runner'),
+  );
   const workspacesDir = resolve(
     nonEmpty(values['workspaces-dir']) ?? nonEmpty(env.CLAUDEOPS_RUNNER_WORKSPACES_DIR) ?? join(stateDir, 'workspaces'),
   );

@@ -129,6 +129,7 @@ export class ControlConnection {
         resolve(welcomed);
       });
 
+      ws.resume();
       try {
         ws.send(JSON.stringify(this.options.hello() satisfies RunnerToFleet));
       } catch (error) {

@@ -61,11 +61,14 @@ async function refusal(res: IncomingMessage): Promise<DialError> {
   } catch {
     // Not JSON (a proxy's HTML page, say): the status alone has to do.
   }
-  const detail = parsed ? `${parsed.error.code}: ${parsed.error.message}` : `HTTP ${status}`;
+  const detail = parsed ? `HTTP ${status} ${parsed.error.code}: ${parsed.error.message}` : `HTTP ${status}`;
   return new DialError(`upgrade refused (${detail})`, status, parsed?.error.code);
 }
 
-/** Resolves with the open socket (a Bearer token in the upgrade request, never in the URL), or rejects with DialError. */
+/**
+ * Resolves with the open socket, PAUSED: attach listeners, then call `ws.resume()`. Rejects with DialError.
+ * The token travels as a Bearer header on the upgrade request, never in the URL.
+ */
 export function dialWebSocket(url: string, token: string, options: DialOptions = {}): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) return reject(new DialError('aborted'));
@@ -91,7 +94,12 @@ export function dialWebSocket(url: string, token: string, options: DialOptions =
     // Errors after settling (a late socket error on a refused upgrade) have nowhere useful to go.
     ws.on('error', (error) => settle(new DialError(error.message)));
     ws.on('close', () => settle(new DialError('socket closed during the handshake')));
-    ws.once('open', () => settle(null));
+    ws.once('open', () => {
+      // The first frame (welcome) may already be in the upgrade's tail and would be emitted before the caller,
+      // resumed after an await, has its listeners on: hold it until the caller resume()s.
+      ws.pause();
+      settle(null);
+    });
     ws.once('unexpected-response', (req, res) => {
       void refusal(res).then((error) => {
         settle(error);

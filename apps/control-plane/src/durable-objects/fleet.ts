@@ -1,21 +1,307 @@
-// PLACEHOLDER written by CP-A so the Worker builds before CP-B's Fleet lands; CP-B replaces this file.
+// Fleet Durable Object, one global instance: runners' control sockets, job offers, leases and the alarm that
+// notices expired ones. Thin: runner choice lives in domain/dispatch, lease math in domain/lease.
 import { DurableObject } from 'cloudflare:workers';
-import type { CancelReason } from '../protocol';
+import { createDb, type Db } from '../db/client';
+import {
+  claimQueued,
+  getJobs,
+  listQueued,
+  recordHeartbeat,
+  requeue,
+  setRunnerOffline,
+  setRunnerOnline,
+  toJob,
+} from '../db/queries/lifecycle';
+import { freeSlots, pickRunner, type RunnerSlots } from '../domain/dispatch';
+import {
+  expiryOutcome,
+  heartbeatIntervalMs,
+  isExpired,
+  leaseTtlMs,
+  nextExpiry,
+  reconcileRunning,
+} from '../domain/lease';
+import { RunnerId, type CancelReason } from '../protocol/common';
+import { RunnerToFleet, type FleetToRunner } from '../protocol/frames';
+import { endExecution } from './end-execution';
+import { FleetStore } from './fleet-store';
+import { Coalesced } from './coalesce';
+import { closeSocket, isUpgrade, parseFrame, sendFrame } from './sockets';
 
 export type RunnerSnapshot = { runnerId: string; connected: boolean; running: string[]; freeSlots: number };
 
+/** A socket's attachment: whose it is, and whether it said hello (only then does it get offers). */
+type Attachment = { runnerId: string; hello: boolean };
+type Hello = Extract<RunnerToFleet, { type: 'runner.hello' }>;
+
+/** Queued jobs read per dispatch round, per free slot: enough to skip past jobs no connected runner can take. */
+const JOBS_PER_FREE_SLOT = 4;
+/** When ending an execution fails on both the hub and D1, the alarm tries again after this long. */
+const EXPIRY_RETRY_MS = 5_000;
+
+const stopJob = (ws: WebSocket, executionId: string, reason: CancelReason) =>
+  sendFrame(ws, { type: 'job.cancel', executionId, reason } satisfies FleetToRunner);
+
 export class Fleet extends DurableObject<Env> {
-  override async fetch(_request: Request): Promise<Response> {
-    return new Response('not implemented', { status: 501 });
+  private readonly store: FleetStore;
+  private readonly intervalMs: number;
+  private readonly dispatchTask = new Coalesced(() => this.dispatchRound());
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new FleetStore(ctx.storage.sql);
+    this.intervalMs = heartbeatIntervalMs(env.CLAUDEOPS_HEARTBEAT_INTERVAL_MS);
   }
 
-  async dispatch(): Promise<void> {}
+  override async fetch(request: Request): Promise<Response> {
+    if (!isUpgrade(request)) return new Response('expected a WebSocket upgrade', { status: 426 });
+    const runnerId = RunnerId.safeParse(request.headers.get('x-claudeops-runner-id'));
+    if (!runnerId.success) return new Response('missing or invalid runner id', { status: 400 });
+    // One control socket per runner: a reconnect replaces a half-open predecessor.
+    for (const old of this.ctx.getWebSockets(runnerId.data)) closeSocket(old, 4000, 'replaced by a newer connection');
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server, [runnerId.data]);
+    server.serializeAttachment({ runnerId: runnerId.data, hello: false } satisfies Attachment);
+    return new Response(null, { status: 101, webSocket: client });
+  }
 
-  async cancel(_executionId: string, _reason: CancelReason): Promise<void> {}
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    try {
+      const parsed = parseFrame(RunnerToFleet, message);
+      if (!parsed.ok) {
+        sendFrame(ws, parsed.error satisfies FleetToRunner);
+        return;
+      }
+      const { runnerId } = ws.deserializeAttachment() as Attachment;
+      const frame = parsed.frame;
+      if (frame.type === 'runner.hello') await this.onHello(ws, runnerId, frame);
+      else if (frame.type === 'runner.heartbeat') await this.onHeartbeat(ws, runnerId, frame.running, frame.metrics);
+      else if (frame.type === 'job.accept') this.onAccept(ws, runnerId, frame.executionId);
+      else await this.onReject(runnerId, frame.executionId);
+    } catch (err) {
+      console.error('Fleet: message handler failed', err);
+      sendFrame(ws, {
+        type: 'error',
+        error: { code: 'INTERNAL', message: 'the fleet could not handle this frame' },
+      } satisfies FleetToRunner);
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    closeSocket(ws, code, reason);
+    await this.onGone(ws);
+  }
+
+  override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
+    console.warn('Fleet: socket error', error);
+    closeSocket(ws, 1011, 'socket error');
+    await this.onGone(ws);
+  }
+
+  /** Offers queued jobs to connected runners with free slots. Rounds run one at a time; a call during a round
+   * asks for one more round, so nothing queued meanwhile waits for the next trigger. */
+  async dispatch(): Promise<void> {
+    return this.dispatchTask.run();
+  }
+
+  /** The execution ended: its slot is free. Idempotent. */
+  async release(executionId: string): Promise<void> {
+    if (this.store.deleteLease(executionId)) {
+      await this.scheduleAlarm();
+      await this.dispatch();
+    }
+  }
+
+  /** Remembers the cancel on the lease (an expiry then means `cancelled`) and tells the owner. Idempotent. */
+  async cancel(executionId: string, reason: CancelReason): Promise<void> {
+    const lease = this.store.lease(executionId);
+    if (lease === null) return;
+    this.store.setCancel(executionId, reason);
+    const ws = this.socketOf(lease.runnerId);
+    if (ws !== null) stopJob(ws, executionId, reason);
+  }
+
+  /** Expires overdue leases and dispatches: the cron trigger's safety net behind the alarm. */
+  async sweep(): Promise<void> {
+    await this.expireLeases();
+    await this.dispatch();
+  }
 
   async snapshot(): Promise<RunnerSnapshot[]> {
-    return [];
+    const leases = [...this.store.leases().values()];
+    const runners = this.store.runners();
+    const ids = new Set([...runners.keys(), ...leases.map((l) => l.runnerId)]);
+    return [...ids].sort().map((runnerId) => {
+      const running = leases.filter((l) => l.runnerId === runnerId).map((l) => l.executionId);
+      const info = runners.get(runnerId);
+      const connected = this.socketOf(runnerId) !== null;
+      const free = connected && info ? freeSlots({ ...info, leased: running.length }) : 0;
+      return { runnerId, connected, running, freeSlots: free };
+    });
   }
 
-  async sweep(): Promise<void> {}
+  override async alarm(): Promise<void> {
+    await this.expireLeases();
+    await this.dispatch();
+  }
+
+  private async onHello(ws: WebSocket, runnerId: string, hello: Hello): Promise<void> {
+    sendFrame(ws, {
+      type: 'runner.welcome',
+      runnerId,
+      heartbeatIntervalMs: this.intervalMs,
+      leaseTtlMs: leaseTtlMs(this.intervalMs),
+    } satisfies FleetToRunner);
+    ws.serializeAttachment({ runnerId, hello: true } satisfies Attachment);
+    this.store.putRunner(runnerId, hello.labels, hello.maxConcurrent);
+    const { unlisted } = this.reconcile(ws, runnerId, hello.running);
+    const db = createDb(this.env.DB);
+    await setRunnerOnline(db, runnerId, hello, Date.now());
+    await this.reoffer(ws, db, runnerId, unlisted);
+    await this.dispatch();
+  }
+
+  private async onHeartbeat(
+    ws: WebSocket,
+    runnerId: string,
+    running: readonly string[],
+    metrics: Extract<RunnerToFleet, { type: 'runner.heartbeat' }>['metrics'],
+  ): Promise<void> {
+    this.reconcile(ws, runnerId, running);
+    // A heartbeat restates the runner's state, so an earlier rejection no longer says it is full.
+    this.store.setOfferable(runnerId, true);
+    await recordHeartbeat(createDb(this.env.DB), runnerId, Date.now(), metrics);
+    await this.dispatch();
+  }
+
+  private onAccept(ws: WebSocket, runnerId: string, executionId: string): void {
+    const lease = this.store.lease(executionId);
+    if (lease?.runnerId === runnerId) {
+      this.store.renew(runnerId, [executionId], Date.now() + leaseTtlMs(this.intervalMs));
+    } else {
+      stopJob(ws, executionId, 'lease_lost');
+    }
+  }
+
+  private async onReject(runnerId: string, executionId: string): Promise<void> {
+    if (this.store.lease(executionId)?.runnerId !== runnerId) return;
+    this.store.deleteLease(executionId);
+    // Until it restates its state, the runner is full whatever our count says; offering again would ping-pong.
+    this.store.setOfferable(runnerId, false);
+    await requeue(createDb(this.env.DB), executionId, runnerId, Date.now());
+    await this.scheduleAlarm();
+    await this.dispatch();
+  }
+
+  /** Renews what the runner runs under its leases, stops what it runs without one, resends pending cancels. */
+  private reconcile(ws: WebSocket, runnerId: string, running: readonly string[]) {
+    const leases = this.store.leases();
+    const report = reconcileRunning(leases, runnerId, running);
+    this.store.renew(runnerId, report.renew, Date.now() + leaseTtlMs(this.intervalMs));
+    for (const executionId of report.foreign) stopJob(ws, executionId, 'lease_lost');
+    for (const executionId of report.renew) {
+      const reason = leases.get(executionId)?.cancelReason;
+      if (reason) stopJob(ws, executionId, reason);
+    }
+    return report;
+  }
+
+  /** After a reconnect, offers again the jobs leased to this runner that it never started. */
+  private async reoffer(ws: WebSocket, db: Db, runnerId: string, executionIds: readonly string[]): Promise<void> {
+    for (const row of await getJobs(db, executionIds)) {
+      if (row.status === 'assigned' && row.runnerId === runnerId) {
+        sendFrame(ws, { type: 'job.offer', job: toJob(row) } satisfies FleetToRunner);
+      }
+    }
+  }
+
+  private async dispatchRound(): Promise<void> {
+    try {
+      await this.offerQueued();
+    } catch (err) {
+      // Whoever asked (a new execution, a heartbeat) should not fail for it: the alarm and the cron sweep retry.
+      console.error('Fleet: dispatch failed', err);
+    }
+  }
+
+  private async offerQueued(): Promise<void> {
+    const leases = [...this.store.leases().values()];
+    const runners = new Map<string, RunnerSlots>();
+    for (const [runnerId, info] of this.store.runners()) {
+      if (this.socketOf(runnerId) === null) continue;
+      runners.set(runnerId, { ...info, leased: leases.filter((l) => l.runnerId === runnerId).length });
+    }
+    const free = [...runners.values()].reduce((sum, r) => sum + (r.offerable ? freeSlots(r) : 0), 0);
+    if (free === 0) return;
+
+    const db = createDb(this.env.DB);
+    let offered = false;
+    const labels = new Set([...runners.values()].flatMap((r) => (r.offerable && freeSlots(r) > 0 ? r.labels : [])));
+    for (const row of await listQueued(db, [...labels], free * JOBS_PER_FREE_SLOT)) {
+      const runner = pickRunner([...runners.values()], row.labels);
+      if (runner === null) continue;
+      const now = Date.now();
+      if (!(await claimQueued(db, row.id, runner.runnerId, now))) continue;
+      this.store.putLease({
+        executionId: row.id,
+        runnerId: runner.runnerId,
+        expiresAt: now + leaseTtlMs(this.intervalMs),
+        cancelReason: null,
+      });
+      this.store.setOffered(runner.runnerId, now);
+      runners.set(runner.runnerId, { ...runner, leased: runner.leased + 1, lastOfferedAt: now });
+      offered = true;
+      // A runner that went away meanwhile gets this job again on its hello, or the lease expires.
+      const ws = this.socketOf(runner.runnerId);
+      if (ws !== null)
+        sendFrame(ws, { type: 'job.offer', job: toJob({ ...row, status: 'assigned' }) } satisfies FleetToRunner);
+    }
+    if (offered) await this.scheduleAlarm();
+  }
+
+  /** Ends executions whose lease expired: `lost`, or `cancelled` when a cancel was pending. */
+  private async expireLeases(): Promise<void> {
+    const now = Date.now();
+    for (const { executionId } of this.store.leases().values()) {
+      // Read again: while an earlier close was awaited, a heartbeat may have renewed this lease or a sweep ended it.
+      const lease = this.store.lease(executionId);
+      if (lease === null || !isExpired(lease, now)) continue;
+      const { status, reason } = expiryOutcome(lease);
+      // Deleted first, so the hub's release call coming back into this object finds nothing left to do.
+      this.store.deleteLease(executionId);
+      const ws = this.socketOf(lease.runnerId);
+      if (ws !== null) stopJob(ws, executionId, 'lease_lost');
+      if (!(await endExecution(this.env, executionId, status, reason))) {
+        this.store.putLease({ ...lease, expiresAt: now + EXPIRY_RETRY_MS });
+      }
+    }
+    await this.scheduleAlarm();
+  }
+
+  private async scheduleAlarm(): Promise<void> {
+    const next = nextExpiry(this.store.leases().values());
+    const current = await this.ctx.storage.getAlarm();
+    if (next === null) {
+      if (current !== null) await this.ctx.storage.deleteAlarm();
+    } else if (current !== next) {
+      await this.ctx.storage.setAlarm(next);
+    }
+  }
+
+  /** The runner's open control socket, if it said hello on it. */
+  private socketOf(runnerId: string): WebSocket | null {
+    for (const ws of this.ctx.getWebSockets(runnerId)) {
+      const attachment = ws.deserializeAttachment() as Attachment | null;
+      if (ws.readyState === WebSocket.READY_STATE_OPEN && attachment?.hello) return ws;
+    }
+    return null;
+  }
+
+  private async onGone(ws: WebSocket): Promise<void> {
+    const attachment = ws.deserializeAttachment() as Attachment | null;
+    if (attachment === null) return;
+    const others = this.ctx.getWebSockets(attachment.runnerId).filter((s) => s !== ws);
+    // Leases stay until they expire: the runner may be back within a heartbeat or two.
+    if (others.length === 0) await setRunnerOffline(createDb(this.env.DB), attachment.runnerId);
+  }
 }

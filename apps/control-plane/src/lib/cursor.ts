@@ -4,7 +4,10 @@ import { AppError } from '../errors';
 export type CursorKey = { createdAt: number; id: string };
 
 export function encodeCursor(key: CursorKey): string {
-  return btoa(JSON.stringify([key.createdAt, key.id])).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(JSON.stringify([key.createdAt, key.id]))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }
 
 /** Decodes a cursor this API handed out; anything else is a 400, not a 500. */

@@ -34,7 +34,10 @@ async function identify(c: Context<AppEnv>): Promise<Identity> {
       return { kind: 'runner', runnerId: runner.id };
     }
     if (token.startsWith(TOKEN_PREFIX.registration)) {
-      throw new AppError('UNAUTHORIZED', 'a registration token only registers a runner (POST /api/v1/runners/register)');
+      throw new AppError(
+        'UNAUTHORIZED',
+        'a registration token only registers a runner (POST /api/v1/runners/register)',
+      );
     }
     if (await isAdminToken(c.env, db, token)) return { kind: 'admin', via: 'bearer' };
     throw new AppError('UNAUTHORIZED', 'the token is not valid');
@@ -53,7 +56,7 @@ const isUpgrade = (c: Context) => c.req.header('upgrade')?.toLowerCase() === 'we
  * A cookie rides along on any request the browser makes, so a page elsewhere could act with it. For requests that
  * change something, and for WebSocket upgrades (no CORS there), the page's Origin must be ours or a listed one.
  */
-function checkCookieOrigin(c: Context<AppEnv>): void {
+export function assertCookieOrigin(c: Context<AppEnv>): void {
   const safe = c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS';
   if (safe && !isUpgrade(c)) return;
   const origin = c.req.header('origin');
@@ -75,7 +78,7 @@ export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
   if (identity.kind !== 'admin') {
     throw new AppError('FORBIDDEN', 'this endpoint needs the admin token; runner tokens are not accepted here');
   }
-  if (identity.via === 'session') checkCookieOrigin(c);
+  if (identity.via === 'session') assertCookieOrigin(c);
   c.set('identity', identity);
   await next();
 });

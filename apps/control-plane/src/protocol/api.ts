@@ -95,3 +95,14 @@ export const RegisterRunnerBody = z.strictObject({
 export const RegisteredRunner = z.object({ runnerId: RunnerId, runnerToken: z.string() });
 
 export const CreateSessionBody = z.strictObject({ token: z.string().min(1).max(500) });
+
+export const ListRunnersQuery = z.strictObject({
+  limit: limit(200, 100),
+  cursor: z.string().min(1).max(500).optional(),
+});
+
+/** POST /api/v1/executions/:id/cancel takes no fields; an empty body or `{}`. */
+export const CancelExecutionBody = z.strictObject({});
+
+/** POST /api/v1/sessions answers with when the cookie it set expires. */
+export const Session = z.object({ expiresAt: IsoTime });

@@ -12,7 +12,10 @@ export async function getRunnerByTokenHash(db: Db, tokenHash: string): Promise<R
 }
 
 /** Newest first, keyset-paginated; returns one row more than `limit` when there is a further page. */
-export async function listRunners(db: Db, opts: { limit: number; after?: CursorKey | undefined }): Promise<RunnerRow[]> {
+export async function listRunners(
+  db: Db,
+  opts: { limit: number; after?: CursorKey | undefined },
+): Promise<RunnerRow[]> {
   const conditions: SQL[] = [];
   if (opts.after) {
     const { createdAt, id } = opts.after;
@@ -65,7 +68,9 @@ export async function registerRunner(
           createdAt: sql`${now}`.as('created_at'),
         })
         .from(registrationTokens)
-        .where(and(eq(registrationTokens.tokenHash, registrationTokenHash), eq(registrationTokens.runnerId, runner.id))),
+        .where(
+          and(eq(registrationTokens.tokenHash, registrationTokenHash), eq(registrationTokens.runnerId, runner.id)),
+        ),
     ),
   ]);
   if (consumed.length === 1) return 'registered';

@@ -1,0 +1,71 @@
+// The control plane's HTTP API v1: one Hono app, one sub-app per resource, one error handler. `AppType` types clients.
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { AppEnv } from './env';
+import { AppError } from './errors';
+import { adminBootstrap } from './middleware/admin-bootstrap';
+import { dashboardOrigins, noTokenInUrl } from './middleware/auth';
+import { MAX_BODY_BYTES } from './middleware/validate';
+import type { ErrorBody, ErrorCode } from './protocol';
+import { executionsRoutes } from './routes/executions';
+import { healthRoutes } from './routes/health';
+import { runnersRoutes } from './routes/runners';
+import { sessionsRoutes } from './routes/sessions';
+
+const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  426: 'UPGRADE_REQUIRED',
+};
+
+const errorJson = (c: Context, status: ContentfulStatusCode, code: ErrorCode, message: string) =>
+  c.json({ error: { code, message } } satisfies ErrorBody, status);
+
+const api = new Hono<AppEnv>()
+  .route('/health', healthRoutes)
+  .route('/executions', executionsRoutes)
+  .route('/runners', runnersRoutes)
+  .route('/sessions', sessionsRoutes);
+
+export const app = new Hono<AppEnv>()
+  .use(
+    '/api/*',
+    noTokenInUrl,
+    // Only for a dashboard served from another origin; same-origin pages need no CORS at all.
+    cors({
+      origin: (origin, c: Context<AppEnv>) => (dashboardOrigins(c.env).includes(origin) ? origin : null),
+      credentials: true,
+      allowHeaders: ['Authorization', 'Content-Type'],
+      allowMethods: ['GET', 'POST', 'DELETE'],
+    }),
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new AppError('PAYLOAD_TOO_LARGE', `the request body is larger than ${MAX_BODY_BYTES} bytes`);
+      },
+    }),
+    adminBootstrap,
+  )
+  .route('/api/v1', api);
+
+app.onError((error, c) => {
+  if (error instanceof AppError) return errorJson(c, error.status, error.code, error.message);
+  // Hono's own 4xx (a malformed cookie, say) are the caller's fault, not bugs.
+  if (error instanceof HTTPException && error.status < 500) {
+    const code = CODE_BY_STATUS[error.status] ?? 'BAD_REQUEST';
+    return errorJson(c, error.status as ContentfulStatusCode, code, error.message || 'bad request');
+  }
+  console.error(`unexpected error on ${c.req.method} ${c.req.path}`, error);
+  return errorJson(c, 500, 'INTERNAL', 'internal error');
+});
+
+app.notFound((c) => errorJson(c, 404, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`));
+
+export type AppType = typeof app;

@@ -1,0 +1,161 @@
+// The D1 status moves the Durable Objects make: claim, requeue, start, finish, runner presence. Every execution
+// update is conditional on the status it moves from, so a terminal execution never moves again.
+import { and, asc, eq, inArray, notInArray, sql } from 'drizzle-orm';
+import {
+  TERMINAL_STATUSES,
+  type ExecutionResult,
+  type ExecutionStatus,
+  type Job,
+  type RunnerMetrics,
+} from '../../protocol';
+import type { Db } from '../client';
+import { executions, runners } from '../schema';
+
+export type JobRow = Pick<
+  typeof executions.$inferSelect,
+  'id' | 'status' | 'prompt' | 'model' | 'maxBudgetUsd' | 'labels' | 'runnerId'
+>;
+
+const jobColumns = {
+  id: executions.id,
+  status: executions.status,
+  prompt: executions.prompt,
+  model: executions.model,
+  maxBudgetUsd: executions.maxBudgetUsd,
+  labels: executions.labels,
+  runnerId: executions.runnerId,
+};
+
+/** The job a runner is offered for an execution. */
+export const toJob = (row: JobRow): Job => ({
+  executionId: row.id,
+  prompt: row.prompt,
+  model: row.model,
+  maxBudgetUsd: row.maxBudgetUsd,
+  labels: row.labels,
+});
+
+/** Queued executions, oldest first, whose labels are all among `labels` (what the connected runners carry
+ * between them), so jobs no runner could take do not fill the window: the Fleet's dispatch queue. */
+export async function listQueued(db: Db, labels: readonly string[], limit: number): Promise<JobRow[]> {
+  return db
+    .select(jobColumns)
+    .from(executions)
+    .where(
+      and(
+        eq(executions.status, 'queued'),
+        sql`NOT EXISTS (SELECT 1 FROM json_each(${executions.labels}) AS l
+              WHERE l.value NOT IN (SELECT value FROM json_each(${JSON.stringify(labels)})))`,
+      ),
+    )
+    .orderBy(asc(executions.createdAt), asc(executions.id))
+    .limit(limit);
+}
+
+/** The job fields of some executions (to re-offer a leased job after a runner reconnects). */
+export async function getJobs(db: Db, ids: readonly string[]): Promise<JobRow[]> {
+  if (ids.length === 0) return [];
+  return db
+    .select(jobColumns)
+    .from(executions)
+    .where(inArray(executions.id, [...ids]));
+}
+
+export async function getStatus(db: Db, id: string): Promise<ExecutionStatus | null> {
+  const row = await db.select({ status: executions.status }).from(executions).where(eq(executions.id, id)).get();
+  return row?.status ?? null;
+}
+
+/** queued → assigned to one runner, atomically; true only for the one caller whose update moved it. */
+export async function claimQueued(db: Db, id: string, runnerId: string, now: number): Promise<boolean> {
+  const moved = await db
+    .update(executions)
+    .set({ status: 'assigned', runnerId, assignedAt: now, updatedAt: now })
+    .where(and(eq(executions.id, id), eq(executions.status, 'queued')))
+    .returning({ id: executions.id });
+  return moved.length === 1;
+}
+
+/** assigned → queued when the runner it was assigned to turned the offer down. */
+export async function requeue(db: Db, id: string, runnerId: string, now: number): Promise<boolean> {
+  const moved = await db
+    .update(executions)
+    .set({ status: 'queued', runnerId: null, assignedAt: null, updatedAt: now })
+    .where(and(eq(executions.id, id), eq(executions.status, 'assigned'), eq(executions.runnerId, runnerId)))
+    .returning({ id: executions.id });
+  return moved.length === 1;
+}
+
+/** assigned → running when the runner's `status: running` event is stored. */
+export async function markRunning(db: Db, id: string, now: number, lastSeq: number): Promise<boolean> {
+  const moved = await db
+    .update(executions)
+    .set({ status: 'running', startedAt: now, lastSeq, updatedAt: now })
+    .where(and(eq(executions.id, id), eq(executions.status, 'assigned')))
+    .returning({ id: executions.id });
+  return moved.length === 1;
+}
+
+export interface Finish {
+  status: ExecutionStatus;
+  reason: string | null;
+  now: number;
+  lastSeq?: number;
+  /** Claude Code's own total_cost_usd, from the final `result` event. */
+  costUsd?: number | null;
+  result?: ExecutionResult | null;
+}
+
+/** Any non-terminal status → a terminal one, with cost and result when known; false if it was already terminal. */
+export async function finish(db: Db, id: string, end: Finish): Promise<boolean> {
+  const moved = await db
+    .update(executions)
+    .set({
+      status: end.status,
+      statusReason: end.reason,
+      finishedAt: end.now,
+      updatedAt: end.now,
+      ...(end.lastSeq === undefined ? {} : { lastSeq: end.lastSeq }),
+      ...(end.costUsd == null ? {} : { costUsd: end.costUsd }),
+      ...(end.result == null ? {} : { result: end.result }),
+    })
+    .where(and(eq(executions.id, id), notInArray(executions.status, [...TERMINAL_STATUSES])))
+    .returning({ id: executions.id });
+  return moved.length === 1;
+}
+
+/** The runner said hello: online, with what it announces about itself. */
+export async function setRunnerOnline(
+  db: Db,
+  runnerId: string,
+  hello: { version: string; labels: string[]; maxConcurrent: number },
+  now: number,
+): Promise<void> {
+  await db
+    .update(runners)
+    .set({
+      status: 'online',
+      version: hello.version,
+      labels: hello.labels,
+      maxConcurrent: hello.maxConcurrent,
+      lastHeartbeatAt: now,
+    })
+    .where(eq(runners.id, runnerId));
+}
+
+export async function setRunnerOffline(db: Db, runnerId: string): Promise<void> {
+  await db.update(runners).set({ status: 'offline' }).where(eq(runners.id, runnerId));
+}
+
+/** A heartbeat: last seen now, with the latest metrics sample when the runner sent one. */
+export async function recordHeartbeat(
+  db: Db,
+  runnerId: string,
+  now: number,
+  metrics: RunnerMetrics | undefined,
+): Promise<void> {
+  await db
+    .update(runners)
+    .set({ status: 'online', lastHeartbeatAt: now, ...(metrics === undefined ? {} : { metrics }) })
+    .where(eq(runners.id, runnerId));
+}

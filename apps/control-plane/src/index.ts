@@ -1,0 +1,14 @@
+// The control plane Worker: the HTTP API, the cron safety net, and the Durable Object classes wrangler binds.
+import { app } from './app';
+import { fleetOf } from './lib/stubs';
+
+export { ExecutionHub } from './durable-objects/execution-hub';
+export { Fleet } from './durable-objects/fleet';
+
+export default {
+  fetch: app.fetch,
+  /** Every minute: expire leases and retry dispatch, in case a Fleet alarm was missed. */
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(fleetOf(env).sweep());
+  },
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,21 @@
+// Stubs of the Durable Objects the routes talk to: one ExecutionHub per execution, one global Fleet.
+export const hubOf = (env: Env, executionId: string) =>
+  env.EXECUTION_HUB.get(env.EXECUTION_HUB.idFromName(executionId));
+
+export const fleetOf = (env: Env) => env.FLEET.get(env.FLEET.idFromName('global'));
+
+/**
+ * The request a Durable Object sees for a WebSocket upgrade: the client's URL and WebSocket headers, our
+ * `x-claudeops-*` facts about the caller, and no credentials (the DO trusts the Worker's checks, not the client).
+ */
+export function forwardedUpgrade(request: Request, facts: Record<string, string>): Request {
+  const headers = new Headers(request.headers);
+  for (const key of [...headers.keys()]) {
+    if (key.startsWith('x-claudeops-') || key === 'authorization' || key === 'cookie') headers.delete(key);
+  }
+  for (const [key, value] of Object.entries(facts)) headers.set(key, value);
+  return new Request(request.url, { method: request.method, headers });
+}
+
+export const isWebSocketUpgrade = (request: Request): boolean =>
+  request.headers.get('upgrade')?.toLowerCase() === 'websocket';

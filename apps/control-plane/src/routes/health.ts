@@ -1,0 +1,10 @@
+// GET /api/v1/health: liveness and version, no auth (start scripts and load balancers poll it).
+import { Hono } from 'hono';
+import type { z } from 'zod';
+import packageJson from '../../package.json';
+import type { AppEnv } from '../env';
+import type { Health } from '../protocol';
+
+export const healthRoutes = new Hono<AppEnv>().get('/', (c) =>
+  c.json({ ok: true, version: packageJson.version } satisfies z.infer<typeof Health>),
+);

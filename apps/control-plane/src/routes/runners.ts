@@ -1,0 +1,114 @@
+// /api/v1/runners: the fleet as the dashboard sees it, registration tokens, runner registration and the runner's
+// control socket (forwarded to the Fleet Durable Object).
+import { Hono } from 'hono';
+import type { z } from 'zod';
+import { createDb } from '../db/client';
+import { listRunners, registerRunner, type RunnerRow } from '../db/queries/runners';
+import { insertRegistrationToken } from '../db/queries/tokens';
+import type { AppEnv } from '../env';
+import { AppError } from '../errors';
+import { decodeCursor, encodeCursor } from '../lib/cursor';
+import { newRowId, newRunnerId } from '../lib/ids';
+import { forwardedUpgrade, fleetOf, isWebSocketUpgrade } from '../lib/stubs';
+import { toIso, toIsoOrNull } from '../lib/time';
+import { generateToken, hashToken } from '../lib/tokens';
+import { requireAdmin, requireRunner } from '../middleware/auth';
+import { jsonBody, query } from '../middleware/validate';
+import {
+  CreateRegistrationTokenBody,
+  ListRunnersQuery,
+  RegisterRunnerBody,
+  type RegisteredRunner,
+  type RegistrationToken,
+  type RunnerView,
+} from '../protocol';
+
+const DEFAULT_REGISTRATION_TTL_SECONDS = 3600;
+
+type Snapshot = { runnerId: string; connected: boolean; running: string[]; freeSlots: number };
+
+/** D1 has who the runners are; the Fleet knows who is connected and what each is running right now. */
+function toRunnerView(row: RunnerRow, live: Snapshot | undefined, fleetKnown: boolean): RunnerView {
+  const connected = fleetKnown ? (live?.connected ?? false) : row.status === 'online';
+  return {
+    id: row.id,
+    name: row.name,
+    status: connected ? 'online' : 'offline',
+    labels: row.labels,
+    maxConcurrent: row.maxConcurrent,
+    runningExecutions: live?.running ?? [],
+    freeSlots: connected ? (live?.freeSlots ?? row.maxConcurrent) : 0,
+    version: row.version,
+    lastHeartbeatAt: toIsoOrNull(row.lastHeartbeatAt),
+    createdAt: toIso(row.createdAt),
+  };
+}
+
+const REGISTRATION_REFUSED = {
+  unknown: 'the registration token is not valid',
+  used: 'the registration token has already been used; ask for a new one',
+  expired: 'the registration token has expired; ask for a new one',
+} as const;
+
+export const runnersRoutes = new Hono<AppEnv>()
+  .get('/', requireAdmin, query(ListRunnersQuery), async (c) => {
+    const { limit, cursor } = c.req.valid('query');
+    const rows = await listRunners(createDb(c.env.DB), {
+      limit,
+      after: cursor === undefined ? undefined : decodeCursor(cursor),
+    });
+    let snapshot: Snapshot[] | null = null;
+    try {
+      snapshot = await fleetOf(c.env).snapshot();
+    } catch (error) {
+      // The list is still worth showing from D1 alone; it just may lag on who is connected.
+      console.error('fleet snapshot failed', error);
+    }
+    const live = new Map((snapshot ?? []).map((entry) => [entry.runnerId, entry]));
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return c.json({
+      items: page.map((row) => toRunnerView(row, live.get(row.id), snapshot !== null)),
+      nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
+    });
+  })
+
+  .post('/registration-tokens', requireAdmin, jsonBody(CreateRegistrationTokenBody, { optional: true }), async (c) => {
+    const ttlSeconds = c.req.valid('json').ttlSeconds ?? DEFAULT_REGISTRATION_TTL_SECONDS;
+    const token = generateToken('registration');
+    const now = Date.now();
+    const expiresAt = now + ttlSeconds * 1000;
+    await insertRegistrationToken(createDb(c.env.DB), {
+      id: newRowId(),
+      tokenHash: await hashToken(token),
+      createdAt: now,
+      expiresAt,
+    });
+    return c.json({ token, expiresAt: toIso(expiresAt) } satisfies z.infer<typeof RegistrationToken>, 201);
+  })
+
+  .post('/register', jsonBody(RegisterRunnerBody), async (c) => {
+    const body = c.req.valid('json');
+    const now = Date.now();
+    const runnerId = newRunnerId(now);
+    const runnerToken = generateToken('runner');
+    const outcome = await registerRunner(createDb(c.env.DB), await hashToken(body.registrationToken), {
+      id: runnerId,
+      name: body.name,
+      tokenHash: await hashToken(runnerToken),
+      labels: body.labels,
+      maxConcurrent: body.maxConcurrent,
+      createdAt: now,
+    });
+    if (outcome !== 'registered') throw new AppError('UNAUTHORIZED', REGISTRATION_REFUSED[outcome]);
+    return c.json({ runnerId, runnerToken } satisfies z.infer<typeof RegisteredRunner>, 201);
+  })
+
+  .get('/connect', requireRunner, async (c) => {
+    if (!isWebSocketUpgrade(c.req.raw)) {
+      throw new AppError('UPGRADE_REQUIRED', 'this endpoint is a WebSocket: send "Upgrade: websocket"');
+    }
+    const identity = c.get('identity');
+    if (identity.kind !== 'runner') throw new AppError('FORBIDDEN', 'this endpoint needs a runner token');
+    return fleetOf(c.env).fetch(forwardedUpgrade(c.req.raw, { 'x-claudeops-runner-id': identity.runnerId }));
+  });

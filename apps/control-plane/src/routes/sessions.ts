@@ -1,0 +1,39 @@
+// /api/v1/sessions: dashboard login (admin token in, HttpOnly session cookie out) and logout.
+import { Hono } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { z } from 'zod';
+import { createDb } from '../db/client';
+import { deleteSession, insertSession } from '../db/queries/tokens';
+import type { AppEnv } from '../env';
+import { AppError } from '../errors';
+import { newRowId } from '../lib/ids';
+import { toIso } from '../lib/time';
+import { generateToken, hashToken } from '../lib/tokens';
+import { assertCookieOrigin, isAdminToken } from '../middleware/auth';
+import { SESSION_COOKIE, SESSION_TTL_MS, sessionCookieOptions } from '../middleware/session-cookie';
+import { jsonBody } from '../middleware/validate';
+import { CreateSessionBody, type Session } from '../protocol';
+
+export const sessionsRoutes = new Hono<AppEnv>()
+  .post('/', jsonBody(CreateSessionBody), async (c) => {
+    const db = createDb(c.env.DB);
+    if (!(await isAdminToken(c.env, db, c.req.valid('json').token))) {
+      throw new AppError('UNAUTHORIZED', 'the token is not the admin token');
+    }
+    const session = generateToken('session');
+    const now = Date.now();
+    const expiresAt = now + SESSION_TTL_MS;
+    await insertSession(db, { id: newRowId(), tokenHash: await hashToken(session), createdAt: now, expiresAt });
+    setCookie(c, SESSION_COOKIE, session, sessionCookieOptions(c.req.url, SESSION_TTL_MS / 1000));
+    return c.json({ expiresAt: toIso(expiresAt) } satisfies z.infer<typeof Session>, 201);
+  })
+
+  .delete('/', async (c) => {
+    const session = getCookie(c, SESSION_COOKIE);
+    if (session !== undefined) {
+      assertCookieOrigin(c);
+      await deleteSession(createDb(c.env.DB), await hashToken(session));
+    }
+    deleteCookie(c, SESSION_COOKIE, sessionCookieOptions(c.req.url, 0));
+    return c.json({ ok: true as const });
+  });

@@ -1,0 +1,161 @@
+// Bad input on every endpoint gets a clear 4xx naming what is wrong: never a 500, never a crash.
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ErrorCode } from '../src/protocol';
+import { api, expectError, registerRunner } from './api-support';
+
+type Case = {
+  name: string;
+  method: string;
+  path: string | (() => string);
+  body?: unknown;
+  headers?: Record<string, string>;
+  runner?: boolean;
+  status: number;
+  code: ErrorCode;
+  words: string | RegExp;
+};
+type Path = Case['path'];
+type More = Partial<Omit<Case, 'name' | 'path' | 'words'>>;
+
+const BAD_ID = 'ex_NOT-AN-ID';
+const ID = `ex_${'4'.repeat(26)}`;
+const EXECUTIONS = '/api/v1/executions';
+let runnerToken = '';
+let queuedId = '';
+const queued = (suffix: string) => () => `${EXECUTIONS}/${queuedId}${suffix}`;
+
+const bad = (method: string, name: string, path: Path, words: string | RegExp, more: More = {}): Case => ({
+  name,
+  method,
+  path,
+  words,
+  status: 400,
+  code: 'BAD_REQUEST',
+  ...more,
+});
+const get = (name: string, path: Path, words: string | RegExp, more?: More) => bad('GET', name, path, words, more);
+const post = (name: string, path: Path, body: unknown, words: string | RegExp, more?: More) =>
+  bad('POST', name, path, words, { body, ...more });
+/** A body sent as these exact bytes, labelled JSON. */
+const raw = (text: string): More => ({ body: text, headers: { 'content-type': 'application/json' } });
+const upgrade: More = { headers: { upgrade: 'websocket' } };
+const NOT_JSON = 'not valid JSON';
+const IN_URL = 'never accepted in URLs';
+
+const CASES: Case[] = [
+  // POST /api/v1/executions
+  post('create: no body', EXECUTIONS, undefined, 'JSON body'),
+  post('create: malformed JSON', EXECUTIONS, undefined, NOT_JSON, raw('{"prompt": ')),
+  post('create: a form', EXECUTIONS, 'prompt=hi', 'Content-Type must be application/json', {
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  }),
+  post('create: an array', EXECUTIONS, [1, 2], 'body'),
+  post('create: no prompt', EXECUTIONS, {}, 'body.prompt'),
+  post('create: blank prompt', EXECUTIONS, { prompt: '   ' }, 'prompt must not be empty'),
+  post('create: prompt a number', EXECUTIONS, { prompt: 42 }, 'body.prompt'),
+  post('create: negative budget', EXECUTIONS, { prompt: 'x', maxBudgetUsd: -1 }, 'body.maxBudgetUsd'),
+  post('create: bad label', EXECUTIONS, { prompt: 'x', labels: ['has space'] }, 'body.labels.0'),
+  post('create: unknown field', EXECUTIONS, { prompt: 'x', priority: 1 }, 'priority'),
+  post('create: too large', EXECUTIONS, { prompt: 'x'.repeat(1_100_000) }, 'larger than', {
+    status: 413,
+    code: 'PAYLOAD_TOO_LARGE',
+  }),
+  // GET /api/v1/executions
+  get('list: limit 0', `${EXECUTIONS}?limit=0`, 'query.limit'),
+  get('list: limit not a number', `${EXECUTIONS}?limit=ten`, 'query.limit'),
+  get('list: limit too big', `${EXECUTIONS}?limit=100000`, 'query.limit'),
+  get('list: unknown status', `${EXECUTIONS}?status=paused`, 'query.status'),
+  get('list: repeated status', `${EXECUTIONS}?status=queued&status=running`, 'query.status'),
+  get('list: unknown parameter', `${EXECUTIONS}?sort=asc`, 'sort'),
+  get('list: bad cursor', `${EXECUTIONS}?cursor=%%%`, 'cursor'),
+  // GET /api/v1/executions/:id
+  get('get: bad id', `${EXECUTIONS}/${BAD_ID}`, 'path.id: must be an execution id'),
+  get('get: unknown id', `${EXECUTIONS}/${ID}`, ID, { status: 404, code: 'NOT_FOUND' }),
+  // POST /api/v1/executions/:id/cancel
+  post('cancel: bad id', `${EXECUTIONS}/${BAD_ID}/cancel`, undefined, 'path.id'),
+  post('cancel: unknown field', queued('/cancel'), { force: true }, 'force'),
+  post('cancel: malformed JSON', queued('/cancel'), undefined, NOT_JSON, raw('{')),
+  // GET /api/v1/executions/:id/events, plain and upgraded
+  get('events: bad id', `${EXECUTIONS}/${BAD_ID}/events`, 'path.id'),
+  get('events: negative after', queued('/events?after=-1'), 'query.after'),
+  get('events: after not a number', queued('/events?after=last'), 'query.after'),
+  get('events: fractional after', queued('/events?after=1.5'), 'query.after'),
+  get('events: limit too big', queued('/events?limit=1000000'), 'query.limit'),
+  get('events: unknown parameter', queued('/events?since=3'), 'since'),
+  get('events socket: bad after', queued('/events?after=x'), 'query.after', upgrade),
+  // GET /api/v1/executions/:id/stream
+  get('stream: bad id', `${EXECUTIONS}/${BAD_ID}/stream`, 'path.id', { runner: true, ...upgrade }),
+  get('stream: not a WebSocket', queued('/stream'), 'WebSocket', {
+    runner: true,
+    status: 426,
+    code: 'UPGRADE_REQUIRED',
+  }),
+  // GET /api/v1/runners
+  get('runners: limit 0', '/api/v1/runners?limit=0', 'query.limit'),
+  get('runners: unknown parameter', '/api/v1/runners?status=online', 'status'),
+  get('runners: bad cursor', '/api/v1/runners?cursor=abc', 'cursor'),
+  // POST /api/v1/runners/registration-tokens
+  post('registration token: ttl too short', '/api/v1/runners/registration-tokens', { ttlSeconds: 1 }, 'ttlSeconds'),
+  post('registration token: ttl a string', '/api/v1/runners/registration-tokens', { ttlSeconds: '1' }, 'ttlSeconds'),
+  post('registration token: unknown field', '/api/v1/runners/registration-tokens', { uses: 3 }, 'uses'),
+  post('registration token: malformed JSON', '/api/v1/runners/registration-tokens', undefined, NOT_JSON, raw('no')),
+  // POST /api/v1/runners/register
+  post('register: no registration token', '/api/v1/runners/register', { name: 'box' }, 'body.registrationToken'),
+  post('register: blank name', '/api/v1/runners/register', { registrationToken: 'cog_x', name: ' ' }, 'body.name'),
+  post(
+    'register: no slots',
+    '/api/v1/runners/register',
+    { registrationToken: 'cog_x', name: 'box', maxConcurrent: 0 },
+    'body.maxConcurrent',
+  ),
+  post(
+    'register: labels not a list',
+    '/api/v1/runners/register',
+    { registrationToken: 'cog_x', name: 'box', labels: 'gpu' },
+    'body.labels',
+  ),
+  post('register: malformed JSON', '/api/v1/runners/register', undefined, NOT_JSON, raw('{"name":')),
+  post('register: token in URL', '/api/v1/runners/register?registrationToken=cog_x', { name: 'box' }, IN_URL),
+  // GET /api/v1/runners/connect
+  get('connect: not a WebSocket', '/api/v1/runners/connect', 'WebSocket', {
+    runner: true,
+    status: 426,
+    code: 'UPGRADE_REQUIRED',
+  }),
+  get('connect: token in URL', '/api/v1/runners/connect?token=cor_x', IN_URL, upgrade),
+  // POST/DELETE /api/v1/sessions
+  post('login: no token', '/api/v1/sessions', {}, 'body.token'),
+  post('login: not JSON', '/api/v1/sessions', 'token=x', 'Content-Type', { headers: { 'content-type': 'text/plain' } }),
+  post('login: token in URL', '/api/v1/sessions?token=coa_x', { token: 'coa_x' }, IN_URL),
+  bad('DELETE', 'logout: token in URL', '/api/v1/sessions?session_token=x', 'session_token'),
+  // Anything else
+  bad('PUT', 'unknown method on a resource', EXECUTIONS, 'PUT /api/v1/executions', {
+    status: 404,
+    code: 'NOT_FOUND',
+    body: { prompt: 'x' },
+  }),
+];
+
+beforeAll(async () => {
+  runnerToken = (await registerRunner()).runnerToken;
+  const created = await api(EXECUTIONS, { method: 'POST', body: { prompt: 'target of bad requests' } });
+  queuedId = ((await created.json()) as { id: string }).id;
+});
+
+describe('bad input', () => {
+  it.each(CASES)('$name → $status', async (c) => {
+    const path = typeof c.path === 'function' ? c.path() : c.path;
+    const response = await api(path, {
+      method: c.method,
+      body: c.body,
+      headers: c.headers ?? {},
+      ...(c.runner ? { token: runnerToken } : {}),
+    });
+    await expectError(response, c.status, c.code, c.words);
+  });
+
+  it('left the target execution untouched', async () => {
+    const response = await api(`${EXECUTIONS}/${queuedId}`);
+    expect(((await response.json()) as { status: string }).status).toBe('queued');
+  });
+});

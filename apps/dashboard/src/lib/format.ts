@@ -1,0 +1,52 @@
+// Display formatting shared by the dashboard's pages: money, times, durations, token counts, prompt titles.
+
+/** Costs in US dollars: cents are too coarse for a single run, so small amounts keep four decimals. */
+export function formatUsd(usd: number | null | undefined): string {
+  if (usd === null || usd === undefined) return '—';
+  if (usd === 0) return '$0.00';
+  if (Math.abs(usd) < 1) return `$${usd.toFixed(4)}`;
+  return `$${usd.toFixed(2)}`;
+}
+
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ${Math.floor(seconds % 60)} s`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/** How long between two ISO times; an open interval runs until `now`. */
+export function elapsed(fromIso: string | null, toIso: string | null, now = Date.now()): string {
+  if (!fromIso) return '—';
+  const end = toIso ? Date.parse(toIso) : now;
+  return formatDuration(end - Date.parse(fromIso));
+}
+
+/** "12 s ago", "5 min ago", "3 h ago", then the date. */
+export function relativeTime(iso: string | null, now = Date.now()): string {
+  if (!iso) return '—';
+  const diff = Math.max(0, now - Date.parse(iso)) / 1000;
+  if (diff < 10) return 'just now';
+  if (diff < 60) return `${Math.floor(diff)} s ago`;
+  if (diff < 3600) return `${Math.floor(diff / 60)} min ago`;
+  if (diff < 86_400) return `${Math.floor(diff / 3600)} h ago`;
+  return new Date(iso).toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
+}
+
+export function formatTime(iso: string | null): string {
+  if (!iso) return '—';
+  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+}
+
+export function formatTokens(count: number): string {
+  return count < 1000 ? String(count) : `${(count / 1000).toFixed(count < 10_000 ? 1 : 0)}k`;
+}
+
+/** The first line of a prompt, shortened for a list row. */
+export function promptTitle(prompt: string, max = 120): string {
+  const line = prompt.trim().split('\n', 1)[0] ?? '';
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}

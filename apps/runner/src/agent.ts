@@ -1,0 +1,191 @@
+// Runs one execution's Claude Code through the Agent SDK (used by the runner's job runner): tools allowed without
+// asking (bypassPermissions is refused as root), SDK messages emitted as protocol event drafts, and a cancel that
+// escalates from aborting the query to killing every process of the run.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import {
+  query,
+  type Options,
+  type SDKResultMessage,
+  type SpawnedProcess,
+  type SpawnOptions,
+} from '@anthropic-ai/claude-agent-sdk';
+import type { CancelReason, EventDraft } from '@claudeops/control-plane/protocol';
+import { AgentEventMapper } from './agent-events';
+import { killRunProcesses, RUN_COOKIE_ENV, signalGroup } from './process-group';
+
+export interface AgentJob {
+  executionId: string;
+  prompt: string;
+  model: string | null;
+  maxBudgetUsd: number | null;
+  /** The execution's workspace directory (exists). */
+  cwd: string;
+  /** The runner's ANTHROPIC_* and CLAUDE_CODE_* (and PATH/HOME) for Claude Code; nothing else reaches it. */
+  env: Record<string, string>;
+}
+
+export type AgentOutcome = { status: 'succeeded' | 'failed' | 'cancelled'; reason?: string };
+
+export interface AgentHandle {
+  /** Resolves (never rejects) once Claude Code and every process it started are gone. */
+  readonly done: Promise<AgentOutcome>;
+  /** Idempotent: abort the query, then after the grace period SIGKILL the run's processes. */
+  cancel(reason: CancelReason): void;
+  /** Claude Code's PID (and process group), once it has started. */
+  readonly pid: number | undefined;
+}
+
+export interface AgentOptions {
+  /** Time Claude Code gets to stop after an abort before its processes are killed; default 5000 ms. */
+  graceMs?: number;
+  pathToClaudeCodeExecutable?: string;
+}
+
+const DEFAULT_GRACE_MS = 5_000;
+/** Claude Code's stderr beyond this is dropped (one note says so), so a noisy CLI cannot flood the log. */
+const STDERR_LIMIT_BYTES = 256 * 1024;
+const MAX_REASON_CHARS = 2_000;
+
+const CANCEL_REASONS: Record<CancelReason, string> = {
+  user: 'cancelled by user',
+  lease_lost: 'cancelled: the runner lost the lease',
+  runner_shutdown: 'cancelled: the runner shut down',
+};
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const clip = (text: string) => (text.length > MAX_REASON_CHARS ? `${text.slice(0, MAX_REASON_CHARS - 1)}…` : text);
+
+function outcomeOf(result: SDKResultMessage | undefined, failure: string | undefined): AgentOutcome {
+  if (result?.subtype === 'success' && !result.is_error) return { status: 'succeeded' };
+  if (result?.subtype === 'success') return { status: 'failed', reason: clip(result.result || 'Claude Code failed') };
+  if (result) return { status: 'failed', reason: clip(`${result.subtype}: ${result.errors.join('; ')}`) };
+  return { status: 'failed', reason: clip(failure ?? 'Claude Code ended without a result') };
+}
+
+export function startAgent(job: AgentJob, emit: (draft: EventDraft) => void, options: AgentOptions = {}): AgentHandle {
+  const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
+  const abortController = new AbortController();
+  const cookie = `${job.executionId}.${randomUUID()}`;
+  const mapper = new AgentEventMapper();
+  let pid: number | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  let cancelReason: CancelReason | undefined;
+  let graceTimer: NodeJS.Timeout | undefined;
+  // After `done` resolves nothing more is emitted: the job runner has moved on to the final status.
+  let settled = false;
+  const send = (draft: EventDraft) => {
+    if (settled) return;
+    try {
+      emit(draft);
+    } catch (error) {
+      // Some drafts arrive from stream callbacks, where a throw would take the whole runner down.
+      console.error(`agent ${job.executionId}: emitting a ${draft.type} event failed:`, error);
+    }
+  };
+
+  const spawnClaudeCode = (spawnOptions: SpawnOptions): SpawnedProcess => {
+    // Detached: Claude Code leads its own process group, so a cancel can kill it and its tools in one signal.
+    const child = spawn(spawnOptions.command, spawnOptions.args, {
+      cwd: spawnOptions.cwd,
+      env: spawnOptions.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
+    pid = child.pid;
+    exited = new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      child.once('error', () => resolve());
+    });
+    let stderrBytes = 0;
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      if (stderrBytes > STDERR_LIMIT_BYTES) return;
+      stderrBytes += Buffer.byteLength(line) + 1;
+      send(mapper.log('warn', stderrBytes > STDERR_LIMIT_BYTES ? 'Claude Code stderr truncated' : line));
+    });
+    // The SDK aborts this only after closing stdin and waiting its own grace; then the group gets SIGTERM.
+    spawnOptions.signal.addEventListener('abort', () => child.pid && signalGroup(child.pid, 'SIGTERM'), {
+      once: true,
+    });
+    return child;
+  };
+
+  const queryOptions: Options = {
+    cwd: job.cwd,
+    ...(job.model ? { model: job.model } : {}),
+    ...(job.maxBudgetUsd !== null ? { maxBudgetUsd: job.maxBudgetUsd } : {}),
+    abortController,
+    // The SDK hands Claude Code exactly this environment; the cookie marks every process of the run.
+    env: { DISABLE_AUTOUPDATER: '1', ...job.env, [RUN_COOKIE_ENV]: cookie },
+    settingSources: [],
+    systemPrompt: { type: 'preset', preset: 'claude_code' },
+    includePartialMessages: true,
+    // Explicit: left unset Claude Code may choose auto mode, whose classifier makes model calls of its own.
+    permissionMode: 'default',
+    // Every tool runs without asking in this issue. Through canUseTool rather than allowedTools, whose bare names
+    // would shadow the callback that remote approval will use.
+    canUseTool: async (_toolName, input) => ({ behavior: 'allow', updatedInput: input }),
+    spawnClaudeCodeProcess: spawnClaudeCode,
+    ...(options.pathToClaudeCodeExecutable ? { pathToClaudeCodeExecutable: options.pathToClaudeCodeExecutable } : {}),
+  };
+
+  const exitedWithin = async (ms: number) => {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
+  };
+
+  /** Claude Code exits by itself after its result (or after an abort); then nothing of the run may stay behind. */
+  const endProcesses = async () => {
+    if (pid === undefined) return;
+    await exitedWithin(graceMs);
+    clearTimeout(graceTimer);
+    if (!(await killRunProcesses({ pgid: pid, cookie }))) {
+      send(mapper.log('error', `processes of Claude Code (pid ${pid}) survived SIGKILL`));
+    }
+    await exitedWithin(graceMs);
+  };
+
+  const run = async (): Promise<AgentOutcome> => {
+    let result: SDKResultMessage | undefined;
+    let failure: string | undefined;
+    try {
+      for await (const message of query({ prompt: job.prompt, options: queryOptions })) {
+        if (message.type === 'result') result = message;
+        for (const draft of mapper.map(message)) send(draft);
+      }
+    } catch (error) {
+      failure = errorText(error);
+    }
+    for (const draft of mapper.finish()) send(draft);
+    // The SDK also throws after an error result; the result event already says it all.
+    if (failure !== undefined && result === undefined && cancelReason === undefined) {
+      send(mapper.log('error', `Claude Code: ${failure}`));
+    }
+    await endProcesses();
+    return cancelReason === undefined
+      ? outcomeOf(result, failure)
+      : { status: 'cancelled', reason: CANCEL_REASONS[cancelReason] };
+  };
+
+  const done = run()
+    .catch((error: unknown): AgentOutcome => ({ status: 'failed', reason: clip(errorText(error)) }))
+    .then((outcome) => {
+      settled = true;
+      return outcome;
+    });
+
+  return {
+    done,
+    get pid() {
+      return pid;
+    },
+    cancel(reason) {
+      if (cancelReason !== undefined || settled) return;
+      cancelReason = reason;
+      abortController.abort();
+      graceTimer = setTimeout(() => pid !== undefined && signalGroup(pid, 'SIGKILL'), graceMs);
+    },
+  };
+}

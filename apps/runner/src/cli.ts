@@ -1,0 +1,46 @@
+// The claudeops-runner command line: `start` (default) runs the daemon, `register` only registers. Run by the bin.
+import { ConfigError, parseCli, USAGE } from './config';
+import { runDaemon } from './daemon';
+import { errorMessage } from './logger';
+import { NotRegisteredError, register } from './registration';
+import { stateFilePath } from './state';
+import { RUNNER_VERSION } from './version';
+
+/** Runs one command; resolves the process exit code. Messages for people go to stderr, never a token. */
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseCli(argv, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`claudeops-runner: ${error.message}\nRun claudeops-runner --help for usage.\n`);
+    return 2;
+  }
+  const { command, config } = parsed;
+  if (command === 'help') {
+    process.stdout.write(`claudeops-runner ${RUNNER_VERSION}\n\n${USAGE}\n`);
+    return 0;
+  }
+  try {
+    if (command === 'register') {
+      const registration = await register(config);
+      process.stdout.write(
+        `Registered runner ${registration.runnerId} (${config.name}) with ${config.url}; ` +
+          `token saved in ${stateFilePath(config.stateDir)}\n`,
+      );
+      return 0;
+    }
+    return await runDaemon(config);
+  } catch (error) {
+    // Expected failures (NotRegisteredError, a refused token) read as one sentence; anything else is a bug worth a stack.
+    if (
+      !(error instanceof NotRegisteredError) &&
+      error instanceof Error &&
+      process.env.CLAUDEOPS_LOG_LEVEL === 'debug'
+    ) {
+      process.stderr.write(`${error.stack}\n`);
+    }
+    process.stderr.write(`claudeops-runner: ${errorMessage(error)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,227 @@
+// Runs the jobs the Fleet offers: slot accounting, offer dedupe, a workspace and an event stream per execution, the
+// agent, its final status, idempotent cancel. Used by the daemon; the agent and the stream are injected.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CancelReason, EventDraft, ExecutionStatus, Job, RunnerToFleet } from '@claudeops/control-plane/protocol';
+import type { AgentHandle, AgentOptions, AgentOutcome, startAgent } from './agent';
+import type { JobFrame } from './connection';
+import type { StreamHandlers } from './log-streamer';
+import { createLogger, errorMessage, type Logger } from './logger';
+
+export type StartAgent = typeof startAgent;
+
+/** What the job runner needs of a log streamer (LogStreamer in production, a recorder in tests). */
+export interface EventStream {
+  start(): void;
+  emit(draft: EventDraft): number | null;
+  drained(): Promise<void>;
+  stop(): void;
+}
+export type OpenStream = (executionId: string, handlers: StreamHandlers) => EventStream;
+
+export interface JobRunnerOptions {
+  maxConcurrent: number;
+  workspacesDir: string;
+  startAgent: StartAgent;
+  openStream: OpenStream;
+  /** Answers to offers, on the control socket. */
+  send: (frame: RunnerToFleet) => void;
+  /** Environment for Claude Code (see agent-env.ts). */
+  agentEnv?: Record<string, string>;
+  agentOptions?: AgentOptions;
+  log?: Logger;
+}
+
+interface ActiveJob {
+  job: Job;
+  stream: EventStream;
+  handle: AgentHandle | null;
+  cancelReason: CancelReason | null;
+  /** The hub closed the log: nobody wants this run's events any more. */
+  logClosed: boolean;
+  outcome: AgentOutcome | null;
+}
+
+const CANCEL_TEXT: Record<CancelReason, string> = {
+  user: 'cancelled by user',
+  lease_lost: 'the runner lost its lease on this execution',
+  runner_shutdown: 'the runner shut down',
+};
+
+/** Executions remembered after they end, so a late repeated offer never starts one a second time. */
+const FINISHED_MEMORY = 1000;
+const MAX_REASON = 2000;
+
+export class JobRunner {
+  private readonly jobs = new Map<string, ActiveJob>();
+  private readonly finished = new Set<string>();
+  private accepting = true;
+  private idleWaiters: Array<() => void> = [];
+  private readonly log: Logger;
+
+  constructor(private readonly options: JobRunnerOptions) {
+    this.log = options.log ?? createLogger('jobs');
+  }
+
+  /** Executions holding a slot (running, or finishing their log); the heartbeat renews their leases. */
+  running(): string[] {
+    return [...this.jobs.keys()];
+  }
+
+  get freeSlots(): number {
+    return Math.max(0, this.options.maxConcurrent - this.jobs.size);
+  }
+
+  handleFrame(frame: JobFrame): void {
+    if (frame.type === 'job.offer') this.offer(frame.job);
+    else this.cancel(frame.executionId, frame.reason);
+  }
+
+  /** Takes an offered job if a slot is free; a repeated offer of a job it already runs is accepted again. */
+  offer(job: Job): void {
+    const id = job.executionId;
+    if (this.jobs.has(id)) {
+      this.log.debug('repeated offer, already running', { executionId: id });
+      this.options.send({ type: 'job.accept', executionId: id });
+      return;
+    }
+    if (this.finished.has(id)) {
+      // Rejecting would requeue a job this runner already ran; its lease will lapse instead.
+      this.log.warn('ignored an offer for an execution this runner already ran', { executionId: id });
+      return;
+    }
+    if (!this.accepting) {
+      this.options.send({ type: 'job.reject', executionId: id, reason: 'runner is shutting down' });
+      return;
+    }
+    if (this.jobs.size >= this.options.maxConcurrent) {
+      const reason = `no free slot (${this.jobs.size} of ${this.options.maxConcurrent} busy)`;
+      this.log.info('rejected an offer', { executionId: id, reason });
+      this.options.send({ type: 'job.reject', executionId: id, reason });
+      return;
+    }
+    const active: ActiveJob = {
+      job,
+      stream: this.options.openStream(id, {
+        onCancel: (reason) => this.cancel(id, reason),
+        onClosed: (info) => this.logClosed(id, info.status),
+      }),
+      handle: null,
+      cancelReason: null,
+      logClosed: false,
+      outcome: null,
+    };
+    this.jobs.set(id, active);
+    this.options.send({ type: 'job.accept', executionId: id });
+    this.log.info('accepted a job', { executionId: id });
+    void this.execute(active)
+      .catch((error: unknown) => this.log.error('job runner failed', { executionId: id, error: errorMessage(error) }))
+      .finally(() => this.forget(id));
+  }
+
+  /** Stops an execution; idempotent (the first reason wins); unknown executions are ignored. */
+  cancel(executionId: string, reason: CancelReason): void {
+    const active = this.jobs.get(executionId);
+    if (!active) {
+      this.log.debug('cancel for an execution not running here', { executionId, reason });
+      return;
+    }
+    if (active.cancelReason || active.outcome) return;
+    active.cancelReason = reason;
+    this.log.info('cancelling', { executionId, reason });
+    // Before the agent has started, execute() sees cancelReason and never starts it.
+    active.handle?.cancel(reason);
+  }
+
+  /** Stops taking offers, cancels every running job, and waits (up to timeoutMs) until their logs are flushed. */
+  async shutdown(timeoutMs: number): Promise<void> {
+    this.accepting = false;
+    for (const id of this.jobs.keys()) this.cancel(id, 'runner_shutdown');
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      this.idle().then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+      this.log.warn('shutdown timed out; dropping unsent events', { executions: this.running().join(',') });
+      for (const active of this.jobs.values()) active.stream.stop();
+    }
+  }
+
+  /** Resolves when no job holds a slot. */
+  idle(): Promise<void> {
+    if (this.jobs.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async execute(active: ActiveJob): Promise<void> {
+    const { job, stream } = active;
+    stream.start();
+    stream.emit(statusDraft('running'));
+    let outcome: AgentOutcome;
+    try {
+      const cwd = join(this.options.workspacesDir, job.executionId);
+      await mkdir(cwd, { recursive: true });
+      if (active.cancelReason || active.logClosed) {
+        outcome = { status: 'cancelled', reason: CANCEL_TEXT[active.cancelReason ?? 'lease_lost'] };
+      } else {
+        const handle = this.options.startAgent(
+          {
+            executionId: job.executionId,
+            prompt: job.prompt,
+            model: job.model,
+            maxBudgetUsd: job.maxBudgetUsd,
+            cwd,
+            env: { ...this.options.agentEnv },
+          },
+          (draft) => stream.emit(draft),
+          this.options.agentOptions,
+        );
+        active.handle = handle;
+        outcome = await handle.done;
+      }
+    } catch (error) {
+      outcome = { status: 'failed', reason: `the runner could not run Claude Code: ${errorMessage(error)}` };
+    }
+    active.outcome = outcome;
+    const reason =
+      outcome.reason ??
+      (outcome.status === 'cancelled' && active.cancelReason ? CANCEL_TEXT[active.cancelReason] : undefined);
+    stream.emit(statusDraft(outcome.status, reason));
+    this.log.info('job finished', { executionId: job.executionId, status: outcome.status, reason });
+    // The slot stays taken until the hub has every event: the execution is not over for anyone watching before then.
+    await stream.drained();
+    stream.stop();
+  }
+
+  private logClosed(executionId: string, status: ExecutionStatus | null): void {
+    const active = this.jobs.get(executionId);
+    if (!active || active.logClosed) return;
+    active.logClosed = true;
+    if (!active.outcome) {
+      this.log.warn('the hub closed the log of a running job; stopping it', { executionId, status });
+      this.cancel(executionId, status === 'cancelled' ? 'user' : 'lease_lost');
+    }
+  }
+
+  private forget(executionId: string): void {
+    this.jobs.delete(executionId);
+    this.finished.add(executionId);
+    if (this.finished.size > FINISHED_MEMORY) {
+      const oldest = this.finished.values().next().value;
+      if (oldest !== undefined) this.finished.delete(oldest);
+    }
+    if (this.jobs.size === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+}
+
+function statusDraft(status: ExecutionStatus, reason?: string): EventDraft {
+  const data: { status: ExecutionStatus; reason?: string } = { status };
+  if (reason) data.reason = reason.slice(0, MAX_REASON);
+  return { type: 'status', ts: new Date().toISOString(), data };
+}
