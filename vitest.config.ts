@@ -8,7 +8,13 @@ export default defineConfig({
         test: {
           name: 'unit',
           environment: 'node',
-          include: ['apps/runner/src/**/*.test.ts', 'apps/control-plane/src/**/*.test.ts', 'tests/unit/**/*.test.ts'],
+          include: [
+            'apps/runner/src/**/*.test.ts',
+            'apps/control-plane/src/**/*.test.ts',
+            'apps/dashboard/src/**/*.test.ts',
+            'scripts/**/*.test.ts',
+            'tests/unit/**/*.test.ts',
+          ],
         },
       },
       './apps/control-plane/vitest.config.ts',

@@ -2,7 +2,7 @@
 // viewers, persisted, beside a bare DO relay that persists one row per frame, both measured in this run.
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { type ExecutionEvent, HubToViewer } from '@claudeops/control-plane/protocol';
+import type { ExecutionEvent } from '@claudeops/control-plane/protocol';
 import WebSocket from 'ws';
 import { REPO_ROOT, WRANGLER_CLI, WRANGLER_ENV } from '../scripts/wrangler';
 import { ApiClient } from '../tests/fixtures/api-client';
@@ -103,9 +103,10 @@ async function main() {
     const viaHub = (count: number) =>
       measure(async () => {
         const id = await producer.newExecution();
+        // Same client work as for the relay: JSON.parse only.
         const parse = (raw: string) => {
-          const frame = HubToViewer.parse(JSON.parse(raw));
-          return frame.type === 'events' ? frame.events : [];
+          const frame = JSON.parse(raw) as { type: string; events?: ExecutionEvent[] };
+          return frame.type === 'events' ? (frame.events ?? []) : [];
         };
         const v = await viewers(
           count,

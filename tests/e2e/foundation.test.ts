@@ -16,7 +16,8 @@ let runner: RunnerProcess;
 
 beforeAll(async () => {
   stack = await startStack({ controlPlane: { heartbeatIntervalMs: 2_000 } });
-  runner = await stack.startRunner({ maxConcurrent: 2 });
+  // A short keepalive so a silently stalled socket is noticed within the test's patience.
+  runner = await stack.startRunner({ maxConcurrent: 2, env: { CLAUDEOPS_RUNNER_KEEPALIVE_MS: '1000' } });
 });
 
 afterAll(async () => {
@@ -142,5 +143,25 @@ describe('one Claude Code execution, end to end', () => {
     expect(steps_).toEqual(Array.from({ length: steps }, (_, i) => i + 1));
     expect(ofType(stored, 'tool.result')).toHaveLength(steps);
     expect(ofType(stored, 'result')).toHaveLength(1);
+  });
+
+  it('notices a silently stalled network (no FIN, no reset), reconnects and loses nothing', async () => {
+    const steps = 60;
+    const created = await stack.api.createExecution({ prompt: `Chat [script:chatty:${steps}]`, model: MODEL });
+    const viewer = new Viewer(stack.controlPlane.url, stack.controlPlane.adminToken, created.id);
+    await viewer.connect(0);
+    await viewer.waitForEvent((event) => event.seq >= 30, 120_000);
+    const acceptedBefore = stack.proxy.accepted;
+    expect(stack.proxy.freezeAll()).toBeGreaterThan(0);
+
+    const done = await stack.waitForEnd(created.id, 180_000);
+    expect(done.status).toBe('succeeded');
+    expect(stack.proxy.accepted).toBeGreaterThan(acceptedBefore);
+    const stored = await stack.api.allEvents(created.id);
+    const total = assertContiguous(stored);
+    await waitFor(() => viewer.lastSeq === total, { what: 'the viewer to catch up' });
+    viewer.disconnect();
+    expect(viewer.events).toEqual(stored);
+    expect(ofType(stored, 'tool.result')).toHaveLength(steps);
   });
 });

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { ErrorBody } from '@claudeops/control-plane/protocol';
 import { endpoint } from './api-client';
+import { KEEPALIVE_MS, keepAlive } from './keepalive';
 
 /** A dial that did not end in an open socket: a refused upgrade carries the HTTP status and the API's error. */
 export class DialError extends Error {
@@ -24,6 +25,8 @@ export class DialError extends Error {
 export interface DialOptions {
   signal?: AbortSignal;
   handshakeTimeoutMs?: number;
+  /** Ping interval that detects half-open sockets (default KEEPALIVE_MS). */
+  keepaliveMs?: number;
 }
 
 /** `http(s)://host/base` + `/api/v1/...` as the `ws(s)://` URL of that path. */
@@ -98,6 +101,7 @@ export function dialWebSocket(url: string, token: string, options: DialOptions =
       // The first frame (welcome) may already be in the upgrade's tail and would be emitted before the caller,
       // resumed after an await, has its listeners on: hold it until the caller resume()s.
       ws.pause();
+      keepAlive(ws, options.keepaliveMs ?? KEEPALIVE_MS);
       settle(null);
     });
     ws.once('unexpected-response', (req, res) => {

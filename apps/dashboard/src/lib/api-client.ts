@@ -1,7 +1,7 @@
 // The dashboard's client for the control plane's HTTP API v1, same origin under /api (the browser sends the
 // session cookie). Responses are parsed with the protocol schemas. Used by page loads and by components.
-import { z } from 'zod';
-import { ErrorBody, Execution, ExecutionId, page } from '@claudeops/control-plane/protocol';
+// zod itself is not imported here: the schemas come from the protocol module, built with its own copy of zod.
+import { ErrorBody, Execution, page } from '@claudeops/control-plane/protocol';
 import type { CreateExecutionBody, ExecutionStatus } from '@claudeops/control-plane/protocol';
 
 export class ApiError extends Error {
@@ -24,8 +24,16 @@ export interface ApiClientOptions {
 }
 
 const ExecutionPage = page(Execution);
-export type ExecutionPage = z.infer<typeof ExecutionPage>;
-const Created = z.object({ id: ExecutionId });
+export interface ExecutionPage {
+  items: Execution[];
+  nextCursor: string | null;
+}
+const Created = Execution.pick({ id: true });
+
+/** What the client needs of a schema; inferring from the method keeps tsc away from zod's deep generics. */
+interface Parser<T> {
+  parse(data: unknown): T;
+}
 
 export interface ListExecutionsParams {
   cursor?: string | null;
@@ -56,13 +64,15 @@ export function createApiClient({ fetch, onUnauthorized }: ApiClientOptions) {
     throw error;
   }
 
-  async function json<T>(schema: z.ZodType<T>, path: string, init?: RequestInit & { json?: unknown }): Promise<T> {
+  async function json<T>(schema: Parser<T>, path: string, init?: RequestInit & { json?: unknown }): Promise<T> {
     const response = await request(path, init);
-    const parsed = schema.safeParse(await response.json().catch(() => undefined));
-    if (!parsed.success) {
-      throw new ApiError(response.status, 'BAD_RESPONSE', `Unexpected response from ${path}: ${parsed.error.message}`);
+    const body: unknown = await response.json().catch(() => undefined);
+    try {
+      return schema.parse(body);
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new ApiError(response.status, 'BAD_RESPONSE', `Unexpected response from ${path}: ${detail}`);
     }
-    return parsed.data;
   }
 
   return {

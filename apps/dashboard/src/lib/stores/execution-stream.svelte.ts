@@ -17,7 +17,9 @@ export class ExecutionStream {
   statusReason = $state<string | null>(null);
   /** Tool names by tool-use id, so a result can say which call it answers. */
   toolNames = $derived(
-    new Map(this.events.flatMap((event) => (event.type === 'tool.call' ? [[event.data.toolUseId, event.data.name]] : []))),
+    new Map(
+      this.events.flatMap((event) => (event.type === 'tool.call' ? [[event.data.toolUseId, event.data.name]] : [])),
+    ),
   );
   #viewer: ViewerConnection;
   #listening = false;

@@ -1,0 +1,77 @@
+// The dashboard's API client against a fake fetch: same-origin paths, parsed bodies, errors a person can read.
+import { describe, expect, it, vi } from 'vitest';
+import { ApiError, createApiClient, type FetchLike } from './api-client';
+
+const execution = {
+  id: 'ex_01m7ybe5p7sv3qba6hvr235f9a',
+  status: 'queued',
+  statusReason: null,
+  prompt: 'Say hello',
+  model: null,
+  maxBudgetUsd: null,
+  labels: [],
+  runnerId: null,
+  createdAt: '2026-11-21T06:06:59.783Z',
+  startedAt: null,
+  finishedAt: null,
+  costUsd: null,
+  cancelRequestedAt: null,
+  cancelReason: null,
+  result: null,
+};
+
+function fakeFetch(status: number, body: unknown) {
+  return vi.fn<FetchLike>(async () => Response.json(body, { status, headers: { 'content-type': 'application/json' } }));
+}
+
+describe('createApiClient', () => {
+  it('lists executions from the same origin with the cursor and limit in the query', async () => {
+    const fetch = fakeFetch(200, { items: [execution], nextCursor: 'next' });
+    const api = createApiClient({ fetch });
+    const page = await api.listExecutions({ cursor: 'abc', limit: 25 });
+    expect(page.items[0]?.id).toBe(execution.id);
+    expect(page.nextCursor).toBe('next');
+    const [url, init] = fetch.mock.calls[0] ?? [];
+    expect(url).toBe('/api/v1/executions?limit=25&cursor=abc');
+    expect(init?.credentials).toBe('same-origin');
+  });
+
+  it('posts JSON bodies', async () => {
+    const fetch = fakeFetch(201, execution);
+    const api = createApiClient({ fetch });
+    await expect(api.createExecution({ prompt: 'Say hello', maxBudgetUsd: 0.5 })).resolves.toMatchObject({
+      id: execution.id,
+    });
+    const [url, init] = fetch.mock.calls[0] ?? [];
+    expect(url).toBe('/api/v1/executions');
+    expect(init?.method).toBe('POST');
+    expect(JSON.parse(String(init?.body))).toEqual({ prompt: 'Say hello', maxBudgetUsd: 0.5 });
+    expect(new Headers(init?.headers).get('content-type')).toBe('application/json');
+  });
+
+  it("turns the API's error body into an ApiError with its code and message", async () => {
+    const api = createApiClient({ fetch: fakeFetch(409, { error: { code: 'CONFLICT', message: 'already ended' } }) });
+    const error = await api.cancelExecution(execution.id).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 409, code: 'CONFLICT', message: 'already ended' });
+  });
+
+  it('calls onUnauthorized on a 401 (the page then goes to /login)', async () => {
+    const onUnauthorized = vi.fn();
+    const api = createApiClient({
+      fetch: fakeFetch(401, { error: { code: 'UNAUTHORIZED', message: 'log in again' } }),
+      onUnauthorized,
+    });
+    await expect(api.getExecution(execution.id)).rejects.toMatchObject({ status: 401 });
+    expect(onUnauthorized).toHaveBeenCalledOnce();
+  });
+
+  it('says clearly when the control plane cannot be reached or answers nonsense', async () => {
+    const offline = createApiClient({ fetch: async () => Promise.reject(new TypeError('fetch failed')) });
+    await expect(offline.listExecutions()).rejects.toMatchObject({ code: 'NETWORK' });
+    const garbled = createApiClient({ fetch: fakeFetch(200, { items: 'nope' }) });
+    await expect(garbled.listExecutions()).rejects.toMatchObject({ code: 'BAD_RESPONSE' });
+    const bare = createApiClient({ fetch: async () => new Response('Bad Gateway', { status: 502 }) });
+    await expect(bare.listExecutions()).rejects.toMatchObject({ status: 502, code: 'HTTP_502' });
+  });
+});

@@ -1,0 +1,232 @@
+// `npm start`: the whole of ClaudeOps on this machine. Applies the D1 migrations, starts the control plane
+// (`wrangler dev`, local D1 and Durable Objects under .wrangler/), a local runner (registered on the first start)
+// and the dashboard (`vite dev`), prints where to go, and stops all of them on Ctrl-C or when one of them dies.
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { resolveAdminToken } from './admin-token';
+import { planLocalRunner, runnerArgs } from './local-runner';
+import { type Exit, Supervisor, describeExit } from './supervisor';
+import { REPO_ROOT, WRANGLER_CLI, WRANGLER_ENV } from './wrangler';
+
+const require = createRequire(import.meta.url);
+const STATE_DIR = path.join(REPO_ROOT, '.claudeops');
+const RUNNER_STATE_DIR = path.join(STATE_DIR, 'runner');
+const DASHBOARD_DIR = path.join(REPO_ROOT, 'apps', 'dashboard');
+const VITE_BIN = path.join(path.dirname(require.resolve('vite/package.json')), 'bin', 'vite.js');
+const HEALTH_TIMEOUT_MS = 120_000;
+const DASHBOARD_TIMEOUT_MS = 60_000;
+
+/** Something the person has to fix: printed as one sentence, without a stack. */
+class StartError extends Error {}
+
+function portFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name]?.trim();
+  if (!raw) return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new StartError(`${name} must be a port number (1-65535), got ${JSON.stringify(raw)}`);
+  }
+  return port;
+}
+
+async function assertPortFree(port: number, variable: string): Promise<void> {
+  const server = net.createServer();
+  const free = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  if (free) await new Promise((resolve) => server.close(resolve));
+  else throw new StartError(`port ${port} on 127.0.0.1 is in use; stop what uses it or set ${variable}`);
+}
+
+/** Polls until `probe` holds; gives up at the deadline or as soon as `failed` says a child died. */
+async function waitUntil(what: string, timeoutMs: number, failed: () => boolean, probe: () => Promise<boolean>) {
+  const deadline = Date.now() + timeoutMs;
+  while (!failed()) {
+    if (await probe().catch(() => false)) return;
+    if (Date.now() > deadline) throw new StartError(`${what} did not come up within ${timeoutMs / 1000} s`);
+    await delay(250);
+  }
+  throw new StartError(`stopped waiting for ${what}`);
+}
+
+/** The environment for the runner and the dashboard: everything we got (ANTHROPIC_*, CLAUDE_CODE_*, ...) but the admin token. */
+function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  delete env.CLAUDEOPS_ADMIN_TOKEN;
+  return env;
+}
+
+function banner(dashboardUrl: string, apiUrl: string, token: string, tokenNote: string): string {
+  const bold = (text: string) => (process.stdout.isTTY ? `\u001b[1m${text}\u001b[0m` : text);
+  const line = '─'.repeat(78);
+  return [
+    '',
+    line,
+    bold('  ClaudeOps is running'),
+    '',
+    `  Dashboard    ${bold(dashboardUrl)}`,
+    `  API          ${apiUrl}/api/v1`,
+    `  Admin token  ${bold(token)}`,
+    `               ${tokenNote}`,
+    '',
+    '  Sign in to the dashboard with the admin token, or call the API with it:',
+    `    curl -H 'authorization: Bearer ${token}' \\`,
+    `         -H 'content-type: application/json' -d '{"prompt":"Say hello"}' ${apiUrl}/api/v1/executions`,
+    '',
+    '  Ctrl-C stops everything.',
+    line,
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<number> {
+  const port = portFromEnv('PORT', 8787);
+  const dashboardPort = portFromEnv('DASHBOARD_PORT', 5173);
+  if (port === dashboardPort) throw new StartError('PORT and DASHBOARD_PORT must differ');
+  await assertPortFree(port, 'PORT');
+  await assertPortFree(dashboardPort, 'DASHBOARD_PORT');
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const dashboardUrl = `http://127.0.0.1:${dashboardPort}`;
+  const admin = await resolveAdminToken(STATE_DIR);
+
+  let failure: string | null = null;
+  let wake: () => void = () => {};
+  const finished = new Promise<void>((resolve) => (wake = resolve));
+  const supervisor = new Supervisor({
+    color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+    labelWidth: 'dashboard'.length,
+    onUnexpectedExit: (name, exit) => {
+      failure ??= `${name} ${describeExit(exit)}`;
+      wake();
+    },
+  });
+  let signalled: NodeJS.Signals | null = null;
+  const failed = () => failure !== null || signalled !== null || supervisor.stopping;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      // A second Ctrl-C: the person is not waiting for graceful shutdowns any more.
+      supervisor.killAllNow();
+      process.exit(130);
+    }
+    signalled = signal;
+    console.log(`\nstart: ${signal}, stopping everything…`);
+    wake();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', () => supervisor.killAllNow());
+
+  const wranglerEnv = { ...process.env, ...WRANGLER_ENV, CI: 'true' };
+  const wrangler = (name: string, args: string[]) => ({
+    name,
+    command: process.execPath,
+    args: ['--no-warnings', WRANGLER_CLI, ...args],
+    cwd: REPO_ROOT,
+    env: wranglerEnv,
+  });
+
+  const boot = async () => {
+    console.log('start: applying D1 migrations to the local database (.wrangler/state)');
+    const migrated: Exit = await supervisor.run(
+      wrangler('migrate', ['d1', 'migrations', 'apply', 'claudeops', '--local']),
+    );
+    if (signalled) return;
+    if (migrated.code !== 0) {
+      throw new StartError(`applying the D1 migrations failed (wrangler ${describeExit(migrated)})`);
+    }
+
+    const origins = [`http://localhost:${dashboardPort}`, `http://127.0.0.1:${dashboardPort}`].join(',');
+    supervisor.start(
+      wrangler('api', [
+        'dev',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--show-interactive-dev-session=false',
+        '--var',
+        `CLAUDEOPS_ADMIN_TOKEN:${admin.token}`,
+        '--var',
+        `CLAUDEOPS_DASHBOARD_ORIGINS:${origins}`,
+      ]),
+    );
+    await waitUntil('the control plane', HEALTH_TIMEOUT_MS, failed, async () => {
+      return (await fetch(`${apiUrl}/api/v1/health`)).ok;
+    });
+
+    const plan = await planLocalRunner(apiUrl, admin.token, RUNNER_STATE_DIR);
+    if (plan.kind === 'reregister') {
+      console.log(
+        `start: the control plane does not know runner ${plan.staleRunnerId}; registering the local runner again`,
+      );
+      const registered = await supervisor.run({
+        name: 'runner',
+        command: process.execPath,
+        args: runnerArgs('register', apiUrl, RUNNER_STATE_DIR, plan.registrationToken),
+        cwd: REPO_ROOT,
+        env: childEnv(),
+      });
+      if (registered.code !== 0) {
+        throw new StartError(`registering the local runner failed (${describeExit(registered)})`);
+      }
+    } else if (plan.kind === 'register') {
+      console.log('start: registering a local runner (its token goes to .claudeops/runner)');
+    }
+    supervisor.start({
+      name: 'runner',
+      command: process.execPath,
+      args: runnerArgs(
+        'start',
+        apiUrl,
+        RUNNER_STATE_DIR,
+        plan.kind === 'register' ? plan.registrationToken : undefined,
+      ),
+      cwd: REPO_ROOT,
+      env: childEnv(),
+    });
+
+    supervisor.start({
+      name: 'dashboard',
+      command: process.execPath,
+      args: [VITE_BIN, 'dev', '--host', '127.0.0.1', '--port', String(dashboardPort), '--strictPort'],
+      cwd: DASHBOARD_DIR,
+      env: childEnv({ CLAUDEOPS_API_URL: apiUrl }),
+    });
+    await waitUntil('the dashboard', DASHBOARD_TIMEOUT_MS, failed, async () => (await fetch(dashboardUrl)).ok);
+
+    const note =
+      admin.source === 'env'
+        ? '(from CLAUDEOPS_ADMIN_TOKEN)'
+        : `(kept in ${path.relative(process.cwd(), admin.file ?? '') || admin.file}; set CLAUDEOPS_ADMIN_TOKEN to choose your own)`;
+    console.log(banner(dashboardUrl, apiUrl, admin.token, note));
+  };
+
+  const booted = boot().then(
+    () => null,
+    (error: unknown) => error,
+  );
+  const bootError = await Promise.race([booted, finished.then(() => null)]);
+  if (bootError) failure ??= bootError instanceof Error ? bootError.message : String(bootError);
+  else if (!failure && !signalled) await finished;
+
+  await supervisor.stopAll();
+  if (failure) {
+    console.error(`start: ${failure}; stopped everything`);
+    return 1;
+  }
+  console.log('start: stopped');
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(
+      `start: ${error instanceof StartError ? error.message : error instanceof Error ? error.stack : error}`,
+    );
+    process.exit(1);
+  },
+);
