@@ -1,6 +1,6 @@
 // Unit tests for the scripted Anthropic API fixture: well-formed SSE and Message JSON, stateless turn choice, recording.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseScriptMarker } from '../fixtures/anthropic-scripts';
+import { COSTLY_USAGE, parseScriptMarker, scriptUsage } from '../fixtures/anthropic-scripts';
 import { type ScriptedAnthropic, startScriptedAnthropic } from '../fixtures/scripted-anthropic';
 
 type Sse = { event: string; data: Record<string, unknown> & { type: string } };
@@ -55,8 +55,13 @@ describe('scripted Anthropic API', () => {
 
     expect(events[0]?.event).toBe('message_start');
     expect(events.at(-1)?.event).toBe('message_stop');
-    const start = events[0]!.data.message as { id: string; model: string; usage: Record<string, number> };
+    const start = events[0]!.data.message as { id: string; model: string; usage: Record<string, unknown> };
     expect(start).toMatchObject({ model: 'claude-sonnet-4-5', usage: { output_tokens: 1, input_tokens: 1200 } });
+    // As the real API does: the cache writes split by lifetime (a script without a split writes 5-minute entries).
+    expect(start.usage).toMatchObject({
+      cache_creation_input_tokens: 3000,
+      cache_creation: { ephemeral_5m_input_tokens: 3000, ephemeral_1h_input_tokens: 0 },
+    });
 
     const blocks = new Map<number, { type: string; text: string }>();
     for (const { data } of events) {
@@ -144,6 +149,25 @@ describe('scripted Anthropic API', () => {
     expect(held.completed).toBe(false);
   });
 
+  it('runs `costly:N` as N Bash turns and a final answer, every call reporting COSTLY_USAGE', async () => {
+    const answers = (await Promise.all(
+      [0, 2].map((turns) =>
+        post('/v1/messages', messagesBody('[script:costly:2]', turns, { stream: false })).then((res) => res.json()),
+      ),
+    )) as { stop_reason: string; usage: Record<string, unknown> }[];
+    expect(answers.map((answer) => answer.stop_reason)).toEqual(['tool_use', 'end_turn']);
+    for (const { usage } of answers) {
+      expect(usage).toEqual({
+        input_tokens: 50_000,
+        output_tokens: 2_000,
+        cache_read_input_tokens: 20_000,
+        cache_creation_input_tokens: 15_000,
+        cache_creation: { ephemeral_5m_input_tokens: 10_000, ephemeral_1h_input_tokens: 5_000 },
+      });
+      expect(usage).toMatchObject(COSTLY_USAGE);
+    }
+  });
+
   it('rejects unknown scripts with an API error', async () => {
     const res = await post('/v1/messages', messagesBody('[script:no-such-script]', 0));
     expect(res.status).toBe(400);
@@ -156,5 +180,24 @@ describe('parseScriptMarker', () => {
     expect(parseScriptMarker('please [script:chatty:200] now')).toEqual({ name: 'chatty', arg: '200' });
     expect(parseScriptMarker('[script:slow]')).toEqual({ name: 'slow', arg: undefined });
     expect(parseScriptMarker('no marker')).toBeNull();
+  });
+});
+
+describe('scriptUsage', () => {
+  it('fills the total from the split, the split from the total, and the rest from the defaults', () => {
+    expect(scriptUsage({ cache_creation: { ephemeral_5m_input_tokens: 3, ephemeral_1h_input_tokens: 4 } })).toEqual({
+      input_tokens: 100,
+      output_tokens: 20,
+      cache_read_input_tokens: 0,
+      cache_creation_input_tokens: 7,
+      cache_creation: { ephemeral_5m_input_tokens: 3, ephemeral_1h_input_tokens: 4 },
+    });
+    expect(
+      scriptUsage({ cache_creation_input_tokens: 10, cache_creation: { ephemeral_1h_input_tokens: 4 } }),
+    ).toMatchObject({
+      cache_creation_input_tokens: 10,
+      cache_creation: { ephemeral_5m_input_tokens: 6, ephemeral_1h_input_tokens: 4 },
+    });
+    expect(scriptUsage({ inference_geo: 'us' })).toMatchObject({ inference_geo: 'us', cache_creation_input_tokens: 0 });
   });
 });

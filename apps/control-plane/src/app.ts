@@ -10,6 +10,8 @@ import { adminBootstrap } from './middleware/admin-bootstrap';
 import { dashboardOrigins, noTokenInUrl } from './middleware/auth';
 import { MAX_BODY_BYTES } from './middleware/validate';
 import type { ErrorBody, ErrorCode } from './protocol';
+import { budgetsRoutes } from './routes/budgets';
+import { costsRoutes } from './routes/costs';
 import { executionsRoutes } from './routes/executions';
 import { healthRoutes } from './routes/health';
 import { runnersRoutes } from './routes/runners';
@@ -32,7 +34,9 @@ const api = new Hono<AppEnv>()
   .route('/health', healthRoutes)
   .route('/executions', executionsRoutes)
   .route('/runners', runnersRoutes)
-  .route('/sessions', sessionsRoutes);
+  .route('/sessions', sessionsRoutes)
+  .route('/budgets', budgetsRoutes)
+  .route('/costs', costsRoutes);
 
 export const app = new Hono<AppEnv>()
   .use(
@@ -43,7 +47,7 @@ export const app = new Hono<AppEnv>()
       origin: (origin, c: Context<AppEnv>) => (dashboardOrigins(c.env).includes(origin) ? origin : null),
       credentials: true,
       allowHeaders: ['Authorization', 'Content-Type'],
-      allowMethods: ['GET', 'POST', 'DELETE'],
+      allowMethods: ['GET', 'POST', 'PUT', 'DELETE'],
     }),
     bodyLimit({
       maxSize: MAX_BODY_BYTES,

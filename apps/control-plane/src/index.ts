@@ -2,6 +2,7 @@
 import { app } from './app';
 import { fleetOf } from './lib/stubs';
 
+export { BudgetGuard } from './durable-objects/budget-guard';
 export { ExecutionHub } from './durable-objects/execution-hub';
 export { Fleet } from './durable-objects/fleet';
 

@@ -20,6 +20,8 @@ type More = Partial<Omit<Case, 'name' | 'path' | 'words'>>;
 const BAD_ID = 'ex_NOT-AN-ID';
 const ID = `ex_${'4'.repeat(26)}`;
 const EXECUTIONS = '/api/v1/executions';
+const BUDGETS = '/api/v1/budgets';
+const COSTS = '/api/v1/costs/summary';
 let runnerToken = '';
 let queuedId = '';
 const queued = (suffix: string) => () => `${EXECUTIONS}/${queuedId}${suffix}`;
@@ -36,6 +38,8 @@ const bad = (method: string, name: string, path: Path, words: string | RegExp, m
 const get = (name: string, path: Path, words: string | RegExp, more?: More) => bad('GET', name, path, words, more);
 const post = (name: string, path: Path, body: unknown, words: string | RegExp, more?: More) =>
   bad('POST', name, path, words, { body, ...more });
+const put = (name: string, path: Path, body: unknown, words: string | RegExp, more?: More) =>
+  bad('PUT', name, path, words, { body, ...more });
 /** A body sent as these exact bytes, labelled JSON. */
 const raw = (text: string): More => ({ body: text, headers: { 'content-type': 'application/json' } });
 const upgrade: More = { headers: { upgrade: 'websocket' } };
@@ -128,6 +132,35 @@ const CASES: Case[] = [
   post('login: not JSON', '/api/v1/sessions', 'token=x', 'Content-Type', { headers: { 'content-type': 'text/plain' } }),
   post('login: token in URL', '/api/v1/sessions?token=coa_x', { token: 'coa_x' }, IN_URL),
   bad('DELETE', 'logout: token in URL', '/api/v1/sessions?session_token=x', 'session_token'),
+  // PUT/GET/DELETE /api/v1/budgets
+  put('budget: unknown scope kind', `${BUDGETS}/team:ml`, { period: 'day' }, 'path.scope: a budget scope is'),
+  put('budget: empty agent', `${BUDGETS}/agent:`, { period: 'day' }, 'path.scope'),
+  put('budget: label with a space', `${BUDGETS}/label:has%20space`, { period: 'day' }, 'path.scope'),
+  put('budget: no body', `${BUDGETS}/global`, undefined, 'JSON body'),
+  put('budget: no period', `${BUDGETS}/global`, { hardLimitUsd: 1 }, 'body.period'),
+  put('budget: unknown period', `${BUDGETS}/global`, { period: 'week' }, 'body.period'),
+  put('budget: negative limit', `${BUDGETS}/global`, { period: 'day', hardLimitUsd: -1 }, 'body.hardLimitUsd'),
+  put('budget: limit a string', `${BUDGETS}/global`, { period: 'day', softLimitUsd: '5' }, 'body.softLimitUsd'),
+  put(
+    'budget: soft above hard',
+    `${BUDGETS}/global`,
+    { period: 'day', softLimitUsd: 6, hardLimitUsd: 5 },
+    'softLimitUsd must not exceed hardLimitUsd',
+  ),
+  put('budget: unknown field', `${BUDGETS}/global`, { period: 'day', currency: 'EUR' }, 'currency'),
+  put('budget: malformed JSON', `${BUDGETS}/global`, undefined, NOT_JSON, raw('{"period":')),
+  get('budgets: unknown parameter', `${BUDGETS}?limit=5`, 'limit'),
+  bad('DELETE', 'budget delete: bad scope', `${BUDGETS}/nope`, 'path.scope'),
+  bad('DELETE', 'budget delete: never set', `${BUDGETS}/label:never-set-${'x'.repeat(8)}`, 'no budget', {
+    status: 404,
+    code: 'NOT_FOUND',
+  }),
+  // GET /api/v1/costs/summary
+  get('costs: unknown groupBy', `${COSTS}?groupBy=week`, 'query.groupBy'),
+  get('costs: from not a time', `${COSTS}?from=yesterday`, 'query.from'),
+  get('costs: from after to', `${COSTS}?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z`, 'before'),
+  get('costs: unknown parameter', `${COSTS}?model=opus`, 'model'),
+  get('costs: repeated groupBy', `${COSTS}?groupBy=day&groupBy=model`, 'query.groupBy'),
   // Anything else
   bad('PUT', 'unknown method on a resource', EXECUTIONS, 'PUT /api/v1/executions', {
     status: 404,

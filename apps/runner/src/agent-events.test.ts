@@ -98,6 +98,54 @@ describe('AgentEventMapper', () => {
     ]);
   });
 
+  it('carries the cache-write split and the other priced usage fields the API reports, final ones from the delta', () => {
+    const id = 'msg_split';
+    const startUsage = {
+      input_tokens: 10,
+      output_tokens: 1,
+      cache_read_input_tokens: 0,
+      cache_creation_input_tokens: 700,
+      cache_creation: { ephemeral_5m_input_tokens: 300, ephemeral_1h_input_tokens: 400 },
+      server_tool_use: { web_search_requests: 1 },
+      inference_geo: 'us',
+      speed: 'standard',
+    };
+    const drafts = mapAll([
+      stream({ type: 'message_start', message: { id, model: 'claude-opus-5-5', content: [], usage: startUsage } }),
+      assistant(id, [{ type: 'text', text: 'Searched.' }], startUsage),
+      stream({
+        type: 'message_delta',
+        delta: {},
+        usage: { output_tokens: 9, server_tool_use: { web_search_requests: 2 } },
+      }),
+      stream({ type: 'message_stop' }, id),
+    ]);
+    expect(drafts.find((draft) => draft.type === 'usage')?.data).toEqual({
+      messageId: id,
+      model: 'claude-opus-5-5',
+      inputTokens: 10,
+      outputTokens: 9,
+      cacheReadInputTokens: 0,
+      cacheCreationInputTokens: 700,
+      cacheCreation5mInputTokens: 300,
+      cacheCreation1hInputTokens: 400,
+      webSearchRequests: 2,
+      inferenceGeo: 'us',
+      speed: 'standard',
+    });
+  });
+
+  it('takes the split from the assistant message when there was no stream', () => {
+    const usage = { input_tokens: 5, output_tokens: 2, cache_creation_input_tokens: 8, cache_creation: {} };
+    const mapper = new AgentEventMapper();
+    mapAll([assistant('msg_plain', [{ type: 'text', text: 'x' }], usage as never)], mapper);
+    expect(mapper.finish()[0]?.data).toMatchObject({
+      cacheCreationInputTokens: 8,
+      cacheCreation5mInputTokens: 0,
+      cacheCreation1hInputTokens: 0,
+    });
+  });
+
   it('counts a message seen only as assistant messages once, before the result', () => {
     const usage = { input_tokens: 10, output_tokens: 5 };
     const drafts = mapAll([

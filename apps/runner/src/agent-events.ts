@@ -1,5 +1,6 @@
 // Maps Agent SDK messages to protocol event drafts (pure; used by agent.ts). Counts each API message's usage once,
-// with its final output_tokens from the partial-message stream, and keeps every event well under MAX_EVENT_BYTES.
+// with its final output_tokens from the partial-message stream and the usage fields its price depends on (cache-write
+// split by lifetime, web searches, inference geo, speed), and keeps every event well under MAX_EVENT_BYTES.
 import type { SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { EventData, EventDraft, TokenUsage } from '@claudeops/control-plane/protocol';
 
@@ -51,7 +52,14 @@ type RawUsage = {
   output_tokens?: number | null;
   cache_read_input_tokens?: number | null;
   cache_creation_input_tokens?: number | null;
+  cache_creation?: { ephemeral_5m_input_tokens?: number | null; ephemeral_1h_input_tokens?: number | null } | null;
+  server_tool_use?: { web_search_requests?: number | null } | null;
+  inference_geo?: string | null;
+  speed?: string | null;
 };
+
+/** One API message's usage as a `usage` event carries it: token counts and what else changes its price. */
+export type MessageUsage = Omit<EventData<'usage'>, 'messageId' | 'model' | 'costUsd' | 'totalCostUsd' | 'estimated'>;
 
 const count = (value: number | null | undefined) => (typeof value === 'number' && value > 0 ? Math.floor(value) : 0);
 
@@ -61,6 +69,32 @@ export function toTokenUsage(usage: RawUsage | null | undefined): TokenUsage {
     outputTokens: count(usage?.output_tokens),
     cacheReadInputTokens: count(usage?.cache_read_input_tokens),
     cacheCreationInputTokens: count(usage?.cache_creation_input_tokens),
+  };
+}
+
+const label = (value: string | null | undefined) =>
+  typeof value === 'string' && value.length > 0 && value.length <= 32 ? value : undefined;
+
+/**
+ * Token counts plus the fields the price depends on, each only when the API reports it: the cache-write split by
+ * lifetime (`cache_creation`), web searches, US-only inference and fast mode.
+ */
+export function toMessageUsage(usage: RawUsage | null | undefined): MessageUsage {
+  const split = usage?.cache_creation;
+  const searches = count(usage?.server_tool_use?.web_search_requests);
+  const inferenceGeo = label(usage?.inference_geo);
+  const speed = label(usage?.speed);
+  return {
+    ...toTokenUsage(usage),
+    ...(split
+      ? {
+          cacheCreation5mInputTokens: count(split.ephemeral_5m_input_tokens),
+          cacheCreation1hInputTokens: count(split.ephemeral_1h_input_tokens),
+        }
+      : {}),
+    ...(searches > 0 ? { webSearchRequests: searches } : {}),
+    ...(inferenceGeo ? { inferenceGeo } : {}),
+    ...(speed ? { speed } : {}),
   };
 }
 
@@ -83,7 +117,7 @@ function toolInput(input: unknown): unknown {
 
 export class AgentEventMapper {
   /** API messages seen but not yet counted, by message id. */
-  private readonly open = new Map<string, { model: string; usage: TokenUsage }>();
+  private readonly open = new Map<string, { model: string; usage: MessageUsage }>();
   private readonly counted = new Set<string>();
   /** The message being streamed per (sub)agent thread, for stream events that do not name it. */
   private readonly streaming = new Map<string, string>();
@@ -164,14 +198,18 @@ export class AgentEventMapper {
       case 'message_delta': {
         const open = id === undefined ? undefined : this.open.get(id);
         if (open) {
-          // The final output count comes here; newer APIs may repeat input-side counts, which are final too.
+          // The final output count comes here; newer APIs may repeat input-side counts (and the other usage
+          // fields), which are final too.
           const delta = event.usage as RawUsage;
-          const final = toTokenUsage(delta);
+          const { inputTokens, outputTokens, cacheReadInputTokens, cacheCreationInputTokens, ...rest } =
+            toMessageUsage(delta);
           open.usage = {
-            inputTokens: final.inputTokens || open.usage.inputTokens,
-            outputTokens: delta.output_tokens == null ? open.usage.outputTokens : final.outputTokens,
-            cacheReadInputTokens: final.cacheReadInputTokens || open.usage.cacheReadInputTokens,
-            cacheCreationInputTokens: final.cacheCreationInputTokens || open.usage.cacheCreationInputTokens,
+            ...open.usage,
+            ...rest,
+            inputTokens: inputTokens || open.usage.inputTokens,
+            outputTokens: delta.output_tokens == null ? open.usage.outputTokens : outputTokens,
+            cacheReadInputTokens: cacheReadInputTokens || open.usage.cacheReadInputTokens,
+            cacheCreationInputTokens: cacheCreationInputTokens || open.usage.cacheCreationInputTokens,
           };
         }
         return [];
@@ -186,7 +224,7 @@ export class AgentEventMapper {
 
   private track(id: string, model: string, usage: RawUsage | null | undefined): void {
     if (this.counted.has(id) || this.open.has(id) || model === '<synthetic>') return;
-    this.open.set(id, { model, usage: toTokenUsage(usage) });
+    this.open.set(id, { model, usage: toMessageUsage(usage) });
   }
 
   private countUsage(id: string): EventDraft[] {

@@ -31,7 +31,7 @@ export type AgentOutcome = { status: 'succeeded' | 'failed' | 'cancelled'; reaso
 export interface AgentHandle {
   /** Resolves (never rejects) once Claude Code and every process it started are gone. */
   readonly done: Promise<AgentOutcome>;
-  /** Idempotent: abort the query, then after the grace period SIGKILL the run's processes. */
+  /** Idempotent: abort the query and SIGTERM Claude Code's group, then after the grace period SIGKILL what is left. */
   cancel(reason: CancelReason): void;
   /** Claude Code's PID (and process group), once it has started. */
   readonly pid: number | undefined;
@@ -52,6 +52,7 @@ const CANCEL_REASONS: Record<CancelReason, string> = {
   user: 'cancelled by user',
   lease_lost: 'cancelled: the runner lost the lease',
   runner_shutdown: 'cancelled: the runner shut down',
+  budget: 'cancelled: a budget limit was reached',
 };
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -185,6 +186,9 @@ export function startAgent(job: AgentJob, emit: (draft: EventDraft) => void, opt
       if (cancelReason !== undefined || settled) return;
       cancelReason = reason;
       abortController.abort();
+      // Do not wait for the SDK's own grace before signalling: a cancelled run (a budget crossed, above all) must
+      // stop now. SIGTERM lets Claude Code end cleanly; the group gets SIGKILL if it is still there after graceMs.
+      if (pid !== undefined) signalGroup(pid, 'SIGTERM');
       graceTimer = setTimeout(() => pid !== undefined && signalGroup(pid, 'SIGKILL'), graceMs);
     },
   };

@@ -1,5 +1,8 @@
 // Unit tests of the wired runner (startRunner) against a loopback fake control plane, with a fake agent.
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -10,6 +13,7 @@ import { RunnerTokenRejected } from './connection';
 import { startRunner, type RunningRunner } from './daemon';
 import { FakeControlPlane, GOOD_REGISTRATION_TOKEN, ISSUED_RUNNER_TOKEN } from './fake-control-plane';
 import type { StartAgent } from './job-runner';
+import type { AgentJob } from './agent';
 import { NotRegisteredError } from './registration';
 import { loadRegistration } from './state';
 import { executionId, FAST_BACKOFF, RUNNER_ID, waitFor } from './test-helpers';
@@ -132,5 +136,68 @@ describe('startRunner', () => {
     await expect(start({ registrationToken: 'cog_wrong' })).rejects.toThrow(
       /registration with .* failed: UNAUTHORIZED: registration token is invalid or expired/,
     );
+  });
+
+  it("sends Claude Code's model calls through its proxy to its own model API, each after the hub's permit", async () => {
+    const received: Array<{ url: string | undefined; headers: IncomingHttpHeaders }> = [];
+    const modelApi = createServer((req, res) => {
+      received.push({ url: req.url, headers: req.headers });
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"type":"message"}');
+    }).listen(0, '127.0.0.1');
+    await once(modelApi, 'listening');
+    const modelApiUrl = `http://127.0.0.1:${(modelApi.address() as AddressInfo).port}`;
+    let agentJob: AgentJob | undefined;
+    const modelCall = () =>
+      fetch(`${agentJob!.env.ANTHROPIC_BASE_URL}/v1/messages?beta=true`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'sk-ant-runner-key' },
+        body: '{}',
+      });
+    /** Makes one model call that is permitted, then one that is not, and reports both answers. */
+    const callingAgent: StartAgent = (job, emit) => {
+      agentJob = job;
+      const done = (async (): Promise<AgentOutcome> => {
+        const first = await modelCall();
+        plane.permitAnswer = () => ({ allowed: false, reason: 'budget global: hard limit $1.00 reached' });
+        const second = await modelCall();
+        const text = `${first.status} ${await first.text()} | ${second.status} ${await second.text()}`;
+        emit({ type: 'assistant.text', ts: new Date().toISOString(), data: { messageId: 'm1', text } });
+        return { status: 'succeeded' };
+      })();
+      return { done, pid: undefined, cancel: () => undefined };
+    };
+    try {
+      runner = await startRunner(config(), {
+        startAgent: callingAgent,
+        backoff: FAST_BACKOFF,
+        metrics: async () => ({ cpuLoadPercent: 1, memUsedBytes: 1, memTotalBytes: 2 }),
+        env: { ANTHROPIC_BASE_URL: modelApiUrl, ANTHROPIC_API_KEY: 'sk-ant-runner-key', PATH: '/usr/bin' },
+      });
+      await waitFor(() => plane.fleetFrames.length > 0, 'the hello');
+      plane.offer(job);
+      await waitFor(() => plane.events(job.executionId).some((e) => e.type === 'assistant.text'), 'the answers');
+      expect(agentJob!.env.ANTHROPIC_BASE_URL).toMatch(
+        new RegExp(`^http://127\\.0\\.0\\.1:\\d+/x/${job.executionId}$`),
+      );
+      expect(agentJob!.env.ANTHROPIC_API_KEY).toBe('sk-ant-runner-key');
+      expect(received).toEqual([
+        { url: '/v1/messages?beta=true', headers: expect.objectContaining({ 'x-api-key': 'sk-ant-runner-key' }) },
+      ]);
+      expect(plane.permits.get(job.executionId)).toHaveLength(2);
+      const text = plane.events(job.executionId).find((e) => e.type === 'assistant.text')!.data;
+      expect(text).toMatchObject({
+        text:
+          '200 {"type":"message"} | 400 ' +
+          '{"type":"error","error":{"type":"invalid_request_error",' +
+          '"message":"ClaudeOps: budget global: hard limit $1.00 reached"}}',
+      });
+      await runner.stop();
+      // The proxy stops with the runner.
+      await expect(modelCall()).rejects.toThrow();
+    } finally {
+      modelApi.closeAllConnections();
+      modelApi.close();
+    }
   });
 });

@@ -1,7 +1,8 @@
-// The runner daemon: registration, the control connection, the job runner and one log streamer per job, wired
-// together. startRunner() is the programmatic entry (CLI, e2e tests); runDaemon() adds signal handling for the CLI.
+// The runner daemon: registration, the control connection, the job runner, one log streamer per job and the model
+// proxy every job's Claude Code calls the model through, wired together. startRunner() is the programmatic entry
+// (CLI, e2e tests); runDaemon() adds signal handling for the CLI.
 import { mkdir } from 'node:fs/promises';
-import { agentEnvironment } from './agent-env';
+import { agentEnvironment, modelUpstream } from './agent-env';
 import type { BackoffOptions } from './backoff';
 import type { RunnerConfig } from './config';
 import { ControlConnection } from './connection';
@@ -9,6 +10,7 @@ import { JobRunner, type StartAgent } from './job-runner';
 import { LogStreamer } from './log-streamer';
 import { createLogger, errorMessage } from './logger';
 import { collectMetrics, type MetricsSource } from './metrics';
+import { startModelProxy } from './model-proxy';
 import { ensureRegistered } from './registration';
 import { RUNNER_VERSION } from './version';
 
@@ -18,7 +20,10 @@ export interface RunnerDeps {
   /** The agent starter; the real Claude Code one (agent.ts) when absent. */
   startAgent?: StartAgent;
   metrics?: MetricsSource;
-  /** Where ANTHROPIC_* / CLAUDE_CODE_* for Claude Code come from (process.env when absent). */
+  /**
+   * Where ANTHROPIC_* / CLAUDE_CODE_* for Claude Code come from (process.env when absent); its ANTHROPIC_BASE_URL is
+   * where the model proxy forwards to.
+   */
   env?: NodeJS.ProcessEnv;
   backoff?: BackoffOptions;
   /** How long stop() waits for cancelled jobs to end and their events to reach the hub. */
@@ -46,11 +51,18 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps = {}): 
   if (config.cancelGraceMs !== undefined) agentOptions.graceMs = config.cancelGraceMs;
   if (config.claudeCodePath !== undefined) agentOptions.pathToClaudeCodeExecutable = config.claudeCodePath;
 
+  const env = deps.env ?? process.env;
+  // Every model call of every job passes here, so it can wait for the control plane's permit (budgets).
+  const modelProxy = await startModelProxy({
+    upstream: modelUpstream(env),
+    execution: (executionId) => jobs.proxiedExecution(executionId),
+  });
   const jobs: JobRunner = new JobRunner({
     maxConcurrent: config.maxConcurrent,
     workspacesDir: config.workspacesDir,
     startAgent,
-    agentEnv: agentEnvironment(deps.env ?? process.env),
+    agentEnv: agentEnvironment(env),
+    modelBaseUrl: (executionId) => modelProxy.baseUrl(executionId),
     agentOptions,
     send: (frame) => {
       if (!connection.send(frame)) log.debug('control socket down; the next hello restates it', { type: frame.type });
@@ -100,6 +112,7 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps = {}): 
       await jobs.shutdown(shutdownTimeoutMs);
       controller.abort();
       await loop.catch(() => undefined);
+      await modelProxy.close();
       log.info('stopped');
     })());
 

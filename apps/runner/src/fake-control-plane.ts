@@ -1,7 +1,7 @@
 // A loopback stand-in for the control plane (registration, Fleet control socket, ExecutionHub streams) for the
 // daemon and CLI tests. Not part of the runner itself.
 import type { WebSocket } from 'ws';
-import type { ExecutionEvent, Job, RunnerToFleet } from '@claudeops/control-plane/protocol';
+import type { ExecutionEvent, HubToRunner, Job, RunnerToFleet, RunnerToHub } from '@claudeops/control-plane/protocol';
 import { RUNNER_ID, startFakeServer, type FakeServer } from './test-helpers';
 
 export const GOOD_REGISTRATION_TOKEN = 'cog_good';
@@ -15,6 +15,13 @@ export class FakeControlPlane {
   /** Stored events per execution. */
   logs = new Map<string, ExecutionEvent[]>();
   revoked = false;
+  /** Permit questions per execution, in arrival order. */
+  permits = new Map<string, string[]>();
+  /** How the hubs answer a permit question. */
+  permitAnswer: (executionId: string) => { allowed: boolean; reason: string | null } = () => ({
+    allowed: true,
+    reason: null,
+  });
 
   get url(): string {
     return this.server.url;
@@ -74,7 +81,17 @@ export class FakeControlPlane {
     const log = this.logs.get(executionId) ?? [];
     this.logs.set(executionId, log);
     ws.on('message', (data) => {
-      const frame = JSON.parse(String(data)) as { events: ExecutionEvent[] };
+      const frame = JSON.parse(String(data)) as RunnerToHub;
+      if (frame.type === 'exec.permit') {
+        this.permits.set(executionId, [...(this.permits.get(executionId) ?? []), frame.requestId]);
+        const answer: HubToRunner = {
+          type: 'exec.permit.result',
+          requestId: frame.requestId,
+          ...this.permitAnswer(executionId),
+        };
+        ws.send(JSON.stringify(answer));
+        return;
+      }
       for (const event of frame.events) if (event.seq === log.length + 1) log.push(event);
       ws.send(JSON.stringify({ type: 'exec.ack', seq: log.length }));
     });

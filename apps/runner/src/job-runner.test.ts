@@ -5,40 +5,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CancelReason, EventDraft, Job, RunnerToFleet } from '@claudeops/control-plane/protocol';
 import type { AgentJob, AgentOutcome } from './agent';
-import { JobRunner, type EventStream, type StartAgent } from './job-runner';
-import type { StreamHandlers } from './log-streamer';
+import { FakeStream } from './fake-stream';
+import { JobRunner, type JobRunnerOptions, type StartAgent } from './job-runner';
 import { executionId, waitFor } from './test-helpers';
-
-class FakeStream implements EventStream {
-  events: EventDraft[] = [];
-  started = false;
-  stopped = false;
-  private acked = false;
-  private waiters: Array<() => void> = [];
-  constructor(readonly handlers: StreamHandlers) {}
-  start() {
-    this.started = true;
-  }
-  emit(draft: EventDraft) {
-    if (this.stopped) return null;
-    this.events.push(draft);
-    return this.events.length;
-  }
-  drained() {
-    return this.acked ? Promise.resolve() : new Promise<void>((resolve) => this.waiters.push(resolve));
-  }
-  /** The hub acks everything. */
-  ackAll() {
-    this.acked = true;
-    for (const resolve of this.waiters) resolve();
-  }
-  stop() {
-    this.stopped = true;
-  }
-  statuses() {
-    return this.events.flatMap((event) => (event.type === 'status' ? [event.data] : []));
-  }
-}
 
 interface FakeRun {
   job: AgentJob;
@@ -70,7 +39,7 @@ const fakeAgent: StartAgent = (job, emit) => {
   };
 };
 
-function makeRunner(maxConcurrent = 1): JobRunner {
+function makeRunner(maxConcurrent = 1, extra: Partial<JobRunnerOptions> = {}): JobRunner {
   return new JobRunner({
     maxConcurrent,
     workspacesDir: join(dir, 'workspaces'),
@@ -82,6 +51,7 @@ function makeRunner(maxConcurrent = 1): JobRunner {
       streams.set(id, stream);
       return stream;
     },
+    ...extra,
   });
 }
 
@@ -242,5 +212,57 @@ describe('JobRunner', () => {
     stream.ackAll();
     await stopped;
     expect(runner.running()).toEqual([]);
+  });
+
+  it("points Claude Code's ANTHROPIC_BASE_URL at the runner's model proxy", async () => {
+    const runner = makeRunner(1, { modelBaseUrl: (id) => `http://127.0.0.1:4000/x/${id}` });
+    runner.offer(job(1));
+    await waitFor(() => runs.length === 1, 'the agent to start');
+    expect(runs[0]!.job.env).toEqual({ ANTHROPIC_BASE_URL: `http://127.0.0.1:4000/x/${executionId(1)}` });
+  });
+
+  it("asks the execution's hub for each model call's permit; a refusal is recorded and cancels the run", async () => {
+    const runner = makeRunner();
+    expect(runner.proxiedExecution(executionId(1))).toBeUndefined();
+    runner.offer(job(1));
+    await waitFor(() => runs.length === 1, 'the agent to start');
+    const stream = streams.get(executionId(1))!;
+    const calls = runner.proxiedExecution(executionId(1))!;
+    const allowed = calls.requestPermit(new AbortController().signal);
+    stream.answerPermit({ allowed: true, reason: null });
+    expect(await allowed).toEqual({ allowed: true, reason: null });
+
+    const reason = 'budget global: hard limit $5.00 reached ($5.12 spent this day)';
+    const refused = calls.requestPermit(new AbortController().signal);
+    stream.answerPermit({ allowed: false, reason });
+    expect(await refused).toEqual({ allowed: false, reason });
+    // Recorded, and the run cancelled for its budget at once (the hub's own cancel changes nothing); the final status
+    // says which budget.
+    expect(runs[0]!.cancels).toEqual(['budget']);
+    stream.handlers.onCancel('budget');
+    await waitFor(() => stream.statuses().length === 2, 'the final status');
+    expect(runs[0]!.cancels).toEqual(['budget']);
+    expect(stream.events.slice(-2)).toMatchObject([
+      { type: 'log', data: { level: 'warn', message: `ClaudeOps refused a model call: ${reason}` } },
+      { type: 'status', data: { status: 'cancelled', reason: `cancelled: ${reason}` } },
+    ]);
+    // A run on its way out asks the hub nothing more.
+    expect(await calls.requestPermit(new AbortController().signal)).toMatchObject({ allowed: false });
+    expect(stream.permits).toHaveLength(0);
+  });
+
+  it('names the budget of a hard alert in the status of a budget cancel', async () => {
+    const runner = makeRunner();
+    runner.offer(job(1));
+    await waitFor(() => runs.length === 1, 'the agent to start');
+    const stream = streams.get(executionId(1))!;
+    stream.handlers.onAlert!({ scope: 'label:gpu', level: 'soft', spentUsd: 3, limitUsd: 3, alertId: 'a1' });
+    stream.handlers.onAlert!({ scope: 'label:gpu', level: 'hard', spentUsd: 4.2, limitUsd: 4, alertId: 'a2' });
+    stream.handlers.onCancel('budget');
+    await waitFor(() => stream.statuses().length === 2, 'the final status');
+    expect(stream.statuses()[1]).toEqual({
+      status: 'cancelled',
+      reason: 'cancelled: budget label:gpu: hard limit $4.00 reached ($4.20 spent)',
+    });
   });
 });

@@ -1,12 +1,22 @@
 // Runs the jobs the Fleet offers: slot accounting, offer dedupe, a workspace and an event stream per execution, the
-// agent, its final status, idempotent cancel. Used by the daemon; the agent and the stream are injected.
+// agent, its final status, idempotent cancel, and the permits its model calls ask for through the runner's model
+// proxy. Used by the daemon; the agent and the stream are injected.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CancelReason, EventDraft, ExecutionStatus, Job, RunnerToFleet } from '@claudeops/control-plane/protocol';
+import type {
+  CancelReason,
+  EventData,
+  EventDraft,
+  ExecutionStatus,
+  Job,
+  RunnerToFleet,
+} from '@claudeops/control-plane/protocol';
 import type { AgentHandle, AgentOptions, AgentOutcome, startAgent } from './agent';
+import { throughModelProxy } from './agent-env';
 import type { JobFrame } from './connection';
 import type { StreamHandlers } from './log-streamer';
 import { createLogger, errorMessage, type Logger } from './logger';
+import type { PermitAnswer, ProxiedExecution } from './model-proxy';
 
 export type StartAgent = typeof startAgent;
 
@@ -15,6 +25,8 @@ export interface EventStream {
   start(): void;
   emit(draft: EventDraft): number | null;
   drained(): Promise<void>;
+  /** Asks the hub whether a model call may start (see LogStreamer.requestPermit). */
+  requestPermit(signal?: AbortSignal): Promise<PermitAnswer>;
   stop(): void;
 }
 export type OpenStream = (executionId: string, handlers: StreamHandlers) => EventStream;
@@ -28,6 +40,8 @@ export interface JobRunnerOptions {
   send: (frame: RunnerToFleet) => void;
   /** Environment for Claude Code (see agent-env.ts). */
   agentEnv?: Record<string, string>;
+  /** The model proxy's base URL for an execution; Claude Code's ANTHROPIC_BASE_URL becomes it. */
+  modelBaseUrl?: (executionId: string) => string;
   agentOptions?: AgentOptions;
   log?: Logger;
 }
@@ -40,12 +54,15 @@ interface ActiveJob {
   /** The hub closed the log: nobody wants this run's events any more. */
   logClosed: boolean;
   outcome: AgentOutcome | null;
+  /** Which budget stopped the run (a refused permit, a hard alert), for the final status of a `budget` cancel. */
+  budgetNote: string | null;
 }
 
 const CANCEL_TEXT: Record<CancelReason, string> = {
   user: 'cancelled by user',
   lease_lost: 'the runner lost its lease on this execution',
   runner_shutdown: 'the runner shut down',
+  budget: 'a budget limit was reached',
 };
 
 /** Executions remembered after they end, so a late repeated offer never starts one a second time. */
@@ -105,11 +122,13 @@ export class JobRunner {
       stream: this.options.openStream(id, {
         onCancel: (reason) => this.cancel(id, reason),
         onClosed: (info) => this.logClosed(id, info.status),
+        onAlert: (alert) => this.alerted(id, alert),
       }),
       handle: null,
       cancelReason: null,
       logClosed: false,
       outcome: null,
+      budgetNote: null,
     };
     this.jobs.set(id, active);
     this.options.send({ type: 'job.accept', executionId: id });
@@ -131,6 +150,13 @@ export class JobRunner {
     this.log.info('cancelling', { executionId, reason });
     // Before the agent has started, execute() sees cancelReason and never starts it.
     active.handle?.cancel(reason);
+  }
+
+  /** The execution's model calls as the model proxy sees them; undefined when it does not run here. */
+  proxiedExecution(executionId: string): ProxiedExecution | undefined {
+    const active = this.jobs.get(executionId);
+    if (!active) return undefined;
+    return { requestPermit: (signal) => this.requestPermit(active, signal) };
   }
 
   /** Stops taking offers, cancels every running job, and waits (up to timeoutMs) until their logs are flushed. */
@@ -173,7 +199,7 @@ export class JobRunner {
             model: job.model,
             maxBudgetUsd: job.maxBudgetUsd,
             cwd,
-            env: { ...this.options.agentEnv },
+            env: this.agentEnv(job.executionId),
           },
           (draft) => stream.emit(draft),
           this.options.agentOptions,
@@ -186,13 +212,53 @@ export class JobRunner {
     }
     active.outcome = outcome;
     const reason =
-      outcome.reason ??
-      (outcome.status === 'cancelled' && active.cancelReason ? CANCEL_TEXT[active.cancelReason] : undefined);
+      outcome.status === 'cancelled' && active.cancelReason === 'budget' && active.budgetNote
+        ? `cancelled: ${active.budgetNote}`
+        : (outcome.reason ??
+          (outcome.status === 'cancelled' && active.cancelReason ? CANCEL_TEXT[active.cancelReason] : undefined));
     stream.emit(statusDraft(outcome.status, reason));
     this.log.info('job finished', { executionId: job.executionId, status: outcome.status, reason });
     // The slot stays taken until the hub has every event: the execution is not over for anyone watching before then.
     await stream.drained();
     stream.stop();
+  }
+
+  private agentEnv(executionId: string): Record<string, string> {
+    const env = { ...this.options.agentEnv };
+    return this.options.modelBaseUrl ? throughModelProxy(env, this.options.modelBaseUrl(executionId)) : env;
+  }
+
+  private async requestPermit(active: ActiveJob, signal: AbortSignal): Promise<PermitAnswer> {
+    const id = active.job.executionId;
+    // A run on its way out starts no new model call: a cancel takes seconds to take effect, calls cost money.
+    if (active.cancelReason || active.logClosed || active.outcome) {
+      return {
+        allowed: false,
+        reason: `the execution is ending (${CANCEL_TEXT[active.cancelReason ?? 'lease_lost']})`,
+      };
+    }
+    const answer = await active.stream.requestPermit(signal);
+    // Refusals of the runner's own (the caller left, the log ended) need no more than the refusal itself.
+    if (answer.allowed || signal.aborted || active.logClosed || active.outcome) return answer;
+    const reason = answer.reason ?? 'no reason given';
+    this.log.warn('the control plane refused a model call; cancelling', { executionId: id, reason });
+    active.budgetNote ??= reason;
+    active.stream.emit(logDraft('warn', `ClaudeOps refused a model call: ${reason}`));
+    // The hub is cancelling the execution for its budget too; cancelling now, not when its exec.cancel arrives, ends
+    // the run as cancelled even when Claude Code would have given up on the refused call (failed) first.
+    this.cancel(id, 'budget');
+    return answer;
+  }
+
+  private alerted(executionId: string, alert: EventData<'budget.alert'>): void {
+    const active = this.jobs.get(executionId);
+    if (!active || alert.level !== 'hard') return;
+    const limit = `$${alert.limitUsd.toFixed(2)}`;
+    const spent = `$${alert.spentUsd.toFixed(2)} spent`;
+    active.budgetNote ??=
+      alert.scope === 'execution'
+        ? `the execution's maxBudgetUsd of ${limit} was reached (${spent})`
+        : `budget ${alert.scope}: hard limit ${limit} reached (${spent})`;
   }
 
   private logClosed(executionId: string, status: ExecutionStatus | null): void {
@@ -218,6 +284,10 @@ export class JobRunner {
       for (const resolve of waiters) resolve();
     }
   }
+}
+
+function logDraft(level: 'warn', message: string): EventDraft {
+  return { type: 'log', ts: new Date().toISOString(), data: { level, message: message.slice(0, MAX_REASON) } };
 }
 
 function statusDraft(status: ExecutionStatus, reason?: string): EventDraft {

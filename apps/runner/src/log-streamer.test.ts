@@ -1,9 +1,9 @@
 // Unit tests of the log streamer against a loopback WebSocket server that plays the ExecutionHub.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { WebSocket } from 'ws';
 import type { CancelReason, EventDraft, ExecutionEvent, ExecutionStatus } from '@claudeops/control-plane/protocol';
+import { FakeHub } from './fake-hub';
 import { LogStreamer, type LogStreamerOptions } from './log-streamer';
-import { executionId, FAST_BACKOFF, startFakeServer, waitFor, type FakeServer, type Upgrade } from './test-helpers';
+import { executionId, FAST_BACKOFF, waitFor } from './test-helpers';
 
 const ID = executionId(1);
 const TOKEN = 'cor_test-token';
@@ -13,69 +13,6 @@ const text = (n: number): EventDraft => ({
   ts: new Date().toISOString(),
   data: { messageId: 'msg_1', text: `line ${n}` },
 });
-
-/** A hub as the runner sees it: stores contiguous seqs, drops duplicates, acks; each behaviour switchable. */
-class FakeHub {
-  stored: ExecutionEvent[] = [];
-  /** Every frame's events, per connection, as received. */
-  frames: ExecutionEvent[][][] = [];
-  sockets: WebSocket[] = [];
-  autoAck = true;
-  /** Overrides the ackedSeq of the next welcome (a hub that lost what it had not acked, or answers oddly). */
-  nextWelcomeAckedSeq: number | null = null;
-  welcomeCancel: CancelReason | null = null;
-  refuseWith: number | null = null;
-  server!: FakeServer;
-
-  async start(): Promise<void> {
-    this.server = await startFakeServer({
-      gate: () => this.refuseWith,
-      onConnection: (ws) => this.connect(ws),
-    });
-  }
-
-  get upgrades(): Upgrade[] {
-    return this.server.upgrades;
-  }
-
-  get last(): WebSocket {
-    const socket = this.sockets.at(-1);
-    if (!socket) throw new Error('no connection');
-    return socket;
-  }
-
-  /** Seqs received on connection `index`, in arrival order. */
-  received(index: number): number[] {
-    return (this.frames[index] ?? []).flat().map((event) => event.seq);
-  }
-
-  send(frame: unknown, socket = this.last): void {
-    socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
-  }
-
-  ack(socket = this.last): void {
-    this.send({ type: 'exec.ack', seq: this.stored.length }, socket);
-  }
-
-  private connect(ws: WebSocket): void {
-    const index = this.sockets.push(ws) - 1;
-    this.frames[index] = [];
-    const ackedSeq = this.nextWelcomeAckedSeq ?? this.stored.length;
-    this.nextWelcomeAckedSeq = null;
-    ws.on('message', (data) => {
-      const frame = JSON.parse(String(data)) as { type: string; events: ExecutionEvent[] };
-      expect(frame.type).toBe('exec.events');
-      this.frames[index]!.push(frame.events);
-      for (const event of frame.events) {
-        if (event.seq === this.stored.length + 1) this.stored.push(event);
-        else if (event.seq > this.stored.length + 1)
-          throw new Error(`gap: got ${event.seq} after ${this.stored.length}`);
-      }
-      if (this.autoAck) this.ack(ws);
-    });
-    this.send({ type: 'exec.welcome', ackedSeq, cancel: this.welcomeCancel }, ws);
-  }
-}
 
 let hub: FakeHub;
 let streamer: LogStreamer | undefined;

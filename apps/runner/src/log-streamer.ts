@@ -1,17 +1,21 @@
 // One execution's event stream to its ExecutionHub (GET /api/v1/executions/:id/stream): numbers drafts seq 1, 2, 3…,
-// batches them, keeps every unacked event, resends after exec.welcome. Used by the job runner, one per execution.
+// batches them, keeps every unacked event, resends after exec.welcome; also asks the hub's permit for each model call
+// and records the budget alerts it relays. Used by the job runner, one per execution.
 import type WebSocket from 'ws';
 import {
-  ExecutionEvent,
   HubToRunner,
-  MAX_EVENT_BYTES,
   MAX_EVENTS_PER_FRAME,
   type CancelReason,
+  type EventData,
   type EventDraft,
   type ExecutionStatus,
+  type RunnerToHub,
 } from '@claudeops/control-plane/protocol';
 import { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffOptions } from './backoff';
 import { createLogger, errorMessage, type Logger } from './logger';
+import { numberEvent, type Numbered } from './numbered-event';
+import type { PermitAnswer } from './model-proxy';
+import { PendingPermits } from './pending-permits';
 import { dialWebSocket, DialError, webSocketUrl } from './ws-dial';
 
 export const FLUSH_MS = 50;
@@ -20,12 +24,15 @@ export const FLUSH_EVENTS = 32;
 export const MAX_FRAME_BYTES = 512 * 1024;
 /** Upgrade refusals that mean this runner may not write this log any more; retrying cannot change them. */
 const REFUSED_FOR_GOOD = new Set([401, 403, 404, 409, 410]);
+const LOG_ENDED_REASON = 'the execution has ended (its log is closed)';
 
 export interface StreamHandlers {
   /** The hub asks to stop the run (exec.cancel, or a cancel pending in exec.welcome); may repeat. */
   onCancel(reason: CancelReason): void;
   /** The hub closed the log (status set) or refused this runner (status null): it wants no more events. */
   onClosed(info: { status: ExecutionStatus | null; reason: string }): void;
+  /** A budget alert the hub relayed, once per alertId, after it was emitted as a `budget.alert` event. */
+  onAlert?(alert: EventData<'budget.alert'>): void;
 }
 
 export interface LogStreamerOptions {
@@ -38,13 +45,6 @@ export interface LogStreamerOptions {
   maxFrameBytes?: number;
   backoff?: BackoffOptions;
   log?: Logger;
-}
-
-/** An event numbered and serialised once; resends reuse the same text, so a seq never changes meaning. */
-interface Numbered {
-  seq: number;
-  json: string;
-  bytes: number;
 }
 
 export class LogStreamer {
@@ -60,6 +60,9 @@ export class LogStreamer {
   private started = false;
   private readonly abort = new AbortController();
   private drainWaiters: Array<() => void> = [];
+  private readonly permits = new PendingPermits();
+  /** Alerts already emitted: the hub repeats an alert until it has the event stored. */
+  private readonly alertIds = new Set<string>();
   private readonly log: Logger;
   private readonly flushMs: number;
   private readonly flushEvents: number;
@@ -83,7 +86,7 @@ export class LogStreamer {
   emit(draft: EventDraft): number | null {
     if (this.ended) return null;
     const seq = ++this.lastSeq;
-    this.unacked.push(this.serialise(seq, draft));
+    this.unacked.push(numberEvent(seq, draft, this.log));
     const unsent = this.lastSeq - this.sentSeq;
     if (this.socket && unsent >= this.flushEvents) this.flush();
     else this.flushTimer ??= setTimeout(() => this.flush(), this.flushMs);
@@ -96,6 +99,22 @@ export class LogStreamer {
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
+  /**
+   * Asks the hub whether Claude Code may start a model call. Events emitted so far go out first, so the hub judges
+   * with every usage it has been told of. While the hub is out of reach the question waits for the next connection
+   * (and is asked again then): offline, no model call can be authorised, so a run stalls at its next call rather than
+   * spending against budgets nobody can check. Refused once the log has ended; `signal` abandons the question.
+   */
+  requestPermit(signal?: AbortSignal): Promise<PermitAnswer> {
+    if (this.ended) return Promise.resolve({ allowed: false, reason: LOG_ENDED_REASON });
+    const { requestId, answer } = this.permits.add(signal);
+    if (this.socket) {
+      this.flush();
+      sendPermit(this.socket, requestId);
+    }
+    return answer;
+  }
+
   /** Stops streaming; events not yet acked are dropped, so call it after drained() unless the log is unwanted. */
   stop(): void {
     this.end();
@@ -103,31 +122,6 @@ export class LogStreamer {
 
   get progress(): { lastSeq: number; ackedSeq: number; unacked: number } {
     return { lastSeq: this.lastSeq, ackedSeq: this.ackedSeq, unacked: this.unacked.length };
-  }
-
-  private serialise(seq: number, draft: EventDraft): Numbered {
-    const parsed = ExecutionEvent.safeParse({ seq, ts: draft.ts, type: draft.type, data: draft.data });
-    // An event the hub would refuse would block every later one behind it, so a note takes its place instead.
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return this.note(
-        seq,
-        `runner dropped an invalid ${draft.type} event (${issue?.path.join('.')}: ${issue?.message})`,
-      );
-    }
-    const json = JSON.stringify(parsed.data);
-    const bytes = Buffer.byteLength(json);
-    if (bytes > MAX_EVENT_BYTES) {
-      return this.note(seq, `runner dropped a ${draft.type} event of ${bytes} bytes (limit ${MAX_EVENT_BYTES})`);
-    }
-    return { seq, json, bytes };
-  }
-
-  private note(seq: number, message: string): Numbered {
-    this.log.warn(message, { seq });
-    const event: ExecutionEvent = { seq, ts: new Date().toISOString(), type: 'log', data: { level: 'warn', message } };
-    const json = JSON.stringify(event);
-    return { seq, json, bytes: Buffer.byteLength(json) };
   }
 
   /** Sends everything after sentSeq on the welcomed socket, in frames within the count and byte caps. */
@@ -182,6 +176,14 @@ export class LogStreamer {
     this.abort.abort();
     this.socket = null;
     this.resolveDrained();
+    this.permits.refuseAll(LOG_ENDED_REASON);
+  }
+
+  private alert(alert: EventData<'budget.alert'>): void {
+    if (this.alertIds.has(alert.alertId)) return;
+    this.alertIds.add(alert.alertId);
+    this.emit({ type: 'budget.alert', ts: new Date().toISOString(), data: alert });
+    this.options.handlers.onAlert?.(alert);
   }
 
   private closedByHub(status: ExecutionStatus | null, reason: string): void {
@@ -244,6 +246,8 @@ export class LogStreamer {
               this.socket = ws;
               this.log.debug('stream welcomed', { ackedSeq: frame.ackedSeq, resend: this.lastSeq - this.ackedSeq });
               this.flush();
+              // Questions the previous socket took away unanswered; the hub answers a repeated requestId again.
+              for (const requestId of this.permits.ids()) sendPermit(ws, requestId);
               if (frame.cancel) this.options.handlers.onCancel(frame.cancel);
               break;
             case 'exec.ack':
@@ -251,6 +255,12 @@ export class LogStreamer {
               break;
             case 'exec.cancel':
               this.options.handlers.onCancel(frame.reason);
+              break;
+            case 'exec.permit.result':
+              this.permits.settle(frame.requestId, { allowed: frame.allowed, reason: frame.reason });
+              break;
+            case 'exec.alert':
+              this.alert(frame.alert);
               break;
             case 'exec.closed':
               this.acked(Math.min(frame.ackedSeq, this.lastSeq));
@@ -274,6 +284,10 @@ export class LogStreamer {
       ws.resume();
     });
   }
+}
+
+function sendPermit(ws: WebSocket, requestId: string): void {
+  ws.send(JSON.stringify({ type: 'exec.permit', requestId } satisfies RunnerToHub));
 }
 
 function parseFrame(text: string): HubToRunner | undefined {

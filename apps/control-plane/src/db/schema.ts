@@ -1,6 +1,7 @@
 // The D1 schema, in one place. drizzle-kit generates migrations/ from it; every query lives in db/queries/.
-import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import type { ExecutionStatus } from '../protocol';
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import type { BudgetPeriod, ExecutionStatus } from '../protocol';
 
 /** Times are Unix epoch milliseconds; the API turns them into ISO 8601 strings. */
 export const executions = sqliteTable(
@@ -19,7 +20,18 @@ export const executions = sqliteTable(
     assignedAt: integer('assigned_at'),
     startedAt: integer('started_at'),
     finishedAt: integer('finished_at'),
+    /** Live while running (the price table), then Claude Code's own total_cost_usd once the result arrives. */
     costUsd: real('cost_usd'),
+    /** The live estimate from the price table, kept after reconciliation so the difference stays visible. */
+    costEstimatedUsd: real('cost_estimated_usd'),
+    /** Some model of this execution was priced by its family (no exact price row). */
+    costIsEstimate: integer('cost_is_estimate', { mode: 'boolean' })
+      .notNull()
+      .default(sql`0`),
+    /** The agent template it was started from; a budget scope (`agent:<name>`). */
+    agent: text('agent').notNull().default('default'),
+    /** Why it is `blocked`: the first budget that refused it. */
+    blockedReason: text('blocked_reason'),
     cancelRequestedAt: integer('cancel_requested_at'),
     cancelReason: text('cancel_reason'),
     /** JSON of the final `result` event's summary (protocol ExecutionResult). */
@@ -76,4 +88,46 @@ export const apiTokens = sqliteTable(
     expiresAt: integer('expires_at'),
   },
   (t) => [uniqueIndex('api_tokens_hash_idx').on(t.tokenHash)],
+);
+
+/** Budget configuration, for listing; the live spend and state are the BudgetGuard Durable Object's (one per scope). */
+export const budgets = sqliteTable('budgets', {
+  scope: text('scope').primaryKey(),
+  period: text('period').$type<BudgetPeriod>().notNull(),
+  softLimitUsd: real('soft_limit_usd'),
+  hardLimitUsd: real('hard_limit_usd'),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/**
+ * Token counts and USD per execution × model, kept as running totals by the execution's hub. `day`, `agent` and
+ * `runnerId` are copied from the execution so cost summaries and budget seeds never join the executions table.
+ */
+export const executionCosts = sqliteTable(
+  'execution_costs',
+  {
+    executionId: text('execution_id').notNull(),
+    model: text('model').notNull(),
+    /** YYYY-MM-DD (UTC) of the execution's start, or of its creation before it started. */
+    day: text('day').notNull(),
+    agent: text('agent').notNull(),
+    runnerId: text('runner_id'),
+    inputTokens: integer('input_tokens').notNull(),
+    outputTokens: integer('output_tokens').notNull(),
+    cacheReadInputTokens: integer('cache_read_input_tokens').notNull(),
+    cacheCreation5mInputTokens: integer('cache_creation_5m_input_tokens').notNull(),
+    cacheCreation1hInputTokens: integer('cache_creation_1h_input_tokens').notNull(),
+    costUsd: real('cost_usd').notNull(),
+    /** Priced by model family (unknown model), not by an exact price row. */
+    estimated: integer('estimated', { mode: 'boolean' }).notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.executionId, t.model] }),
+    // Summaries over a date range (any grouping) and the global budget seed.
+    index('execution_costs_day_idx').on(t.day, t.model),
+    // An agent budget's seed.
+    index('execution_costs_agent_day_idx').on(t.agent, t.day),
+  ],
 );

@@ -1,10 +1,11 @@
 // Unit tests for the event-log sequencer: dedupe, contiguity, delivery order and closing.
 import { describe, expect, it } from 'vitest';
-import { emptyLog, planBatch, planClose, type LogState } from './sequencer';
+import { emptyLog, planBatch, planClose, withReplacements, type LogState } from './sequencer';
 
 interface Ev {
   seq: number;
   end?: boolean;
+  tag?: string;
 }
 const ev = (seq: number, end = false): Ev => ({ seq, end });
 const options = { closes: (e: Ev) => e.end === true, maxAhead: 100 };
@@ -114,5 +115,30 @@ describe('planClose', () => {
   it('does nothing on a closed log', () => {
     const { state } = feed([[ev(1, true)]]);
     expect(planClose(state, (seq) => ev(seq, true))).toBeNull();
+  });
+});
+
+describe('withReplacements', () => {
+  it('swaps events wherever the plan holds them: to store, to deliver and held past a gap', () => {
+    const { state } = feed([[ev(1)]]);
+    const plan = planBatch(state, [ev(2), ev(4)], options);
+    const swapped = withReplacements(
+      plan,
+      new Map([
+        [2, { seq: 2, tag: 'priced' }],
+        [4, { seq: 4, tag: 'priced' }],
+      ]),
+    );
+    expect(swapped.store.map((e) => e.tag)).toEqual(['priced', 'priced']);
+    expect(swapped.deliver).toEqual([{ seq: 2, tag: 'priced' }]);
+    expect(swapped.state.pending.get(4)).toEqual({ seq: 4, tag: 'priced' });
+    expect(swapped.state.lastSeq).toBe(2);
+    // The plan itself is not changed.
+    expect(plan.state.pending.get(4)).toEqual(ev(4));
+  });
+
+  it('returns the plan itself when there is nothing to swap', () => {
+    const plan = planBatch(emptyLog<Ev>(), [ev(1)], options);
+    expect(withReplacements(plan, new Map())).toBe(plan);
   });
 });

@@ -105,6 +105,28 @@ export function planBatch<E extends Sequenced>(
   };
 }
 
+/**
+ * The plan with some of its new events swapped for others of the same seq: the hub fills in what it computes
+ * (a usage event's cost) before storing. Swapped wherever the plan holds them: to store, to deliver, held pending.
+ */
+export function withReplacements<E extends Sequenced>(
+  plan: BatchPlan<E>,
+  replace: ReadonlyMap<number, E>,
+): BatchPlan<E> {
+  if (replace.size === 0) return plan;
+  const swap = (event: E): E => replace.get(event.seq) ?? event;
+  let { pending } = plan.state;
+  if ([...replace.keys()].some((seq) => pending.has(seq))) {
+    pending = new Map([...pending].map(([seq, event]) => [seq, swap(event)]));
+  }
+  return {
+    ...plan,
+    state: { ...plan.state, pending },
+    store: plan.store.map(swap),
+    deliver: plan.deliver.map(swap),
+  };
+}
+
 export interface ClosePlan<E extends Sequenced> {
   readonly state: LogState<E>;
   /** The closing event, at lastSeq + 1. */

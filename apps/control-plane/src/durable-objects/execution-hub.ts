@@ -1,14 +1,19 @@
 // ExecutionHub Durable Object, one per execution: the durable event log, the runner's stream socket, viewers'
-// sockets. Thin: sequencing lives in domain/sequencer, lifecycle facts in domain/log-effects, storage in hub-log.
+// sockets, and the execution's costs and budget checks. Thin: sequencing lives in domain/sequencer, lifecycle facts
+// in domain/log-effects, storage in hub-log, budgets in hub-budget, D1 updates in hub-sync.
 import { DurableObject } from 'cloudflare:workers';
 import { createDb } from '../db/client';
-import { finish, getStatus, markRunning } from '../db/queries/lifecycle';
-import { closesLog, effectsOf, toExecutionResult } from '../domain/log-effects';
-import { planBatch, planClose, type LogState } from '../domain/sequencer';
+import { getStatus } from '../db/queries/lifecycle';
+import { closesLog, effectsOf } from '../domain/log-effects';
+import { planBatch, planClose, withReplacements, type LogState } from '../domain/sequencer';
 import { isTerminal, type CancelReason, type ExecutionStatus } from '../protocol/common';
 import { MAX_EVENT_BYTES, MAX_EVENTS_PER_FRAME, type ExecutionEvent } from '../protocol/events';
 import { RunnerToHub, VIEWER_PING, VIEWER_PONG, type HubToRunner, type HubToViewer } from '../protocol/frames';
-import { HubLog, SYNCED, type HubMeta, type LogItem } from './hub-log';
+import { HubBudget, type BudgetBatch } from './hub-budget';
+import { HubBudgetStore, type BudgetAlert } from './hub-budget-store';
+import { liveFrames, replayFrames } from './hub-frames';
+import { HubLog, type HubMeta, type LogItem } from './hub-log';
+import { needsSync, syncOnce, type SyncSubject } from './hub-sync';
 import { Coalesced } from './coalesce';
 import { closeSocket, errorFrame, exceedsUtf8Bytes, isUpgrade, parseFrame, sendFrame, sendText } from './sockets';
 
@@ -17,26 +22,41 @@ type Attachment = { role: Role };
 
 /** How far past the contiguous end the hub holds events (only a reconnecting runner sends out of order). */
 const MAX_AHEAD = 4 * MAX_EVENTS_PER_FRAME;
-/** Replay frames stay well under the WebSocket message limit. */
-const REPLAY_FRAME_EVENTS = 500;
-const REPLAY_FRAME_BYTES = 512 * 1024;
 /** A failed D1 update (or Fleet release) is retried from the alarm after this long. */
 const SYNC_RETRY_MS = 2_000;
 
-/** `{ type: 'events', events }` built from stored texts; the same JSON as serialising a HubToViewer events frame,
- * without parsing and re-serialising every event. */
-const eventsFrameText = (texts: readonly string[]): string => `{"type":"events","events":[${texts.join(',')}]}`;
-
 export class ExecutionHub extends DurableObject<Env> {
   private readonly store: HubLog;
+  private readonly budget: HubBudget;
+  private readonly syncSubject: SyncSubject;
   private log: LogState<LogItem>;
   private meta: HubMeta;
-  private readonly syncD1Task = new Coalesced(() => this.syncOnce());
+  private readonly syncD1Task = new Coalesced(() => this.syncD1Once());
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new HubLog(ctx.storage.sql, ctx.storage);
     ({ log: this.log, meta: this.meta } = this.store.load());
+    this.budget = new HubBudget(env, new HubBudgetStore(ctx.storage.sql), {
+      executionId: () => this.meta.executionId,
+      closed: () => this.log.closedAt !== null,
+      cancelRequested: () => this.meta.cancel,
+      cancelForBudget: async () => {
+        if (this.meta.executionId !== null) await this.cancel(this.meta.executionId, 'budget');
+      },
+      toRunners: (frame) => this.ctx.getWebSockets('runner').forEach((ws) => sendFrame(ws, frame)),
+      toViewers: (frame) => this.ctx.getWebSockets('viewer').forEach((ws) => sendFrame(ws, frame)),
+      retryLater: () => this.retryLater(),
+    });
+    this.syncSubject = {
+      env,
+      budget: this.budget,
+      meta: () => this.meta,
+      lastSeq: () => this.log.lastSeq,
+      closed: () => this.log.closedAt !== null,
+      markSynced: (level) => this.markSynced(level),
+      closeCancelled: (reason) => this.closeLog('cancelled', reason),
+    };
     // Viewers keep their sockets alive with `ping`; answering it must not wake a hibernating hub.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(VIEWER_PING, VIEWER_PONG));
   }
@@ -49,6 +69,8 @@ export class ExecutionHub extends DurableObject<Env> {
 
     // Read what may need I/O before accepting, so replay, `ready` and live events follow each other unbroken.
     const dbStatus = role === 'viewer' && this.meta.status === null ? await this.statusFromD1() : null;
+    // The runner's first connection reads what names the budgets, so its usage can be checked from the first event.
+    if (role === 'runner' && this.budget.state.facts === null) await this.budget.tryFacts();
     const { 0: client, 1: server } = new WebSocketPair();
     if (role === 'runner') {
       // One stream per execution: a reconnecting runner replaces its half-open predecessor.
@@ -90,7 +112,8 @@ export class ExecutionHub extends DurableObject<Env> {
     return [...this.store.texts(after, this.log.lastSeq, limit)].map((text) => JSON.parse(text) as ExecutionEvent);
   }
 
-  /** Records a cancel request durably and tells the runner; it gets it again on its next connect. Idempotent. */
+  /** Records a cancel request durably and tells the runner (again on its next connect), then D1 and the Fleet
+   * (hub-sync). Idempotent: the first reason wins. */
   async cancel(executionId: string, reason: CancelReason): Promise<void> {
     this.remember(executionId);
     if (this.log.closedAt !== null) return;
@@ -101,6 +124,13 @@ export class ExecutionHub extends DurableObject<Env> {
     for (const ws of this.ctx.getWebSockets('runner')) {
       sendFrame(ws, { type: 'exec.cancel', reason: this.meta.cancel ?? reason } satisfies HubToRunner);
     }
+    await this.syncD1();
+  }
+
+  /** A budget alert from a BudgetGuard, relayed to viewers and the runner (see HubBudget.alert). Idempotent. */
+  async alert(executionId: string, alert: BudgetAlert): Promise<void> {
+    this.remember(executionId);
+    this.budget.alert(alert);
   }
 
   /** Ends the log with a hub-written terminal `status` event (lost, or cancelled before it ran); updates D1 and
@@ -108,25 +138,22 @@ export class ExecutionHub extends DurableObject<Env> {
   async close(executionId: string, status: ExecutionStatus, reason: string): Promise<void> {
     this.remember(executionId);
     if (!isTerminal(status)) throw new Error(`close needs a terminal status, not ${status}`);
-    const plan = planClose(this.log, (seq) => {
-      const event: ExecutionEvent = { seq, ts: new Date().toISOString(), type: 'status', data: { status, reason } };
-      return { seq, event, json: JSON.stringify(event) };
-    });
-    if (plan !== null) {
-      this.apply([plan.event], [plan.event], plan.truncateAbove, plan.state);
-      this.sendClosedToRunners();
-    }
-    await this.syncD1();
+    this.closeLog(status, reason);
+    await Promise.all([this.syncD1(), this.budget.settle()]);
   }
 
   override async alarm(): Promise<void> {
-    await this.syncD1();
+    await Promise.all([this.syncD1(), this.budget.settle()]);
   }
 
   private async acceptFrame(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const parsed = parseFrame(RunnerToHub, message);
     if (!parsed.ok) {
       sendFrame(ws, parsed.error satisfies HubToRunner);
+      return;
+    }
+    if (parsed.frame.type === 'exec.permit') {
+      await this.budget.answerPermit(parsed.frame.requestId);
       return;
     }
     const items: LogItem[] = [];
@@ -140,16 +167,28 @@ export class ExecutionHub extends DurableObject<Env> {
       }
       items.push({ seq: event.seq, event, json });
     }
-    const plan = planBatch(this.log, items, { closes: (item) => closesLog(item.event), maxAhead: MAX_AHEAD });
+    let plan = planBatch(this.log, items, { closes: (item) => closesLog(item.event), maxAhead: MAX_AHEAD });
     if (plan.refused) {
       this.sendClosed(ws);
       return;
     }
     const wasOpen = this.log.closedAt === null;
-    if (plan.store.length > 0) this.apply(plan.store, plan.deliver, plan.truncateAbove, plan.state);
+    if (plan.store.length > 0) {
+      // Only what was never stored is priced and charged: a resent usage event is a duplicate by now.
+      const costs = this.budget.plan(plan.store, this.meta.executionId ?? this.ctx.id.toString());
+      if (costs !== null) plan = withReplacements(plan, costs.replaced);
+      this.apply(plan.store, plan.deliver, plan.truncateAbove, plan.state, costs);
+      // The alarm is the charges' safety net: whatever happens to the delivery below, it tries again.
+      if (costs !== null && costs.charges > 0) void this.retryLater();
+    }
     sendFrame(ws, { type: 'exec.ack', seq: this.log.lastSeq } satisfies HubToRunner);
     if (wasOpen && this.log.closedAt !== null) this.sendClosedToRunners();
-    if (this.needsSync()) await this.syncD1();
+    // After the ack, so the runner never waits on D1 or the guards.
+    await Promise.all([
+      this.budget.enforceCap(),
+      needsSync(this.syncSubject) ? this.syncD1() : null,
+      this.budget.needsSettling() ? this.budget.settle() : null,
+    ]);
   }
 
   /** Persists new events with the state they lead to, then fans out what became contiguous. Synchronous up to the
@@ -159,6 +198,7 @@ export class ExecutionHub extends DurableObject<Env> {
     deliver: readonly LogItem[],
     truncateAbove: number | null,
     next: LogState<LogItem>,
+    costs: BudgetBatch | null,
   ): void {
     const effects = effectsOf(deliver.map((item) => item.event));
     const now = Date.now();
@@ -172,35 +212,39 @@ export class ExecutionHub extends DurableObject<Env> {
     if (effects.result !== null) meta.result = effects.result;
     if (closing) meta.finishedAt = now;
 
-    this.store.commit(store, truncateAbove, next, meta);
+    this.store.commit(store, truncateAbove, next, meta, costs?.write);
     this.log = next;
     this.meta = meta;
+    if (costs !== null) this.budget.adopt(costs);
     if (deliver.length === 0) return;
 
-    const viewers = this.ctx.getWebSockets('viewer');
-    const frame = eventsFrameText(deliver.map((item) => item.json));
-    const statusFrame =
-      effects.status === null
-        ? null
-        : JSON.stringify({
-            type: 'status',
-            status: effects.status.status,
-            reason: effects.status.reason,
-          } satisfies HubToViewer);
-    for (const ws of viewers) {
-      sendText(ws, frame);
-      if (statusFrame !== null) sendText(ws, statusFrame);
-    }
+    const frames = liveFrames(
+      deliver.map((item) => item.json),
+      effects,
+    );
+    for (const ws of this.ctx.getWebSockets('viewer')) for (const frame of frames) sendText(ws, frame);
+  }
+
+  /** Appends a hub-written terminal `status` event at lastSeq + 1; false when the log is already closed. */
+  private closeLog(status: ExecutionStatus, reason: string): boolean {
+    const plan = planClose(this.log, (seq) => {
+      const event: ExecutionEvent = { seq, ts: new Date().toISOString(), type: 'status', data: { status, reason } };
+      return { seq, event, json: JSON.stringify(event) };
+    });
+    if (plan === null) return false;
+    this.apply([plan.event], [plan.event], plan.truncateAbove, plan.state, null);
+    this.sendClosedToRunners();
+    return true;
   }
 
   private welcomeRunner(ws: WebSocket): void {
-    if (this.log.closedAt !== null) this.sendClosed(ws);
-    else
-      sendFrame(ws, {
-        type: 'exec.welcome',
-        ackedSeq: this.log.lastSeq,
-        cancel: this.meta.cancel,
-      } satisfies HubToRunner);
+    if (this.log.closedAt !== null) {
+      this.sendClosed(ws);
+      return;
+    }
+    sendFrame(ws, { type: 'exec.welcome', ackedSeq: this.log.lastSeq, cancel: this.meta.cancel } satisfies HubToRunner);
+    for (const alert of this.budget.unrecordedAlerts())
+      sendFrame(ws, { type: 'exec.alert', alert } satisfies HubToRunner);
   }
 
   private sendClosedToRunners(): void {
@@ -214,63 +258,33 @@ export class ExecutionHub extends DurableObject<Env> {
 
   /** Sends every stored event after `after` in chunks, then `ready`; live batches follow from `apply`. */
   private replay(ws: WebSocket, after: number, dbStatus: ExecutionStatus | null): void {
-    let chunk: string[] = [];
-    let bytes = 0;
-    for (const text of this.store.texts(after, this.log.lastSeq)) {
-      if (chunk.length > 0 && (chunk.length >= REPLAY_FRAME_EVENTS || bytes + text.length > REPLAY_FRAME_BYTES)) {
-        sendText(ws, eventsFrameText(chunk));
-        chunk = [];
-        bytes = 0;
-      }
-      chunk.push(text);
-      bytes += text.length;
-    }
-    if (chunk.length > 0) sendText(ws, eventsFrameText(chunk));
+    for (const frame of replayFrames(this.store.texts(after, this.log.lastSeq))) sendText(ws, frame);
     const status = this.meta.status ?? dbStatus ?? 'queued';
     sendFrame(ws, { type: 'ready', lastSeq: this.log.lastSeq, status } satisfies HubToViewer);
+    // Alerts not yet in the log (the runner has not recorded them) are not in the replay either.
+    for (const alert of this.budget.unrecordedAlerts()) sendFrame(ws, { type: 'alert', alert } satisfies HubToViewer);
   }
 
-  private needsSync(): boolean {
-    const { meta } = this;
-    if (meta.startedAt !== null && meta.synced < SYNCED.running) return true;
-    return this.log.closedAt !== null && meta.synced < SYNCED.released;
-  }
-
-  /** Brings D1 (and the Fleet's lease) in line with the log; one sync at a time, retried from the alarm. */
+  /** Brings D1 (and the Fleet's lease) in line with the hub; one sync at a time, retried from the alarm. */
   private async syncD1(): Promise<void> {
     return this.syncD1Task.run();
   }
 
-  private async syncOnce(): Promise<void> {
+  private async syncD1Once(): Promise<void> {
     const id = this.meta.executionId;
-    if (id === null || !this.needsSync()) return;
+    if (id === null || !needsSync(this.syncSubject)) return;
     try {
-      const db = createDb(this.env.DB);
-      const { meta } = this;
-      if (meta.startedAt !== null && meta.synced < SYNCED.running) {
-        await markRunning(db, id, meta.startedAt, this.log.lastSeq);
-        this.markSynced(SYNCED.running);
-      }
-      if (this.log.closedAt === null || meta.status === null) return;
-      if (this.meta.synced < SYNCED.finished) {
-        await finish(db, id, {
-          status: meta.status,
-          reason: meta.statusReason,
-          now: meta.finishedAt ?? Date.now(),
-          lastSeq: this.log.lastSeq,
-          costUsd: meta.result?.totalCostUsd ?? null,
-          result: meta.result === null ? null : toExecutionResult(meta.result),
-        });
-        this.markSynced(SYNCED.finished);
-      }
-      if (this.meta.synced < SYNCED.released) {
-        await this.env.FLEET.get(this.env.FLEET.idFromName('global')).release(id);
-        this.markSynced(SYNCED.released);
-      }
+      await syncOnce(this.syncSubject, id);
     } catch (err) {
       console.error(`ExecutionHub ${id}: D1 sync failed, retrying`, err);
-      await this.ctx.storage.setAlarm(Date.now() + SYNC_RETRY_MS);
+      await this.retryLater();
     }
+    // A cancel that closed the log of a waiting execution leaves its scopes to release.
+    if (this.log.closedAt !== null && this.budget.needsSettling()) await this.budget.settle();
+  }
+
+  private async retryLater(): Promise<void> {
+    await this.ctx.storage.setAlarm(Date.now() + SYNC_RETRY_MS);
   }
 
   private markSynced(level: number): void {

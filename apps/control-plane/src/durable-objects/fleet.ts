@@ -1,18 +1,10 @@
 // Fleet Durable Object, one global instance: runners' control sockets, job offers, leases and the alarm that
-// notices expired ones. Thin: runner choice lives in domain/dispatch, lease math in domain/lease.
+// notices expired ones. Thin: a dispatch round (with budget admission) lives in fleet-dispatch, runner choice in
+// domain/dispatch, lease math in domain/lease.
 import { DurableObject } from 'cloudflare:workers';
 import { createDb, type Db } from '../db/client';
-import {
-  claimQueued,
-  getJobs,
-  listQueued,
-  recordHeartbeat,
-  requeue,
-  setRunnerOffline,
-  setRunnerOnline,
-  toJob,
-} from '../db/queries/lifecycle';
-import { freeSlots, pickRunner, type RunnerSlots } from '../domain/dispatch';
+import { getJobs, recordHeartbeat, requeue, setRunnerOffline, setRunnerOnline, toJob } from '../db/queries/lifecycle';
+import { freeSlots } from '../domain/dispatch';
 import {
   expiryOutcome,
   heartbeatIntervalMs,
@@ -24,6 +16,7 @@ import {
 import { RunnerId, type CancelReason } from '../protocol/common';
 import { RunnerToFleet, type FleetToRunner } from '../protocol/frames';
 import { endExecution } from './end-execution';
+import { offerWaiting } from './fleet-dispatch';
 import { FleetStore } from './fleet-store';
 import { Coalesced } from './coalesce';
 import { closeSocket, isUpgrade, parseFrame, sendFrame } from './sockets';
@@ -34,8 +27,6 @@ export type RunnerSnapshot = { runnerId: string; connected: boolean; running: st
 type Attachment = { runnerId: string; hello: boolean };
 type Hello = Extract<RunnerToFleet, { type: 'runner.hello' }>;
 
-/** Queued jobs read per dispatch round, per free slot: enough to skip past jobs no connected runner can take. */
-const JOBS_PER_FREE_SLOT = 4;
 /** When ending an execution fails on both the hub and D1, the alarm tries again after this long. */
 const EXPIRY_RETRY_MS = 5_000;
 
@@ -98,8 +89,9 @@ export class Fleet extends DurableObject<Env> {
     await this.onGone(ws);
   }
 
-  /** Offers queued jobs to connected runners with free slots. Rounds run one at a time; a call during a round
-   * asks for one more round, so nothing queued meanwhile waits for the next trigger. */
+  /** Offers queued and blocked jobs to connected runners with free slots, once their budgets admit them (a
+   * BudgetGuard calls this when room appears). Rounds run one at a time; a call during a round asks for one more
+   * round, so nothing queued meanwhile waits for the next trigger. */
   async dispatch(): Promise<void> {
     return this.dispatchTask.run();
   }
@@ -225,38 +217,13 @@ export class Fleet extends DurableObject<Env> {
   }
 
   private async offerQueued(): Promise<void> {
-    const leases = [...this.store.leases().values()];
-    const runners = new Map<string, RunnerSlots>();
-    for (const [runnerId, info] of this.store.runners()) {
-      if (this.socketOf(runnerId) === null) continue;
-      runners.set(runnerId, { ...info, leased: leases.filter((l) => l.runnerId === runnerId).length });
-    }
-    const free = [...runners.values()].reduce((sum, r) => sum + (r.offerable ? freeSlots(r) : 0), 0);
-    if (free === 0) return;
-
-    const db = createDb(this.env.DB);
-    let offered = false;
-    const labels = new Set([...runners.values()].flatMap((r) => (r.offerable && freeSlots(r) > 0 ? r.labels : [])));
-    for (const row of await listQueued(db, [...labels], free * JOBS_PER_FREE_SLOT)) {
-      const runner = pickRunner([...runners.values()], row.labels);
-      if (runner === null) continue;
-      const now = Date.now();
-      if (!(await claimQueued(db, row.id, runner.runnerId, now))) continue;
-      this.store.putLease({
-        executionId: row.id,
-        runnerId: runner.runnerId,
-        expiresAt: now + leaseTtlMs(this.intervalMs),
-        cancelReason: null,
-      });
-      this.store.setOffered(runner.runnerId, now);
-      runners.set(runner.runnerId, { ...runner, leased: runner.leased + 1, lastOfferedAt: now });
-      offered = true;
-      // A runner that went away meanwhile gets this job again on its hello, or the lease expires.
-      const ws = this.socketOf(runner.runnerId);
-      if (ws !== null)
-        sendFrame(ws, { type: 'job.offer', job: toJob({ ...row, status: 'assigned' }) } satisfies FleetToRunner);
-    }
-    if (offered) await this.scheduleAlarm();
+    const context = {
+      env: this.env,
+      store: this.store,
+      intervalMs: this.intervalMs,
+      socketOf: (id: string) => this.socketOf(id),
+    };
+    if (await offerWaiting(context)) await this.scheduleAlarm();
   }
 
   /** Ends executions whose lease expired: `lost`, or `cancelled` when a cancel was pending. */

@@ -1,5 +1,6 @@
 // The ExecutionHub's durable state in its SQLite storage: the event log (one row per seq, stored as the JSON text
-// viewers receive) and one meta row. Every write for one batch happens in one synchronous transaction.
+// viewers receive) and one meta row. Every write for one batch happens in one synchronous transaction (with the
+// batch's budget writes, hub-budget-store.ts).
 import type { CancelReason, ExecutionStatus } from '../protocol/common';
 import type { ExecutionEvent } from '../protocol/events';
 import type { LogState } from '../domain/sequencer';
@@ -96,12 +97,20 @@ export class HubLog {
     };
   }
 
-  /** Writes a batch's new events and the state they lead to, atomically. */
-  commit(items: readonly LogItem[], truncateAbove: number | null, log: LogState<LogItem>, meta: HubMeta): void {
+  /** Writes a batch's new events and the state they lead to, atomically, with `also`'s writes (the batch's
+   * charges and cost totals) in the same transaction. */
+  commit(
+    items: readonly LogItem[],
+    truncateAbove: number | null,
+    log: LogState<LogItem>,
+    meta: HubMeta,
+    also?: () => void,
+  ): void {
     this.storage.transactionSync(() => {
       if (truncateAbove !== null) this.sql.exec('DELETE FROM events WHERE seq > ?', truncateAbove);
       for (let i = 0; i < items.length; i += ROWS_PER_INSERT) this.insert(items.slice(i, i + ROWS_PER_INSERT));
       this.writeMeta(log, meta);
+      also?.();
     });
   }
 

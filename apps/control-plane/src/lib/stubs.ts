@@ -1,4 +1,5 @@
-// Stubs of the Durable Objects the routes talk to: one ExecutionHub per execution, one global Fleet.
+// Stubs of the Durable Objects the routes talk to: one ExecutionHub per execution, one global Fleet, one
+// BudgetGuard per budget scope.
 export const hubOf = (env: Env, executionId: string) =>
   env.EXECUTION_HUB.get(env.EXECUTION_HUB.idFromName(executionId));
 
@@ -19,3 +20,6 @@ export function forwardedUpgrade(request: Request, facts: Record<string, string>
 
 export const isWebSocketUpgrade = (request: Request): boolean =>
   request.headers.get('upgrade')?.toLowerCase() === 'websocket';
+
+/** The BudgetGuard of one budget scope (`global`, `agent:<name>`, `label:<label>`). */
+export const guardOf = (env: Env, scope: string) => env.BUDGET_GUARD.get(env.BUDGET_GUARD.idFromName(scope));

@@ -1,6 +1,16 @@
 // HTTP API v1 bodies, queries and responses. The dashboard, the runner and outside clients share these.
 import { z } from 'zod';
-import { ExecutionId, ExecutionStatus, IsoTime, Label, Labels, RunnerId } from './common';
+import {
+  BudgetPeriod,
+  BudgetScope,
+  BudgetState,
+  ExecutionId,
+  ExecutionStatus,
+  IsoTime,
+  Label,
+  Labels,
+  RunnerId,
+} from './common';
 import { ExecutionEvent } from './events';
 
 export const Health = z.object({ ok: z.literal(true), version: z.string() });
@@ -49,7 +59,16 @@ export const Execution = z.object({
   createdAt: IsoTime,
   startedAt: IsoTime.nullable(),
   finishedAt: IsoTime.nullable(),
+  /** Live while running (the price table applied to each API message), then Claude Code's own total_cost_usd. */
   costUsd: z.number().nullable(),
+  /** The live estimate, kept after reconciliation so the difference stays visible. */
+  costEstimatedUsd: z.number().nullable(),
+  /** Some model was priced by its family rather than an exact price row. */
+  costIsEstimate: z.boolean(),
+  /** The agent template the execution was started from (`default` until templates exist). */
+  agent: z.string(),
+  /** Why the execution is `blocked` (which budget), else null. */
+  blockedReason: z.string().nullable(),
   cancelRequestedAt: IsoTime.nullable(),
   cancelReason: z.string().nullable(),
   result: ExecutionResult.nullable(),
@@ -106,3 +125,66 @@ export const CancelExecutionBody = z.strictObject({});
 
 /** POST /api/v1/sessions answers with when the cookie it set expires. */
 export const Session = z.object({ expiresAt: IsoTime });
+
+// ---------------------------------------------------------------------------------------------------------------
+// Budgets and costs.
+
+const Usd = z.number().nonnegative().max(10_000_000);
+
+export const PutBudgetBody = z
+  .strictObject({ period: BudgetPeriod, softLimitUsd: Usd.optional(), hardLimitUsd: Usd.optional() })
+  .refine((b) => b.softLimitUsd === undefined || b.hardLimitUsd === undefined || b.softLimitUsd <= b.hardLimitUsd, {
+    message: 'softLimitUsd must not exceed hardLimitUsd',
+    path: ['softLimitUsd'],
+  });
+export type PutBudgetBody = z.infer<typeof PutBudgetBody>;
+
+export const Budget = z.object({
+  scope: BudgetScope,
+  period: BudgetPeriod,
+  softLimitUsd: z.number().nullable(),
+  hardLimitUsd: z.number().nullable(),
+  spentUsd: z.number(),
+  /** hardLimitUsd − spentUsd (never below 0), or null without a hard limit. */
+  remainingUsd: z.number().nullable(),
+  periodStart: IsoTime,
+  /** When the period resets (null for `total`). */
+  periodEnd: IsoTime.nullable(),
+  state: BudgetState,
+  /** Executions running in this scope now. */
+  activeExecutions: z.number().int(),
+});
+export type Budget = z.infer<typeof Budget>;
+
+export const COST_GROUPS = ['day', 'model', 'agent', 'runner'] as const;
+export const CostSummaryQuery = z
+  .strictObject({
+    from: IsoTime.optional(),
+    to: IsoTime.optional(),
+    groupBy: z.enum(COST_GROUPS).default('day'),
+  })
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), {
+    message: '`from` must be before `to`',
+    path: ['from'],
+  });
+
+export const CostSummaryRow = z.object({
+  /** The group: a UTC day (YYYY-MM-DD), a model id, an agent name or a runner id (`unassigned` for none). */
+  key: z.string(),
+  executions: z.number().int(),
+  inputTokens: z.number().int(),
+  outputTokens: z.number().int(),
+  cacheReadInputTokens: z.number().int(),
+  cacheCreation5mInputTokens: z.number().int(),
+  cacheCreation1hInputTokens: z.number().int(),
+  costUsd: z.number(),
+  /** Part of costUsd priced by model family (unknown model). */
+  estimatedCostUsd: z.number(),
+});
+export const CostSummary = z.object({
+  groupBy: z.enum(COST_GROUPS),
+  from: IsoTime.nullable(),
+  to: IsoTime.nullable(),
+  items: z.array(CostSummaryRow),
+  totalUsd: z.number(),
+});

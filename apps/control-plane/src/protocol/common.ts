@@ -5,6 +5,8 @@ export const PROTOCOL_VERSION = 1;
 
 export const EXECUTION_STATUSES = [
   'queued',
+  /** Waiting for budget room (see `blockedReason`); starts by itself when a limit is raised or a period resets. */
+  'blocked',
   'assigned',
   'running',
   'succeeded',
@@ -19,7 +21,8 @@ export type ExecutionStatus = z.infer<typeof ExecutionStatus>;
 export const TERMINAL_STATUSES: readonly ExecutionStatus[] = ['succeeded', 'failed', 'cancelled', 'lost'];
 export const isTerminal = (status: ExecutionStatus): boolean => TERMINAL_STATUSES.includes(status);
 
-export const CANCEL_REASONS = ['user', 'lease_lost', 'runner_shutdown'] as const;
+/** `budget`: a hard limit of a budget scope, or the execution's own `maxBudgetUsd`, was reached. */
+export const CANCEL_REASONS = ['user', 'lease_lost', 'runner_shutdown', 'budget'] as const;
 export const CancelReason = z.enum(CANCEL_REASONS);
 export type CancelReason = z.infer<typeof CancelReason>;
 
@@ -53,3 +56,20 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number];
 export const ErrorBody = z.object({ error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }) });
 export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/**
+ * A budget scope: `global`, `agent:<template name>` (`agent:default` until templates exist) or `label:<label>`.
+ */
+export const BudgetScope = z
+  .string()
+  .max(100)
+  .regex(
+    /^(global|agent:[A-Za-z0-9][A-Za-z0-9_.-]{0,63}|label:[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63})$/,
+    'a budget scope is "global", "agent:<name>" or "label:<label>"',
+  );
+export type BudgetScope = z.infer<typeof BudgetScope>;
+export const BUDGET_PERIODS = ['day', 'month', 'total'] as const;
+export const BudgetPeriod = z.enum(BUDGET_PERIODS);
+export type BudgetPeriod = z.infer<typeof BudgetPeriod>;
+export const BudgetState = z.enum(['ok', 'soft_exceeded', 'hard_exceeded']);
+export type BudgetState = z.infer<typeof BudgetState>;

@@ -1,6 +1,6 @@
 // Execution events: what a runner records about one Claude Code run. Stored by the ExecutionHub, replayed to viewers.
 import { z } from 'zod';
-import { ExecutionStatus, IsoTime, Seq } from './common';
+import { BudgetScope, ExecutionStatus, IsoTime, Seq } from './common';
 
 const TokenUsage = z.object({
   inputTokens: z.number().int().nonnegative(),
@@ -34,7 +34,34 @@ export const EVENT_DATA = {
     truncated: z.boolean().optional(),
   }),
   /** One API message's usage, counted once per message id (Claude Code repeats it per content block). */
-  usage: TokenUsage.extend({ messageId: z.string(), model: z.string() }),
+  usage: TokenUsage.extend({
+    messageId: z.string(),
+    model: z.string(),
+    /** The split of cacheCreationInputTokens by cache lifetime, as the API reports it. */
+    cacheCreation5mInputTokens: z.number().int().nonnegative().optional(),
+    cacheCreation1hInputTokens: z.number().int().nonnegative().optional(),
+    // Usage fields besides tokens that change the price (Claude Code's as well), present when the API reports them.
+    /** Server-side web searches, priced per request. */
+    webSearchRequests: z.number().int().nonnegative().optional(),
+    /** The API's inference_geo: `us` (US-only inference) costs 1.1× for tokens. */
+    inferenceGeo: z.string().max(32).optional(),
+    /** The API's speed: `fast` (fast mode) is priced at the model's fast-mode prices. */
+    speed: z.string().max(32).optional(),
+    /** Set by the hub from the price table when it stores the event: this message's cost and the running total. */
+    costUsd: z.number().nonnegative().optional(),
+    totalCostUsd: z.number().nonnegative().optional(),
+    /** The model was priced by its family, not an exact price row. */
+    estimated: z.boolean().optional(),
+  }),
+  /** A budget this execution falls in crossed its soft or hard limit (hard: the execution is being cancelled). */
+  'budget.alert': z.object({
+    /** A budget scope, or `execution` for the execution's own maxBudgetUsd. */
+    scope: z.union([BudgetScope, z.literal('execution')]),
+    level: z.enum(['soft', 'hard']),
+    spentUsd: z.number().nonnegative(),
+    limitUsd: z.number().nonnegative(),
+    alertId: z.string().max(200),
+  }),
   /** Claude Code's final result; `totalCostUsd` is its own `total_cost_usd`. */
   result: z.object({
     subtype: z.string(),
@@ -65,6 +92,7 @@ export const ExecutionEvent = z.discriminatedUnion('type', [
   envelope('tool.call'),
   envelope('tool.result'),
   envelope('usage'),
+  envelope('budget.alert'),
   envelope('result'),
   envelope('log'),
 ]);

@@ -3,7 +3,7 @@
 // with an `error` frame.
 import { z } from 'zod';
 import { CancelReason, ErrorBody, ExecutionId, ExecutionStatus, Labels, RunnerId } from './common';
-import { ExecutionEvent, MAX_EVENTS_PER_FRAME } from './events';
+import { EVENT_DATA, ExecutionEvent, MAX_EVENTS_PER_FRAME } from './events';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Control socket: GET /api/v1/runners/connect (Bearer runner token), one per runner, held by the Fleet DO.
@@ -70,6 +70,11 @@ export type FleetToRunner = z.infer<typeof FleetToRunner>;
 export const RunnerToHub = z.discriminatedUnion('type', [
   /** runner -> hub, a batch of consecutive events; idempotent by seq (duplicates are dropped, then acked). */
   z.object({ type: z.literal('exec.events'), events: z.array(ExecutionEvent).min(1).max(MAX_EVENTS_PER_FRAME) }),
+  /**
+   * runner -> hub, before each model call Claude Code makes: may it start? Answered by `exec.permit.result` with the
+   * same requestId; asking again with the same requestId is answered again (idempotent, no double counting).
+   */
+  z.object({ type: z.literal('exec.permit'), requestId: z.string().min(1).max(100) }),
 ]);
 export type RunnerToHub = z.infer<typeof RunnerToHub>;
 
@@ -80,6 +85,18 @@ export const HubToRunner = z.discriminatedUnion('type', [
   z.object({ type: z.literal('exec.ack'), seq: z.number().int().min(0) }),
   /** hub -> runner, stop the run; idempotent. */
   z.object({ type: z.literal('exec.cancel'), reason: CancelReason }),
+  /** hub -> runner, answers exec.permit: a denied call must not reach the model (a budget is exhausted). */
+  z.object({
+    type: z.literal('exec.permit.result'),
+    requestId: z.string(),
+    allowed: z.boolean(),
+    reason: z.string().nullable(),
+  }),
+  /**
+   * hub -> runner, record this budget alert in the execution's stream (the runner emits it as a `budget.alert`
+   * event); may repeat after a reconnect: the runner emits each alertId once.
+   */
+  z.object({ type: z.literal('exec.alert'), alert: EVENT_DATA['budget.alert'] }),
   /** hub -> runner, the log is closed (the execution ended or was declared lost); later events are refused. */
   z.object({ type: z.literal('exec.closed'), status: ExecutionStatus, ackedSeq: z.number().int().min(0) }),
   z.object({ type: z.literal('error'), error: ErrorBody.shape.error }),
@@ -94,6 +111,8 @@ export const HubToViewer = z.discriminatedUnion('type', [
   z.object({ type: z.literal('events'), events: z.array(ExecutionEvent) }),
   /** hub -> viewer, after the replay: everything up to lastSeq has been sent; live events follow. */
   z.object({ type: z.literal('ready'), lastSeq: z.number().int().min(0), status: ExecutionStatus }),
+  /** hub -> viewer, a budget alert as it happens (also recorded as a `budget.alert` event by the runner). */
+  z.object({ type: z.literal('alert'), alert: EVENT_DATA['budget.alert'] }),
   /** hub -> viewer, the execution's status changed (also recorded as a `status` event when a runner reports it). */
   z.object({ type: z.literal('status'), status: ExecutionStatus, reason: z.string().nullable() }),
   z.object({ type: z.literal('error'), error: ErrorBody.shape.error }),

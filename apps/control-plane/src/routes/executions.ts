@@ -82,7 +82,7 @@ export const executionsRoutes = new Hono<AppEnv>()
     const db = createDb(c.env.DB);
     const { id } = c.req.valid('param');
     let row = await mustGet(db, id);
-    if (row.status === 'queued') {
+    if (row.status === 'queued' || row.status === 'blocked') {
       if (await cancelQueuedExecution(db, id, Date.now(), CANCELLED_BY_USER)) {
         // D1 already says cancelled; a hub that cannot be reached only misses its closing status event.
         try {

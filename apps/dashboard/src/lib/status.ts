@@ -4,12 +4,13 @@ import { isTerminal, type ExecutionStatus } from '@claudeops/control-plane/proto
 
 const STAGE: Record<ExecutionStatus, number> = {
   queued: 0,
-  assigned: 1,
-  running: 2,
-  succeeded: 3,
-  failed: 3,
-  cancelled: 3,
-  lost: 3,
+  blocked: 1,
+  assigned: 2,
+  running: 3,
+  succeeded: 4,
+  failed: 4,
+  cancelled: 4,
+  lost: 4,
 };
 
 /** The later of two statuses; between two terminal ones the first (the stored one) wins, as it never changes. */

@@ -1,5 +1,6 @@
 // Execution rows as the HTTP API reads and writes them: create, get, list, cancel. Lifecycle moves live in lifecycle.ts.
 import { and, desc, eq, inArray, isNull, lt, or, type SQL } from 'drizzle-orm';
+import { DEFAULT_AGENT } from '../../domain/budget-scopes';
 import type { CursorKey } from '../../lib/cursor';
 import { toIso, toIsoOrNull } from '../../lib/time';
 import { ExecutionResult, type Execution, type ExecutionStatus } from '../../protocol';
@@ -7,12 +8,15 @@ import type { Db } from '../client';
 import { executions } from '../schema';
 
 export type ExecutionRow = typeof executions.$inferSelect;
-export type NewExecution = Pick<ExecutionRow, 'id' | 'prompt' | 'model' | 'maxBudgetUsd' | 'labels' | 'createdAt'>;
+export type NewExecution = Pick<ExecutionRow, 'id' | 'prompt' | 'model' | 'maxBudgetUsd' | 'labels' | 'createdAt'> & {
+  /** The agent template; `default` until templates exist. */
+  agent?: string;
+};
 
 export async function insertExecution(db: Db, input: NewExecution): Promise<ExecutionRow> {
   const [row] = await db
     .insert(executions)
-    .values({ ...input, status: 'queued', updatedAt: input.createdAt })
+    .values({ ...input, agent: input.agent ?? DEFAULT_AGENT, status: 'queued', updatedAt: input.createdAt })
     .returning();
   if (!row) throw new Error(`insert of execution ${input.id} returned no row`);
   return row;
@@ -43,7 +47,7 @@ export async function listExecutions(
     .limit(opts.limit + 1);
 }
 
-/** queued → cancelled, only if still queued (a Fleet may be claiming it at this moment); true if it moved. */
+/** queued|blocked → cancelled, only if still waiting (a Fleet may be claiming it at this moment); true if it moved. */
 export async function cancelQueuedExecution(db: Db, id: string, now: number, reason: string): Promise<boolean> {
   const moved = await db
     .update(executions)
@@ -52,10 +56,11 @@ export async function cancelQueuedExecution(db: Db, id: string, now: number, rea
       statusReason: reason,
       cancelRequestedAt: now,
       cancelReason: 'user',
+      blockedReason: null,
       finishedAt: now,
       updatedAt: now,
     })
-    .where(and(eq(executions.id, id), eq(executions.status, 'queued')))
+    .where(and(eq(executions.id, id), inArray(executions.status, ['queued', 'blocked'])))
     .returning({ id: executions.id });
   return moved.length === 1;
 }
@@ -76,7 +81,7 @@ export async function recordCancelRequest(db: Db, id: string, now: number): Prom
   return marked.length === 1;
 }
 
-/** The API shape of a row: ISO times, parsed result summary. */
+/** The API shape of a row: ISO times, parsed result summary, the live estimate beside the reconciled cost. */
 export function toExecution(row: ExecutionRow): Execution {
   const result = ExecutionResult.safeParse(row.result);
   return {
@@ -92,6 +97,10 @@ export function toExecution(row: ExecutionRow): Execution {
     startedAt: toIsoOrNull(row.startedAt),
     finishedAt: toIsoOrNull(row.finishedAt),
     costUsd: row.costUsd,
+    costEstimatedUsd: row.costEstimatedUsd,
+    costIsEstimate: row.costIsEstimate,
+    agent: row.agent,
+    blockedReason: row.blockedReason,
     cancelRequestedAt: toIsoOrNull(row.cancelRequestedAt),
     cancelReason: row.cancelReason,
     result: result.success ? result.data : null,

@@ -1,8 +1,9 @@
-// The D1 status moves the Durable Objects make: claim, requeue, start, finish, runner presence. Every execution
-// update is conditional on the status it moves from, so a terminal execution never moves again.
-import { and, asc, eq, inArray, notInArray, sql } from 'drizzle-orm';
+// The D1 status moves the Durable Objects make: block, claim, requeue, start, cancel, finish, runner presence. Every
+// execution update is conditional on the status it moves from, so a terminal execution never moves again.
+import { and, asc, eq, gt, inArray, isNull, ne, notInArray, or, sql } from 'drizzle-orm';
 import {
   TERMINAL_STATUSES,
+  type CancelReason,
   type ExecutionResult,
   type ExecutionStatus,
   type Job,
@@ -13,7 +14,16 @@ import { executions, runners } from '../schema';
 
 export type JobRow = Pick<
   typeof executions.$inferSelect,
-  'id' | 'status' | 'prompt' | 'model' | 'maxBudgetUsd' | 'labels' | 'runnerId'
+  | 'id'
+  | 'status'
+  | 'prompt'
+  | 'model'
+  | 'maxBudgetUsd'
+  | 'labels'
+  | 'runnerId'
+  | 'agent'
+  | 'blockedReason'
+  | 'createdAt'
 >;
 
 const jobColumns = {
@@ -24,7 +34,13 @@ const jobColumns = {
   maxBudgetUsd: executions.maxBudgetUsd,
   labels: executions.labels,
   runnerId: executions.runnerId,
+  agent: executions.agent,
+  blockedReason: executions.blockedReason,
+  createdAt: executions.createdAt,
 };
+
+/** Statuses the Fleet may start an execution from: waiting for a runner, or for budget room. */
+const WAITING: ExecutionStatus[] = ['queued', 'blocked'];
 
 /** The job a runner is offered for an execution. */
 export const toJob = (row: JobRow): Job => ({
@@ -35,21 +51,63 @@ export const toJob = (row: JobRow): Job => ({
   labels: row.labels,
 });
 
-/** Queued executions, oldest first, whose labels are all among `labels` (what the connected runners carry
- * between them), so jobs no runner could take do not fill the window: the Fleet's dispatch queue. */
-export async function listQueued(db: Db, labels: readonly string[], limit: number): Promise<JobRow[]> {
+/** Queued and blocked executions, oldest first, after the `after` key, whose labels are all among `labels` (what
+ * the connected runners carry between them), so jobs no runner could take do not fill the window: the Fleet's
+ * dispatch queue, read a page at a time. */
+export async function listQueued(
+  db: Db,
+  labels: readonly string[],
+  limit: number,
+  after?: { createdAt: number; id: string },
+): Promise<JobRow[]> {
   return db
     .select(jobColumns)
     .from(executions)
     .where(
       and(
-        eq(executions.status, 'queued'),
+        inArray(executions.status, WAITING),
         sql`NOT EXISTS (SELECT 1 FROM json_each(${executions.labels}) AS l
               WHERE l.value NOT IN (SELECT value FROM json_each(${JSON.stringify(labels)})))`,
+        after === undefined
+          ? undefined
+          : or(
+              gt(executions.createdAt, after.createdAt),
+              and(eq(executions.createdAt, after.createdAt), gt(executions.id, after.id)),
+            ),
       ),
     )
     .orderBy(asc(executions.createdAt), asc(executions.id))
     .limit(limit);
+}
+
+/** What the hub needs to charge an execution's budgets and enforce its own cap. */
+export async function getBudgetFacts(
+  db: Db,
+  id: string,
+): Promise<{ agent: string; labels: string[]; maxBudgetUsd: number | null } | null> {
+  const row = await db
+    .select({ agent: executions.agent, labels: executions.labels, maxBudgetUsd: executions.maxBudgetUsd })
+    .from(executions)
+    .where(eq(executions.id, id))
+    .get();
+  return row ?? null;
+}
+
+/** queued|blocked → blocked with the budget that refused it; false when it was neither, or already said so. */
+export async function markBlocked(db: Db, id: string, reason: string, now: number): Promise<boolean> {
+  const moved = await db
+    .update(executions)
+    .set({ status: 'blocked', blockedReason: reason, updatedAt: now })
+    .where(
+      and(
+        eq(executions.id, id),
+        inArray(executions.status, WAITING),
+        // Unchanged rows are not rewritten on every dispatch round.
+        or(ne(executions.status, 'blocked'), isNull(executions.blockedReason), ne(executions.blockedReason, reason)),
+      ),
+    )
+    .returning({ id: executions.id });
+  return moved.length === 1;
 }
 
 /** The job fields of some executions (to re-offer a leased job after a runner reconnects). */
@@ -66,12 +124,12 @@ export async function getStatus(db: Db, id: string): Promise<ExecutionStatus | n
   return row?.status ?? null;
 }
 
-/** queued → assigned to one runner, atomically; true only for the one caller whose update moved it. */
+/** queued|blocked → assigned to one runner, atomically; true only for the one caller whose update moved it. */
 export async function claimQueued(db: Db, id: string, runnerId: string, now: number): Promise<boolean> {
   const moved = await db
     .update(executions)
-    .set({ status: 'assigned', runnerId, assignedAt: now, updatedAt: now })
-    .where(and(eq(executions.id, id), eq(executions.status, 'queued')))
+    .set({ status: 'assigned', runnerId, assignedAt: now, blockedReason: null, updatedAt: now })
+    .where(and(eq(executions.id, id), inArray(executions.status, WAITING)))
     .returning({ id: executions.id });
   return moved.length === 1;
 }
@@ -92,6 +150,45 @@ export async function markRunning(db: Db, id: string, now: number, lastSeq: numb
     .update(executions)
     .set({ status: 'running', startedAt: now, lastSeq, updatedAt: now })
     .where(and(eq(executions.id, id), eq(executions.status, 'assigned')))
+    .returning({ id: executions.id });
+  return moved.length === 1;
+}
+
+/** Records a cancel request on an assigned or running execution, once (the first reason wins); true if recorded. */
+export async function recordCancel(db: Db, id: string, reason: CancelReason, now: number): Promise<boolean> {
+  const marked = await db
+    .update(executions)
+    .set({ cancelRequestedAt: now, cancelReason: reason, updatedAt: now })
+    .where(
+      and(
+        eq(executions.id, id),
+        inArray(executions.status, ['assigned', 'running']),
+        isNull(executions.cancelRequestedAt),
+      ),
+    )
+    .returning({ id: executions.id });
+  return marked.length === 1;
+}
+
+/** queued|blocked → cancelled at once (no runner holds it); true if it moved. */
+export async function cancelWaiting(
+  db: Db,
+  id: string,
+  cancel: { reason: CancelReason; statusReason: string; now: number },
+): Promise<boolean> {
+  const { reason, statusReason, now } = cancel;
+  const moved = await db
+    .update(executions)
+    .set({
+      status: 'cancelled',
+      statusReason,
+      cancelRequestedAt: now,
+      cancelReason: reason,
+      blockedReason: null,
+      finishedAt: now,
+      updatedAt: now,
+    })
+    .where(and(eq(executions.id, id), inArray(executions.status, WAITING)))
     .returning({ id: executions.id });
   return moved.length === 1;
 }
