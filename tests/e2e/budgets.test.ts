@@ -25,6 +25,12 @@ afterAll(async () => {
   await stack?.dispose();
 });
 
+/** Prints the overspend past a limit, in dollars and in model calls, for the closing note's record. */
+function reportOverspend(test: string, spent: number, limit: number, call: number) {
+  const over = Math.max(0, spent - limit);
+  console.log(`overspend ${test}: $${over.toFixed(4)} past $${limit.toFixed(4)} (${(over / call).toFixed(2)} calls)`);
+}
+
 const alerts = (events: ExecutionEvent[]) =>
   events.flatMap((event) => (event.type === 'budget.alert' ? [event.data] : []));
 
@@ -70,6 +76,7 @@ describe('costs and budgets', () => {
     expect(done.cancelReason).toBe('budget');
     expect(done.statusReason).toContain('label:hard');
     const spent = recordedSpend(events);
+    reportOverspend('one run, label hard limit', spent, hard, largestCall(events));
     expect(spent).toBeGreaterThanOrEqual(hard);
     expect(spent).toBeLessThanOrEqual(hard + largestCall(events) + 1e-9);
     expect(alerts(events).map((a) => `${a.scope} ${a.level}`)).toEqual(['label:hard soft', 'label:hard hard']);
@@ -101,6 +108,7 @@ describe('costs and budgets', () => {
     const { done, events } = await finished(await run('Spend [script:costly:40]', { maxBudgetUsd: cap }));
     expect(['cancelled', 'failed']).toContain(done.status);
     if (done.status === 'cancelled') expect(done.cancelReason).toBe('budget');
+    reportOverspend('maxBudgetUsd', recordedSpend(events), cap, largestCall(events));
     expect(recordedSpend(events)).toBeLessThanOrEqual(cap + largestCall(events) + 1e-9);
   });
 
@@ -117,6 +125,7 @@ describe('costs and budgets', () => {
       expect(done.cancelReason).toBe('budget');
     }
     const spent = ends.reduce((sum, { events }) => sum + recordedSpend(events), 0);
+    reportOverspend('four racing, global hard limit', seeded + spent, hard, largestCall(all));
     expect(seeded + spent).toBeGreaterThanOrEqual(hard);
     expect(seeded + spent).toBeLessThanOrEqual(hard + 4 * largestCall(all) + 1e-9);
     const budget = await getBudget(stack.api, 'global');

@@ -145,6 +145,28 @@ describe('LogStreamer', () => {
     expect(hub.frames[0]!.map(seqs)).toEqual([[1], [2, 3, 4]]);
   });
 
+  it('sends a usage event at once, with what was waiting before it, so budgets are charged without delay', async () => {
+    const s = await setup({ flushMs: 3_600_000 });
+    s.start();
+    s.emit(text(1));
+    await s.drained(); // welcomed; from now on only a full batch, the hour-long timer or an urgent event can send
+    s.emit(text(2));
+    s.emit({
+      type: 'usage',
+      ts: new Date().toISOString(),
+      data: {
+        messageId: 'm1',
+        model: 'claude-sonnet-4-5',
+        inputTokens: 10,
+        outputTokens: 5,
+        cacheReadInputTokens: 0,
+        cacheCreationInputTokens: 0,
+      },
+    });
+    await s.drained();
+    expect(hub.frames[0]!.map(seqs)).toEqual([[1], [2, 3]]);
+  });
+
   it('keeps frames within the event-count and byte caps when catching up', async () => {
     const s = await setup({ maxFrameBytes: 20_000 });
     hub.refuseWith = 503;

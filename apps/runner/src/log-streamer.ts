@@ -20,6 +20,8 @@ import { dialWebSocket, DialError, webSocketUrl } from './ws-dial';
 
 export const FLUSH_MS = 50;
 export const FLUSH_EVENTS = 32;
+/** Event types sent without waiting for the flush window. */
+const IMMEDIATE: ReadonlySet<EventDraft['type']> = new Set(['usage', 'result', 'status']);
 /** Bytes of one exec.events frame, well under what a Workers WebSocket message may carry. */
 export const MAX_FRAME_BYTES = 512 * 1024;
 /** Upgrade refusals that mean this runner may not write this log any more; retrying cannot change them. */
@@ -88,7 +90,8 @@ export class LogStreamer {
     const seq = ++this.lastSeq;
     this.unacked.push(numberEvent(seq, draft, this.log));
     const unsent = this.lastSeq - this.sentSeq;
-    if (this.socket && unsent >= this.flushEvents) this.flush();
+    // Spend goes up at once: budgets are charged from usage events, so they do not wait for the flush window.
+    if (this.socket && (unsent >= this.flushEvents || IMMEDIATE.has(draft.type))) this.flush();
     else this.flushTimer ??= setTimeout(() => this.flush(), this.flushMs);
     return seq;
   }
