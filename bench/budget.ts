@@ -2,36 +2,13 @@
 // event that crosses the limit (stamped by the runner) to the Claude Code process being gone, beside one WebSocket
 // round trip to the control plane measured in the same run, and the ratio.
 import path from 'node:path';
-import WebSocket from 'ws';
 import { largestCall, putBudget, usageEvents } from '../tests/fixtures/budgets';
 import { isAlive, processesIn } from '../tests/fixtures/processes';
 import { startStack } from '../tests/fixtures/stack';
+import { percentile, wsRoundTrips } from './proc-stats';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const MODEL = 'claude-sonnet-4-5';
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-};
-
-async function roundTrips(url: string, token: string, id: string, count: number): Promise<number[]> {
-  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/api/v1/executions/${id}/events?after=0`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-  const samples: number[] = [];
-  for (let i = 0; i < count; i += 1) {
-    const start = performance.now();
-    await new Promise<void>((resolve) => {
-      ws.once('pong', () => resolve());
-      ws.ping();
-    });
-    samples.push(performance.now() - start);
-  }
-  ws.terminate();
-  return samples;
-}
 
 /** Waits for Claude Code to appear in the workspace, then for all of its processes to be gone; returns that time. */
 async function goneAt(workspace: string): Promise<number> {
@@ -80,7 +57,12 @@ async function main() {
       if (!crossing) throw new Error(`round ${round}: no usage crossed the limit`);
       stops.push(gone - Date.parse(crossing.ts));
     }
-    const rtt = await roundTrips(stack.controlPlane.url, stack.controlPlane.adminToken, calibration.id, 200);
+    const rtt = await wsRoundTrips(
+      stack.controlPlane.url,
+      stack.controlPlane.adminToken,
+      `/api/v1/executions/${calibration.id}/events?after=0`,
+      200,
+    );
 
     const fmt = (values: number[]) =>
       `p50 ${percentile(values, 0.5).toFixed(1).padStart(7)} ms  p99 ${percentile(values, 0.99).toFixed(1).padStart(7)} ms`;

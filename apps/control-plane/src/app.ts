@@ -9,7 +9,7 @@ import { AppError } from './errors';
 import { adminBootstrap } from './middleware/admin-bootstrap';
 import { dashboardOrigins, noTokenInUrl } from './middleware/auth';
 import { MAX_BODY_BYTES } from './middleware/validate';
-import type { ErrorBody, ErrorCode } from './protocol';
+import { PATCH_TRUNCATED_HEADER, type ErrorBody, type ErrorCode } from './protocol';
 import { budgetsRoutes } from './routes/budgets';
 import { costsRoutes } from './routes/costs';
 import { executionsRoutes } from './routes/executions';
@@ -48,6 +48,7 @@ export const app = new Hono<AppEnv>()
       credentials: true,
       allowHeaders: ['Authorization', 'Content-Type'],
       allowMethods: ['GET', 'POST', 'PUT', 'DELETE'],
+      exposeHeaders: [PATCH_TRUNCATED_HEADER],
     }),
     bodyLimit({
       maxSize: MAX_BODY_BYTES,

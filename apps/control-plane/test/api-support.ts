@@ -8,13 +8,14 @@ export const ADMIN_TOKEN = env.CLAUDEOPS_ADMIN_TOKEN!;
 
 type Init = { method?: string; token?: string | null; body?: unknown; headers?: Record<string, string> };
 
-/** Sends a request to the Worker; `token` defaults to the admin token, `null` sends none; objects go as JSON. */
+/** Sends a request to the Worker; `token` defaults to the admin token, `null` sends none; strings and bytes go as
+ * they are, objects as JSON. */
 export function api(path: string, init: Init = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   const token = init.token === undefined ? ADMIN_TOKEN : init.token;
   if (token !== null && !headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);
   let body: BodyInit | undefined;
-  if (typeof init.body === 'string') body = init.body;
+  if (typeof init.body === 'string' || init.body instanceof Uint8Array) body = init.body;
   else if (init.body !== undefined) {
     body = JSON.stringify(init.body);
     if (!headers.has('content-type')) headers.set('content-type', 'application/json');

@@ -1,6 +1,7 @@
 // Bad input on every endpoint gets a clear 4xx naming what is wrong: never a 500, never a crash.
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ErrorCode } from '../src/protocol';
+import { env } from 'cloudflare:workers';
+import { MAX_PATCH_BYTES, PATCH_TRUNCATED_HEADER, type ErrorCode } from '../src/protocol';
 import { api, expectError, registerRunner } from './api-support';
 
 type Case = {
@@ -22,9 +23,13 @@ const ID = `ex_${'4'.repeat(26)}`;
 const EXECUTIONS = '/api/v1/executions';
 const BUDGETS = '/api/v1/budgets';
 const COSTS = '/api/v1/costs/summary';
+const RUNNER_ID = `rn_${'4'.repeat(26)}`;
 let runnerToken = '';
 let queuedId = '';
+let assignedId = '';
 const queued = (suffix: string) => () => `${EXECUTIONS}/${queuedId}${suffix}`;
+/** An execution assigned to the runner whose token the `runner: true` cases carry. */
+const assigned = (suffix: string) => () => `${EXECUTIONS}/${assignedId}${suffix}`;
 
 const bad = (method: string, name: string, path: Path, words: string | RegExp, more: More = {}): Case => ({
   name,
@@ -43,6 +48,7 @@ const put = (name: string, path: Path, body: unknown, words: string | RegExp, mo
 /** A body sent as these exact bytes, labelled JSON. */
 const raw = (text: string): More => ({ body: text, headers: { 'content-type': 'application/json' } });
 const upgrade: More = { headers: { upgrade: 'websocket' } };
+const diff: More = { headers: { 'content-type': 'text/x-diff' } };
 const NOT_JSON = 'not valid JSON';
 const IN_URL = 'never accepted in URLs';
 
@@ -60,6 +66,21 @@ const CASES: Case[] = [
   post('create: negative budget', EXECUTIONS, { prompt: 'x', maxBudgetUsd: -1 }, 'body.maxBudgetUsd'),
   post('create: bad label', EXECUTIONS, { prompt: 'x', labels: ['has space'] }, 'body.labels.0'),
   post('create: unknown field', EXECUTIONS, { prompt: 'x', priority: 1 }, 'priority'),
+  post(
+    'create: repo with credentials',
+    EXECUTIONS,
+    { prompt: 'x', repo: 'https://me:hunter2@github.com/acme/app.git' },
+    'must not carry credentials',
+  ),
+  post('create: relative repo path', EXECUTIONS, { prompt: 'x', repo: 'checkouts/app' }, 'body.repo: repo must be'),
+  post('create: repo not a string', EXECUTIONS, { prompt: 'x', repo: 7 }, 'body.repo'),
+  post('create: ref without repo', EXECUTIONS, { prompt: 'x', ref: 'main' }, 'body.ref: `ref` needs `repo`'),
+  post('create: ref like an option', EXECUTIONS, { prompt: 'x', repo: '/srv/app', ref: '--upload-pack=x' }, 'body.ref'),
+  post('create: ref with ..', EXECUTIONS, { prompt: 'x', repo: '/srv/app', ref: 'main..dev' }, 'body.ref'),
+  post('create: no attempts', EXECUTIONS, { prompt: 'x', maxAttempts: 0 }, 'body.maxAttempts'),
+  post('create: too many attempts', EXECUTIONS, { prompt: 'x', maxAttempts: 11 }, 'body.maxAttempts'),
+  post('create: fractional attempts', EXECUTIONS, { prompt: 'x', maxAttempts: 1.5 }, 'body.maxAttempts'),
+  post('create: attempts a string', EXECUTIONS, { prompt: 'x', maxAttempts: '2' }, 'body.maxAttempts'),
   post('create: too large', EXECUTIONS, { prompt: 'x'.repeat(1_100_000) }, 'larger than', {
     status: 413,
     code: 'PAYLOAD_TOO_LARGE',
@@ -79,6 +100,35 @@ const CASES: Case[] = [
   post('cancel: bad id', `${EXECUTIONS}/${BAD_ID}/cancel`, undefined, 'path.id'),
   post('cancel: unknown field', queued('/cancel'), { force: true }, 'force'),
   post('cancel: malformed JSON', queued('/cancel'), undefined, NOT_JSON, raw('{')),
+  // POST /api/v1/executions/:id/retry
+  post('retry: bad id', `${EXECUTIONS}/${BAD_ID}/retry`, undefined, 'path.id'),
+  post('retry: unknown field', queued('/retry'), { attempts: 3 }, 'attempts'),
+  post('retry: malformed JSON', queued('/retry'), undefined, NOT_JSON, raw('{')),
+  post('retry: unknown id', `${EXECUTIONS}/${ID}/retry`, undefined, ID, { status: 404, code: 'NOT_FOUND' }),
+  post('retry: not ended', queued('/retry'), undefined, 'has not ended', { status: 409, code: 'CONFLICT' }),
+  // PUT/GET /api/v1/executions/:id/patch
+  put('patch: bad id', `${EXECUTIONS}/${BAD_ID}/patch`, 'diff', 'path.id', { runner: true, ...diff }),
+  put('patch: JSON', assigned('/patch'), { diff: 'x' }, 'Content-Type must be text/x-diff', { runner: true }),
+  // Bytes, because a string body would be labelled text/plain by fetch.
+  put('patch: no content type', assigned('/patch'), new TextEncoder().encode('diff'), 'not absent', { runner: true }),
+  put('patch: bad truncated flag', assigned('/patch'), 'diff', `${PATCH_TRUNCATED_HEADER} must be true or false`, {
+    runner: true,
+    headers: { 'content-type': 'text/x-diff', [PATCH_TRUNCATED_HEADER]: 'maybe' },
+  }),
+  put('patch: too large', assigned('/patch'), 'x'.repeat(MAX_PATCH_BYTES + 1), 'larger than', {
+    runner: true,
+    ...diff,
+    status: 413,
+    code: 'PAYLOAD_TOO_LARGE',
+  }),
+  put('patch: unknown id', `${EXECUTIONS}/${ID}/patch`, 'diff', ID, {
+    runner: true,
+    ...diff,
+    status: 404,
+    code: 'NOT_FOUND',
+  }),
+  get('patch read: bad id', `${EXECUTIONS}/${BAD_ID}/patch`, 'path.id'),
+  get('patch read: none yet', queued('/patch'), 'has no patch', { status: 404, code: 'NOT_FOUND' }),
   // GET /api/v1/executions/:id/events, plain and upgraded
   get('events: bad id', `${EXECUTIONS}/${BAD_ID}/events`, 'path.id'),
   get('events: negative after', queued('/events?after=-1'), 'query.after'),
@@ -98,6 +148,26 @@ const CASES: Case[] = [
   get('runners: limit 0', '/api/v1/runners?limit=0', 'query.limit'),
   get('runners: unknown parameter', '/api/v1/runners?status=online', 'status'),
   get('runners: bad cursor', '/api/v1/runners?cursor=abc', 'cursor'),
+  // GET /api/v1/runners/:id and /api/v1/runners/:id/metrics
+  get('runner: bad id', '/api/v1/runners/rn_NOPE', 'path.id: must be a runner id'),
+  get('runner: an execution id', `/api/v1/runners/${ID}`, 'path.id: must be a runner id'),
+  get('runner: unknown id', `/api/v1/runners/${RUNNER_ID}`, RUNNER_ID, { status: 404, code: 'NOT_FOUND' }),
+  get('metrics: bad id', '/api/v1/runners/rn_NOPE/metrics', 'path.id'),
+  get('metrics: from not a time', `/api/v1/runners/${RUNNER_ID}/metrics?from=yesterday`, 'query.from'),
+  get(
+    'metrics: from after to',
+    `/api/v1/runners/${RUNNER_ID}/metrics?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z`,
+    '`from` must be before `to`',
+  ),
+  get('metrics: limit 0', `/api/v1/runners/${RUNNER_ID}/metrics?limit=0`, 'query.limit'),
+  get('metrics: limit too big', `/api/v1/runners/${RUNNER_ID}/metrics?limit=5001`, 'query.limit'),
+  get('metrics: unknown parameter', `/api/v1/runners/${RUNNER_ID}/metrics?step=60`, 'step'),
+  get(
+    'metrics: repeated from',
+    `/api/v1/runners/${RUNNER_ID}/metrics?from=2026-01-01T00:00:00Z&from=2026-01-02T00:00:00Z`,
+    'query.from',
+  ),
+  get('metrics: unknown runner', `/api/v1/runners/${RUNNER_ID}/metrics`, RUNNER_ID, { status: 404, code: 'NOT_FOUND' }),
   // POST /api/v1/runners/registration-tokens
   post('registration token: ttl too short', '/api/v1/runners/registration-tokens', { ttlSeconds: 1 }, 'ttlSeconds'),
   post('registration token: ttl a string', '/api/v1/runners/registration-tokens', { ttlSeconds: '1' }, 'ttlSeconds'),
@@ -170,9 +240,19 @@ const CASES: Case[] = [
 ];
 
 beforeAll(async () => {
-  runnerToken = (await registerRunner()).runnerToken;
+  const runner = await registerRunner();
+  runnerToken = runner.runnerToken;
   const created = await api(EXECUTIONS, { method: 'POST', body: { prompt: 'target of bad requests' } });
   queuedId = ((await created.json()) as { id: string }).id;
+  // A label no runner carries keeps it queued; then it is handed to this file's runner as a Fleet claim would.
+  const other = await api(EXECUTIONS, {
+    method: 'POST',
+    body: { prompt: 'patch target', labels: ['nobody-has-this'] },
+  });
+  assignedId = ((await other.json()) as { id: string }).id;
+  await env.DB.prepare("UPDATE executions SET status = 'assigned', runner_id = ? WHERE id = ?")
+    .bind(runner.runnerId, assignedId)
+    .run();
 });
 
 describe('bad input', () => {
@@ -187,8 +267,12 @@ describe('bad input', () => {
     await expectError(response, c.status, c.code, c.words);
   });
 
-  it('left the target execution untouched', async () => {
+  it('left the target executions untouched', async () => {
     const response = await api(`${EXECUTIONS}/${queuedId}`);
-    expect(((await response.json()) as { status: string }).status).toBe('queued');
+    expect((await response.json()) as { status: string; attempts: unknown[] }).toMatchObject({
+      status: 'queued',
+      attempts: [{ id: queuedId }],
+    });
+    await expectError(await api(`${EXECUTIONS}/${assignedId}/patch`), 404, 'NOT_FOUND', 'has no patch');
   });
 });

@@ -30,6 +30,9 @@ describe('Fleet dispatch', () => {
       model: 'claude-test',
       maxBudgetUsd: 2,
       labels: [gpu],
+      repo: null,
+      ref: null,
+      attempt: 1,
     });
     expect(await executionRow(id)).toMatchObject({ status: 'assigned', runnerId: runner.id });
 

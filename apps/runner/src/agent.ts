@@ -24,6 +24,10 @@ export interface AgentJob {
   cwd: string;
   /** The runner's ANTHROPIC_* and CLAUDE_CODE_* (and PATH/HOME) for Claude Code; nothing else reaches it. */
   env: Record<string, string>;
+  /** Marks every process of the run (CLAUDEOPS_RUN_COOKIE); the job runner records it to reap orphans after a crash. */
+  cookie?: string;
+  /** Claude Code started as `pid` (leader of its own process group). */
+  onSpawn?: (pid: number) => void;
 }
 
 export type AgentOutcome = { status: 'succeeded' | 'failed' | 'cancelled'; reason?: string };
@@ -68,7 +72,7 @@ function outcomeOf(result: SDKResultMessage | undefined, failure: string | undef
 export function startAgent(job: AgentJob, emit: (draft: EventDraft) => void, options: AgentOptions = {}): AgentHandle {
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
   const abortController = new AbortController();
-  const cookie = `${job.executionId}.${randomUUID()}`;
+  const cookie = job.cookie ?? `${job.executionId}.${randomUUID()}`;
   const mapper = new AgentEventMapper();
   let pid: number | undefined;
   let exited: Promise<void> = Promise.resolve();
@@ -95,6 +99,7 @@ export function startAgent(job: AgentJob, emit: (draft: EventDraft) => void, opt
       detached: true,
     });
     pid = child.pid;
+    if (pid !== undefined) job.onSpawn?.(pid);
     exited = new Promise((resolve) => {
       child.once('exit', () => resolve());
       child.once('error', () => resolve());

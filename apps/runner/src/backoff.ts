@@ -7,7 +7,11 @@ export interface BackoffOptions {
   maxMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 30_000 };
+/**
+ * The cap stays far below the lease TTL (3 heartbeats, 30 s by default): after a control-plane redeploy or outage a
+ * healthy runner must be back, and renew its leases, long before they expire; jitter spreads a fleet's returns.
+ */
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 5_000 };
 
 /**
  * Delay before retry number `attempt` (0 for the first retry): "equal jitter", half of the capped exponential

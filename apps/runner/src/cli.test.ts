@@ -61,7 +61,7 @@ describe('claudeops-runner', { timeout: 30_000 }, () => {
   it('prints its usage with --help', async () => {
     const run = runBin(['--help']);
     expect(await run.exit).toBe(0);
-    expect(run.stdout).toContain('Usage: claudeops-runner [start|register] [options]');
+    expect(run.stdout).toContain('Usage: claudeops-runner [start|register|install-service|status] [options]');
   });
 
   it('refuses to start unregistered, saying how to register', async () => {

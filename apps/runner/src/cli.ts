@@ -1,8 +1,11 @@
-// The claudeops-runner command line: `start` (default) runs the daemon, `register` only registers. Run by the bin.
+// The claudeops-runner command line: `start` (default) runs the daemon, `register` only registers, `install-service`
+// writes a systemd unit, `status` shows the running daemon. Run by the bin.
 import { ConfigError, parseCli, USAGE } from './config';
+import { statusCommand } from './daemon-status';
 import { runDaemon } from './daemon';
 import { errorMessage } from './logger';
 import { NotRegisteredError, register } from './registration';
+import { installServiceCommand } from './service-install';
 import { stateFilePath } from './state';
 import { RUNNER_VERSION } from './version';
 
@@ -22,6 +25,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return 0;
   }
   try {
+    if (command === 'status') return await statusCommand(config.stateDir);
+    if (command === 'install-service' && parsed.service) {
+      return await installServiceCommand(config, parsed.service, env);
+    }
     if (command === 'register') {
       const registration = await register(config);
       process.stdout.write(

@@ -1,6 +1,6 @@
 // Unit tests of the runner's flag and environment parsing.
 import { homedir, hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseCli } from './config';
 
@@ -48,6 +48,17 @@ describe('parseCli', () => {
       maxConcurrent: 5,
       workspacesDir: '/tmp/ws',
     });
+  });
+
+  it('reads the drain timeout (ms or a duration) and the secrets file, flags over the environment', () => {
+    expect(parseCli([], {}).config.drainTimeoutMs).toBeUndefined();
+    const env = { CLAUDEOPS_RUNNER_DRAIN_TIMEOUT_MS: '30000', CLAUDEOPS_RUNNER_SECRETS_FILE: 'secrets.txt' };
+    expect(parseCli([], env).config).toMatchObject({ drainTimeoutMs: 30_000, secretsFile: resolve('secrets.txt') });
+    expect(parseCli(['--drain-timeout', '10m', '--secrets-file', '/etc/s'], env).config).toMatchObject({
+      drainTimeoutMs: 600_000,
+      secretsFile: '/etc/s',
+    });
+    expect(() => parseCli(['--drain-timeout', 'soon'], {})).toThrow(/--drain-timeout must be a duration/);
   });
 
   it('asks for help with --help whatever the command', () => {

@@ -3,6 +3,7 @@ import { hostname, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Labels } from '@claudeops/control-plane/protocol';
+import type { ServiceOptions } from './service-install';
 
 export interface RunnerConfig {
   /** Base URL of the control plane (http or https). */
@@ -19,18 +20,31 @@ export interface RunnerConfig {
   cancelGraceMs?: number;
   /** A Claude Code executable other than the one bundled with the agent SDK. */
   claudeCodePath?: string;
+  /** Workspace retention: unused for longer than this, or beyond the newest maxCount, they are removed. */
+  worktreeMaxAgeMs?: number;
+  worktreeMaxCount?: number;
+  /** On SIGTERM/SIGINT, how long running jobs may go on before they are cancelled (default 10 min). */
+  drainTimeoutMs?: number;
+  /** A file of secrets (one per line) redacted from everything the runner sends. */
+  secretsFile?: string;
 }
 
-export type Command = 'start' | 'register' | 'help';
+export type Command = 'start' | 'register' | 'install-service' | 'status' | 'help';
+const COMMANDS: readonly string[] = ['start', 'register', 'install-service', 'status', 'help'];
 
 export const DEFAULT_URL = 'http://127.0.0.1:8787';
 
-export const USAGE = `Usage: claudeops-runner [start|register] [options]
+export const USAGE = `Usage: claudeops-runner [start|register|install-service|status] [options]
 
 Commands:
   start      Connect to the control plane and run jobs (default). Registers first when the
              state dir has no runner token for the URL and a registration token is given.
   register   Only register this runner and save its token.
+  install-service [--user|--system] [--dry-run] [--enable]
+             Write a systemd unit running \`start\` with these options (user unit by default;
+             --system for /etc/systemd/system), secrets in <state-dir>/runner.env (mode 0600),
+             and print the systemctl commands; --enable runs them, --dry-run only prints.
+  status     Show the running daemon's connection, slots and jobs (exit 1 if none runs).
 
 Options (environment variable in brackets):
   --url URL                   Control plane [CLAUDEOPS_URL] (default ${DEFAULT_URL})
@@ -42,8 +56,18 @@ Options (environment variable in brackets):
   --workspaces-dir DIR        Per-execution workspaces [CLAUDEOPS_RUNNER_WORKSPACES_DIR] (default <state-dir>/workspaces)
   --cancel-grace-ms MS        Abort-to-kill grace on cancel [CLAUDEOPS_RUNNER_CANCEL_GRACE_MS] (default 5000)
   --claude-code-executable P  Claude Code to run [CLAUDEOPS_CLAUDE_CODE_EXECUTABLE] (default: the SDK's own)
+  --worktree-max-age AGE      Remove workspaces unused this long, e.g. 7d, 12h [CLAUDEOPS_RUNNER_WORKTREE_MAX_AGE]
+                              (default 7d)
+  --worktree-max-count N      Keep at most N workspaces [CLAUDEOPS_RUNNER_WORKTREE_MAX_COUNT] (default 50)
+  --drain-timeout TIME        On SIGTERM/SIGINT, let running jobs finish this long (ms, or 90s, 10m, 1h), then cancel
+                              them; a second signal cancels at once [CLAUDEOPS_RUNNER_DRAIN_TIMEOUT_MS] (default 10m)
+  --secrets-file FILE         Secrets to redact from events, one per line [CLAUDEOPS_RUNNER_SECRETS_FILE]; values of
+                              *KEY*/*TOKEN*/*SECRET*/*PASSWORD*/*CREDENTIAL* variables Claude Code gets and of the
+                              variables named in CLAUDEOPS_REDACT_ENV are redacted too, as are common credential shapes
   -h, --help                  Show this help
 
+A job naming a repository runs in a git worktree of a cached clone (<state-dir>/repos) on branch
+claudeops/<execution id>; git reaches the repository with this host's credential helpers and SSH keys.
 The runner passes ANTHROPIC_* and CLAUDE_CODE_* (and PATH, HOME, ...) from its environment to Claude Code.
 Log level: CLAUDEOPS_LOG_LEVEL=debug|info|warn|error (default info).`;
 
@@ -62,6 +86,14 @@ const OPTIONS = {
   'workspaces-dir': { type: 'string' },
   'cancel-grace-ms': { type: 'string' },
   'claude-code-executable': { type: 'string' },
+  'worktree-max-age': { type: 'string' },
+  'worktree-max-count': { type: 'string' },
+  'drain-timeout': { type: 'string' },
+  'secrets-file': { type: 'string' },
+  user: { type: 'boolean' },
+  system: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  enable: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -102,8 +134,40 @@ function parseInteger(flag: string, value: string | undefined, min: number, max:
   return number;
 }
 
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 };
+
+/** A duration such as 90s, 30m, 12h or 7d (ms also accepted). */
+function parseDuration(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d+)\s*(ms|s|m|h|d)$/.exec(value);
+  if (!match)
+    throw new ConfigError(`--${flag} must be a duration such as 90s, 30m, 12h or 7d, got ${JSON.stringify(value)}`);
+  return Number(match[1]) * DURATION_UNITS_MS[match[2]!]!;
+}
+
+/** install-service's own flags; refused with any other command. */
+function serviceOptions(
+  command: Command,
+  values: { user?: boolean; system?: boolean; 'dry-run'?: boolean; enable?: boolean },
+): ServiceOptions | undefined {
+  const given = (['user', 'system', 'dry-run', 'enable'] as const).filter((flag) => values[flag]);
+  if (command !== 'install-service') {
+    if (given.length > 0 && command !== 'help') throw new ConfigError(`--${given[0]} only goes with install-service`);
+    return undefined;
+  }
+  if (values.user && values.system) throw new ConfigError('--user and --system exclude each other');
+  return {
+    scope: values.system ? 'system' : 'user',
+    dryRun: Boolean(values['dry-run']),
+    enable: Boolean(values.enable),
+  };
+}
+
 /** Reads argv (without node and the script) and the environment into a command and a validated configuration. */
-export function parseCli(argv: string[], env: NodeJS.ProcessEnv): { command: Command; config: RunnerConfig } {
+export function parseCli(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): { command: Command; config: RunnerConfig; service?: ServiceOptions } {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
@@ -113,10 +177,13 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): { command: Com
   const { values, positionals } = parsed;
   if (positionals.length > 1) throw new ConfigError(`unexpected arguments: ${positionals.slice(1).join(' ')}`);
   const first = positionals[0] ?? 'start';
-  if (first !== 'start' && first !== 'register' && first !== 'help') {
-    throw new ConfigError(`unknown command ${JSON.stringify(first)} (expected start or register)`);
+  if (!COMMANDS.includes(first)) {
+    throw new ConfigError(
+      `unknown command ${JSON.stringify(first)} (expected start, register, install-service or status)`,
+    );
   }
-  const command: Command = values.help ? 'help' : first;
+  const command = values.help ? 'help' : (first as Command);
+  const service = serviceOptions(command, values);
 
   const name = nonEmpty(values.name) ?? nonEmpty(env.CLAUDEOPS_RUNNER_NAME) ?? hostname();
   if (name.length > 200) throw new ConfigError('--name must be at most 200 characters');
@@ -153,5 +220,25 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): { command: Com
   };
   if (cancelGraceMs !== undefined) config.cancelGraceMs = cancelGraceMs;
   if (claudeCodePath !== undefined) config.claudeCodePath = resolve(claudeCodePath);
-  return { command, config };
+  const worktreeMaxAgeMs = parseDuration(
+    'worktree-max-age',
+    nonEmpty(values['worktree-max-age']) ?? nonEmpty(env.CLAUDEOPS_RUNNER_WORKTREE_MAX_AGE),
+  );
+  if (worktreeMaxAgeMs !== undefined) config.worktreeMaxAgeMs = worktreeMaxAgeMs;
+  const worktreeMaxCount = parseInteger(
+    'worktree-max-count',
+    nonEmpty(values['worktree-max-count']) ?? nonEmpty(env.CLAUDEOPS_RUNNER_WORKTREE_MAX_COUNT),
+    0,
+    100_000,
+  );
+  if (worktreeMaxCount !== undefined) config.worktreeMaxCount = worktreeMaxCount;
+  const drainTimeout = nonEmpty(values['drain-timeout']) ?? nonEmpty(env.CLAUDEOPS_RUNNER_DRAIN_TIMEOUT_MS);
+  const drainTimeoutMs =
+    drainTimeout !== undefined && /^\d+$/.test(drainTimeout)
+      ? parseInteger('drain-timeout', drainTimeout, 0, 86_400_000)
+      : parseDuration('drain-timeout', drainTimeout);
+  if (drainTimeoutMs !== undefined) config.drainTimeoutMs = drainTimeoutMs;
+  const secretsFile = nonEmpty(values['secrets-file']) ?? nonEmpty(env.CLAUDEOPS_RUNNER_SECRETS_FILE);
+  if (secretsFile !== undefined) config.secretsFile = resolve(secretsFile);
+  return service ? { command, config, service } : { command, config };
 }

@@ -120,7 +120,16 @@ describe('ControlConnection', () => {
     ws.send('{not json');
     ws.send(JSON.stringify({ type: 'job.offer', job: { executionId: 'nope' } }));
     ws.send(JSON.stringify({ type: 'error', error: { code: 'BAD_REQUEST', message: 'bad frame' } }));
-    const job = { executionId: executionId(3), prompt: 'hi', model: null, maxBudgetUsd: null, labels: [] };
+    const job = {
+      executionId: executionId(3),
+      prompt: 'hi',
+      model: null,
+      maxBudgetUsd: null,
+      labels: [],
+      repo: null,
+      ref: null,
+      attempt: 1,
+    };
     ws.send(JSON.stringify({ type: 'job.offer', job }));
     ws.send(JSON.stringify({ type: 'job.cancel', executionId: executionId(3), reason: 'user' }));
     await waitFor(() => jobFrames.length === 2, 'the offer and the cancel');

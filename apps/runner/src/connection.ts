@@ -40,6 +40,9 @@ export class ControlConnection {
     this.log = options.log ?? createLogger('connection');
   }
 
+  /** When the last heartbeat went out (epoch ms), for `claudeops-runner status`. */
+  lastHeartbeatAt: number | null = null;
+
   /** Whether a welcomed control socket is open right now. */
   get connected(): boolean {
     return this.socket !== null;
@@ -151,6 +154,7 @@ export class ControlConnection {
       const frame: RunnerToFleet = { type: 'runner.heartbeat', running: this.options.running() };
       if (metrics) frame.metrics = metrics;
       ws.send(JSON.stringify(frame));
+      this.lastHeartbeatAt = Date.now();
     } catch (error) {
       this.log.warn('heartbeat failed', { error: errorMessage(error) });
     } finally {

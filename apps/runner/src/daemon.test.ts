@@ -56,7 +56,16 @@ const start = (extra: Partial<RunnerConfig> = {}) =>
     metrics: async () => ({ cpuLoadPercent: 1, memUsedBytes: 1, memTotalBytes: 2 }),
   });
 
-const job = { executionId: executionId(1), prompt: 'the task', model: null, maxBudgetUsd: null, labels: ['gpu'] };
+const job = {
+  executionId: executionId(1),
+  prompt: 'the task',
+  model: null,
+  maxBudgetUsd: null,
+  labels: ['gpu'],
+  repo: null,
+  ref: null,
+  attempt: 1,
+};
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'claudeops-daemon-'));

@@ -1,7 +1,14 @@
 // A loopback stand-in for the control plane (registration, Fleet control socket, ExecutionHub streams) for the
 // daemon and CLI tests. Not part of the runner itself.
 import type { WebSocket } from 'ws';
-import type { ExecutionEvent, HubToRunner, Job, RunnerToFleet, RunnerToHub } from '@claudeops/control-plane/protocol';
+import type {
+  ExecutionEvent,
+  ExecutionStatus,
+  HubToRunner,
+  Job,
+  RunnerToFleet,
+  RunnerToHub,
+} from '@claudeops/control-plane/protocol';
 import { RUNNER_ID, startFakeServer, type FakeServer } from './test-helpers';
 
 export const GOOD_REGISTRATION_TOKEN = 'cog_good';
@@ -14,6 +21,8 @@ export class FakeControlPlane {
   fleetSockets: WebSocket[] = [];
   /** Stored events per execution. */
   logs = new Map<string, ExecutionEvent[]>();
+  /** Executions whose log is closed: their hub answers a runner with exec.closed and stores nothing more. */
+  closed = new Map<string, ExecutionStatus>();
   revoked = false;
   /** Permit questions per execution, in arrival order. */
   permits = new Map<string, string[]>();
@@ -80,6 +89,11 @@ export class FakeControlPlane {
   private hub(ws: WebSocket, executionId: string): void {
     const log = this.logs.get(executionId) ?? [];
     this.logs.set(executionId, log);
+    const closed = this.closed.get(executionId);
+    if (closed) {
+      ws.send(JSON.stringify({ type: 'exec.closed', status: closed, ackedSeq: log.length } satisfies HubToRunner));
+      return;
+    }
     ws.on('message', (data) => {
       const frame = JSON.parse(String(data)) as RunnerToHub;
       if (frame.type === 'exec.permit') {

@@ -61,6 +61,9 @@ const job = (n: number, extra: Partial<Job> = {}): Job => ({
   model: null,
   maxBudgetUsd: null,
   labels: [],
+  repo: null,
+  ref: null,
+  attempt: 1,
   ...extra,
 });
 

@@ -1,7 +1,6 @@
 // Runs the jobs the Fleet offers: slot accounting, offer dedupe, a workspace and an event stream per execution, the
 // agent, its final status, idempotent cancel, and the permits its model calls ask for through the runner's model
 // proxy. Used by the daemon; the agent and the stream are injected.
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type {
   CancelReason,
@@ -17,6 +16,9 @@ import type { JobFrame } from './connection';
 import type { StreamHandlers } from './log-streamer';
 import { createLogger, errorMessage, type Logger } from './logger';
 import type { PermitAnswer, ProxiedExecution } from './model-proxy';
+import { signalGroup } from './process-group';
+import { newRunCookie, type RunRecords } from './run-records';
+import { WorkspaceError, Workspaces, type Workspace } from './workspace';
 
 export type StartAgent = typeof startAgent;
 
@@ -28,6 +30,8 @@ export interface EventStream {
   /** Asks the hub whether a model call may start (see LogStreamer.requestPermit). */
   requestPermit(signal?: AbortSignal): Promise<PermitAnswer>;
   stop(): void;
+  /** Where the stream stands, for `claudeops-runner status` (LogStreamer has it). */
+  readonly progress?: { lastSeq: number; ackedSeq: number; unacked: number; spooled?: number };
 }
 export type OpenStream = (executionId: string, handlers: StreamHandlers) => EventStream;
 
@@ -43,7 +47,18 @@ export interface JobRunnerOptions {
   /** The model proxy's base URL for an execution; Claude Code's ANTHROPIC_BASE_URL becomes it. */
   modelBaseUrl?: (executionId: string) => string;
   agentOptions?: AgentOptions;
+  /** Workspaces (git worktrees for jobs naming a repo); plain ones with a cache under workspacesDir when absent. */
+  workspaces?: Workspaces;
+  /** Where each run's cookie and process group are recorded, so a restarted runner can reap what a crash left. */
+  runRecords?: RunRecords;
   log?: Logger;
+}
+
+/** A running job as `claudeops-runner status` shows it. */
+export interface JobSnapshot {
+  executionId: string;
+  since: string;
+  progress: EventStream['progress'] | null;
 }
 
 interface ActiveJob {
@@ -56,6 +71,11 @@ interface ActiveJob {
   outcome: AgentOutcome | null;
   /** Which budget stopped the run (a refused permit, a hard alert), for the final status of a `budget` cancel. */
   budgetNote: string | null;
+  since: string;
+  /** Claude Code's result, for the commit message of a worktree. */
+  result: EventData<'result'> | null;
+  /** Aborts preparing the workspace (a clone can take a while). */
+  abort: AbortController;
 }
 
 const CANCEL_TEXT: Record<CancelReason, string> = {
@@ -75,14 +95,26 @@ export class JobRunner {
   private accepting = true;
   private idleWaiters: Array<() => void> = [];
   private readonly log: Logger;
+  private readonly workspaces: Workspaces;
 
   constructor(private readonly options: JobRunnerOptions) {
     this.log = options.log ?? createLogger('jobs');
+    this.workspaces =
+      options.workspaces ??
+      new Workspaces({ workspacesDir: options.workspacesDir, reposDir: join(options.workspacesDir, '.repos') });
   }
 
   /** Executions holding a slot (running, or finishing their log); the heartbeat renews their leases. */
   running(): string[] {
     return [...this.jobs.keys()];
+  }
+
+  snapshot(): JobSnapshot[] {
+    return [...this.jobs.values()].map((active) => ({
+      executionId: active.job.executionId,
+      since: active.since,
+      progress: active.stream.progress ?? null,
+    }));
   }
 
   get freeSlots(): number {
@@ -129,6 +161,9 @@ export class JobRunner {
       logClosed: false,
       outcome: null,
       budgetNote: null,
+      since: new Date().toISOString(),
+      result: null,
+      abort: new AbortController(),
     };
     this.jobs.set(id, active);
     this.options.send({ type: 'job.accept', executionId: id });
@@ -148,6 +183,7 @@ export class JobRunner {
     if (active.cancelReason || active.outcome) return;
     active.cancelReason = reason;
     this.log.info('cancelling', { executionId, reason });
+    active.abort.abort();
     // Before the agent has started, execute() sees cancelReason and never starts it.
     active.handle?.cancel(reason);
   }
@@ -157,6 +193,16 @@ export class JobRunner {
     const active = this.jobs.get(executionId);
     if (!active) return undefined;
     return { requestPermit: (signal) => this.requestPermit(active, signal) };
+  }
+
+  /** Drain: rejects every offer from now on; running jobs go on. */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  /** Forced exit: SIGKILLs every running Claude Code's process group now, without waiting for the cancel's grace. */
+  killAll(): void {
+    for (const active of this.jobs.values()) if (active.handle?.pid) signalGroup(active.handle.pid, 'SIGKILL');
   }
 
   /** Stops taking offers, cancels every running job, and waits (up to timeoutMs) until their logs are flushed. */
@@ -186,9 +232,10 @@ export class JobRunner {
     stream.start();
     stream.emit(statusDraft('running'));
     let outcome: AgentOutcome;
+    let workspace: Workspace | undefined;
     try {
-      const cwd = join(this.options.workspacesDir, job.executionId);
-      await mkdir(cwd, { recursive: true });
+      workspace = await this.workspaces.prepare(job, (draft) => stream.emit(draft), active.abort.signal);
+      const cwd = workspace.cwd;
       if (active.cancelReason || active.logClosed) {
         outcome = { status: 'cancelled', reason: CANCEL_TEXT[active.cancelReason ?? 'lease_lost'] };
       } else {
@@ -200,16 +247,26 @@ export class JobRunner {
             maxBudgetUsd: job.maxBudgetUsd,
             cwd,
             env: this.agentEnv(job.executionId),
+            ...this.recordRun(job.executionId),
           },
-          (draft) => stream.emit(draft),
+          (draft) => {
+            if (draft.type === 'result') active.result = draft.data;
+            return stream.emit(draft);
+          },
           this.options.agentOptions,
         );
         active.handle = handle;
         outcome = await handle.done;
       }
     } catch (error) {
-      outcome = { status: 'failed', reason: `the runner could not run Claude Code: ${errorMessage(error)}` };
+      outcome = active.cancelReason
+        ? { status: 'cancelled', reason: CANCEL_TEXT[active.cancelReason] }
+        : error instanceof WorkspaceError
+          ? { status: 'failed', reason: error.message }
+          : { status: 'failed', reason: `the runner could not run Claude Code: ${errorMessage(error)}` };
     }
+    // The commit and the `git` event come before the final status, which closes the log.
+    await workspace?.finish({ status: outcome.status, result: active.result, publish: !active.logClosed });
     active.outcome = outcome;
     const reason =
       outcome.status === 'cancelled' && active.cancelReason === 'budget' && active.budgetNote
@@ -221,6 +278,22 @@ export class JobRunner {
     // The slot stays taken until the hub has every event: the execution is not over for anyone watching before then.
     await stream.drained();
     stream.stop();
+  }
+
+  /** Records the run before Claude Code starts: a restarted runner reaps its processes by this cookie. */
+  private recordRun(executionId: string): { cookie?: string; onSpawn?: (pid: number) => void } {
+    const records = this.options.runRecords;
+    if (!records) return {};
+    const cookie = newRunCookie(executionId);
+    records.begin(executionId, cookie);
+    const onSpawn = (pid: number) => {
+      try {
+        records.spawned(executionId, pid);
+      } catch (error) {
+        this.log.warn('could not record the Claude Code process', { executionId, error: errorMessage(error) });
+      }
+    };
+    return { cookie, onSpawn };
   }
 
   private agentEnv(executionId: string): Record<string, string> {
@@ -273,6 +346,7 @@ export class JobRunner {
 
   private forget(executionId: string): void {
     this.jobs.delete(executionId);
+    this.options.runRecords?.end(executionId);
     this.finished.add(executionId);
     if (this.finished.size > FINISHED_MEMORY) {
       const oldest = this.finished.values().next().value;

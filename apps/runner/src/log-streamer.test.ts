@@ -120,7 +120,7 @@ describe('LogStreamer', () => {
     hub.ack();
     await s.drained();
     expect(seqs(hub.stored)).toEqual(range(1, 10));
-    expect(s.progress).toEqual({ lastSeq: 10, ackedSeq: 10, unacked: 0 });
+    expect(s.progress).toEqual({ lastSeq: 10, ackedSeq: 10, unacked: 0, spooled: 0 });
   });
 
   it('flushes a full batch at once, without waiting for the timer', async () => {

@@ -1,22 +1,26 @@
-// One execution's event stream to its ExecutionHub (GET /api/v1/executions/:id/stream): numbers drafts seq 1, 2, 3…,
-// batches them, keeps every unacked event, resends after exec.welcome; also asks the hub's permit for each model call
-// and records the budget alerts it relays. Used by the job runner, one per execution.
+// One execution's event stream to its ExecutionHub (GET /api/v1/executions/:id/stream): redacts drafts, numbers them
+// seq 1, 2, 3…, spools and batches them, keeps every unacked event (outbox.ts), resends after exec.welcome; also asks
+// the hub's permit for each model call and records the budget alerts it relays. Used by the job runner, one per
+// execution, and by the recovery of a previous life's executions.
 import type WebSocket from 'ws';
 import {
-  HubToRunner,
   MAX_EVENTS_PER_FRAME,
   type CancelReason,
   type EventData,
   type EventDraft,
   type ExecutionStatus,
-  type RunnerToHub,
 } from '@claudeops/control-plane/protocol';
-import { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffOptions } from './backoff';
+import type { BackoffOptions } from './backoff';
+import { EventRedactor } from './event-redactor';
 import { createLogger, errorMessage, type Logger } from './logger';
-import { numberEvent, type Numbered } from './numbered-event';
+import { numberEvent } from './numbered-event';
 import type { PermitAnswer } from './model-proxy';
+import { Outbox, sendFrames } from './outbox';
 import { PendingPermits } from './pending-permits';
-import { dialWebSocket, DialError, webSocketUrl } from './ws-dial';
+import type { Redactor } from './redactor';
+import type { Spool } from './spool';
+import { parseFrame, runStreamLoop, sendPermit } from './stream-loop';
+import { webSocketUrl } from './ws-dial';
 
 export const FLUSH_MS = 50;
 export const FLUSH_EVENTS = 32;
@@ -24,8 +28,6 @@ export const FLUSH_EVENTS = 32;
 const IMMEDIATE: ReadonlySet<EventDraft['type']> = new Set(['usage', 'result', 'status']);
 /** Bytes of one exec.events frame, well under what a Workers WebSocket message may carry. */
 export const MAX_FRAME_BYTES = 512 * 1024;
-/** Upgrade refusals that mean this runner may not write this log any more; retrying cannot change them. */
-const REFUSED_FOR_GOOD = new Set([401, 403, 404, 409, 410]);
 const LOG_ENDED_REASON = 'the execution has ended (its log is closed)';
 
 export interface StreamHandlers {
@@ -35,6 +37,8 @@ export interface StreamHandlers {
   onClosed(info: { status: ExecutionStatus | null; reason: string }): void;
   /** A budget alert the hub relayed, once per alertId, after it was emitted as a `budget.alert` event. */
   onAlert?(alert: EventData<'budget.alert'>): void;
+  /** The hub welcomed this stream (after every reconnect); events emitted here follow everything it has stored. */
+  onWelcome?(): void;
 }
 
 export interface LogStreamerOptions {
@@ -47,15 +51,22 @@ export interface LogStreamerOptions {
   maxFrameBytes?: number;
   backoff?: BackoffOptions;
   log?: Logger;
+  /** Redacts every draft before it is numbered (nothing unredacted is spooled or sent). */
+  redactor?: Redactor;
+  /** Where events go before they are sent; its unacked events are resent (a previous process's too). */
+  spool?: Spool;
+  /** Unacked events kept in memory as well as in the spool. */
+  maxMemoryBytes?: number;
 }
 
 export class LogStreamer {
-  private lastSeq = 0;
-  private ackedSeq = 0;
+  /** Every event after ackedSeq, in seq order: exactly seqs ackedSeq+1 … lastSeq, in the spool and/or memory. */
+  private readonly outbox: Outbox;
+  private readonly redaction: EventRedactor | null;
   /** Highest seq written to the current socket since its welcome. */
   private sentSeq = 0;
-  /** Every event after ackedSeq, in seq order: exactly seqs ackedSeq+1 … lastSeq. */
-  private unacked: Numbered[] = [];
+  /** The socket a replay from the spool is under way on. */
+  private replayingOn: WebSocket | null = null;
   private socket: WebSocket | null = null;
   private flushTimer: NodeJS.Timeout | undefined;
   private ended = false;
@@ -75,20 +86,51 @@ export class LogStreamer {
     this.flushMs = options.flushMs ?? FLUSH_MS;
     this.flushEvents = Math.min(options.flushEvents ?? FLUSH_EVENTS, MAX_EVENTS_PER_FRAME);
     this.maxFrameBytes = options.maxFrameBytes ?? MAX_FRAME_BYTES;
+    this.outbox = new Outbox(options.spool ?? null, this.log, options.maxMemoryBytes);
+    this.sentSeq = this.outbox.ackedSeq;
+    this.redaction = options.redactor
+      ? new EventRedactor(options.redactor, { holdMs: this.flushMs, release: (draft) => this.number(draft) })
+      : null;
+  }
+
+  private get lastSeq(): number {
+    return this.outbox.lastSeq;
+  }
+
+  private get ackedSeq(): number {
+    return this.outbox.ackedSeq;
   }
 
   /** Opens the stream socket (and keeps reopening it) until stop() or the hub closes the log. */
   start(): void {
     if (this.started) return;
     this.started = true;
-    void this.run().catch((error: unknown) => this.log.error('stream loop failed', { error: errorMessage(error) }));
+    void runStreamLoop({
+      url: webSocketUrl(this.options.url, `/api/v1/executions/${this.options.executionId}/stream`),
+      token: this.options.token,
+      signal: this.abort.signal,
+      ...(this.options.backoff && { backoff: this.options.backoff }),
+      log: this.log,
+      session: (ws) => this.session(ws, this.abort.signal),
+      refused: (error) => this.closedByHub(null, error.message),
+      unacked: () => this.outbox.unacked,
+    }).catch((error: unknown) => this.log.error('stream loop failed', { error: errorMessage(error) }));
   }
 
-  /** Numbers and queues one event; returns its seq, or null once the log no longer takes events. */
+  /**
+   * Redacts, numbers, spools and queues one event; returns its seq (which it keeps even while redaction holds it
+   * back a moment), or null once the log no longer takes events.
+   */
   emit(draft: EventDraft): number | null {
     if (this.ended) return null;
-    const seq = ++this.lastSeq;
-    this.unacked.push(numberEvent(seq, draft, this.log));
+    if (!this.redaction) return this.number(draft);
+    this.redaction.push(draft);
+    return this.lastSeq + this.redaction.pending;
+  }
+
+  private number(draft: EventDraft): number {
+    const seq = this.lastSeq + 1;
+    this.outbox.add(numberEvent(seq, draft, this.log));
     const unsent = this.lastSeq - this.sentSeq;
     // Spend goes up at once: budgets are charged from usage events, so they do not wait for the flush window.
     if (this.socket && (unsent >= this.flushEvents || IMMEDIATE.has(draft.type))) this.flush();
@@ -98,6 +140,7 @@ export class LogStreamer {
 
   /** Resolves once the hub has acked every emitted event, or the log ended (closed by the hub, or stop()). */
   drained(): Promise<void> {
+    if (!this.ended) this.redaction?.flush();
     if (this.ended || this.ackedSeq >= this.lastSeq) return Promise.resolve();
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
@@ -118,13 +161,24 @@ export class LogStreamer {
     return answer;
   }
 
-  /** Stops streaming; events not yet acked are dropped, so call it after drained() unless the log is unwanted. */
+  /**
+   * Stops streaming. Events not yet acked stay in the spool, for the next process to replay (without a spool they are
+   * dropped), so call it after drained() unless the run is being abandoned.
+   */
   stop(): void {
-    this.end();
+    if (!this.ended) this.redaction?.flush();
+    this.end(this.outbox.unacked > 0);
   }
 
-  get progress(): { lastSeq: number; ackedSeq: number; unacked: number } {
-    return { lastSeq: this.lastSeq, ackedSeq: this.ackedSeq, unacked: this.unacked.length };
+  /** Where the stream stands; `spooled`: unacked events safe in the spool (for `claudeops-runner status`). */
+  get progress(): { lastSeq: number; ackedSeq: number; unacked: number; spooled: number } {
+    const { lastSeq, ackedSeq, unacked, spooled } = this.outbox;
+    return { lastSeq, ackedSeq, unacked, spooled };
+  }
+
+  /** Bytes in the spool file (events not yet acked, and acked ones of a segment not yet deleted). */
+  get spooledBytes(): number {
+    return this.outbox.spooledBytes;
   }
 
   /** Sends everything after sentSeq on the welcomed socket, in frames within the count and byte caps. */
@@ -132,23 +186,27 @@ export class LogStreamer {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     const socket = this.socket;
-    if (!socket || this.sentSeq >= this.lastSeq) return;
-    let batch: string[] = [];
-    let bytes = 0;
-    const send = () => {
-      socket.send(`{"type":"exec.events","events":[${batch.join(',')}]}`);
-      batch = [];
-      bytes = 0;
-    };
-    for (const entry of this.unacked.slice(this.sentSeq - this.ackedSeq)) {
-      if (batch.length > 0 && (batch.length >= MAX_EVENTS_PER_FRAME || bytes + entry.bytes > this.maxFrameBytes)) {
-        send();
-      }
-      batch.push(entry.json);
-      bytes += entry.bytes + 1;
+    if (!socket || this.replayingOn === socket || this.sentSeq >= this.lastSeq) return;
+    const events = this.outbox.inMemoryAfter(this.sentSeq);
+    if (events) this.sentSeq = Math.max(this.sentSeq, sendFrames(socket, events, this.maxFrameBytes));
+    else void this.replay(socket);
+  }
+
+  /** Sends what is only in the spool (a long time offline, a previous process's events), then the rest. */
+  private async replay(socket: WebSocket): Promise<void> {
+    this.replayingOn = socket;
+    try {
+      await this.outbox.replay(socket, this.maxFrameBytes, {
+        sent: () => this.sentSeq,
+        onSent: (seq) => (this.sentSeq = seq),
+        current: () => this.socket === socket,
+      });
+    } catch (error) {
+      this.log.error('replaying the spool failed', { error: errorMessage(error) });
+    } finally {
+      if (this.replayingOn === socket) this.replayingOn = null;
     }
-    if (batch.length > 0) send();
-    this.sentSeq = this.lastSeq;
+    if (this.socket === socket) this.flush();
   }
 
   /** Forgets every event up to `seq`: the hub has stored them. */
@@ -157,10 +215,8 @@ export class LogStreamer {
     if (seq > this.lastSeq) {
       // The hub holds events this process never numbered (a log from an earlier process): continue after them.
       this.log.warn('hub acked beyond the last event; continuing after it', { ackedSeq: seq, lastSeq: this.lastSeq });
-      this.lastSeq = seq;
     }
-    this.unacked.splice(0, seq - this.ackedSeq);
-    this.ackedSeq = seq;
+    this.outbox.ack(seq);
     this.sentSeq = Math.max(this.sentSeq, seq);
     if (this.ackedSeq >= this.lastSeq) this.resolveDrained();
   }
@@ -171,11 +227,13 @@ export class LogStreamer {
     for (const resolve of waiters) resolve();
   }
 
-  private end(): void {
+  /** Ends the stream; `keepSpool` leaves unacked events on disk for the next process. */
+  private end(keepSpool: boolean): void {
     if (this.ended) return;
     this.ended = true;
     clearTimeout(this.flushTimer);
-    this.unacked = [];
+    this.redaction?.dispose();
+    this.outbox.close(keepSpool);
     this.abort.abort();
     this.socket = null;
     this.resolveDrained();
@@ -191,37 +249,8 @@ export class LogStreamer {
 
   private closedByHub(status: ExecutionStatus | null, reason: string): void {
     if (this.ended) return;
-    this.end();
+    this.end(false);
     this.options.handlers.onClosed({ status, reason });
-  }
-
-  private async run(): Promise<void> {
-    const signal = this.abort.signal;
-    const url = webSocketUrl(this.options.url, `/api/v1/executions/${this.options.executionId}/stream`);
-    const backoff = this.options.backoff ?? DEFAULT_BACKOFF;
-    let attempt = 0;
-    while (!signal.aborted) {
-      let ws: WebSocket;
-      try {
-        ws = await dialWebSocket(url, this.options.token, { signal });
-      } catch (error) {
-        if (signal.aborted) break;
-        if (error instanceof DialError && error.status !== undefined && REFUSED_FOR_GOOD.has(error.status)) {
-          this.log.error('the hub refused this runner; dropping the log', { error: error.message });
-          this.closedByHub(null, error.message);
-          break;
-        }
-        const delayMs = backoffDelay(attempt++, backoff);
-        this.log.warn('cannot connect the event stream', { error: errorMessage(error), retryInMs: delayMs });
-        await sleep(delayMs, signal);
-        continue;
-      }
-      if (await this.session(ws, signal)) attempt = 0;
-      if (signal.aborted) break;
-      const delayMs = backoffDelay(attempt++, backoff);
-      this.log.warn('event stream closed, reconnecting', { retryInMs: delayMs, unacked: this.unacked.length });
-      await sleep(delayMs, signal);
-    }
   }
 
   /** One socket's life; resolves when it closes, with whether the hub welcomed it. */
@@ -252,6 +281,7 @@ export class LogStreamer {
               // Questions the previous socket took away unanswered; the hub answers a repeated requestId again.
               for (const requestId of this.permits.ids()) sendPermit(ws, requestId);
               if (frame.cancel) this.options.handlers.onCancel(frame.cancel);
+              this.options.handlers.onWelcome?.();
               break;
             case 'exec.ack':
               this.acked(frame.seq);
@@ -286,18 +316,5 @@ export class LogStreamer {
       });
       ws.resume();
     });
-  }
-}
-
-function sendPermit(ws: WebSocket, requestId: string): void {
-  ws.send(JSON.stringify({ type: 'exec.permit', requestId } satisfies RunnerToHub));
-}
-
-function parseFrame(text: string): HubToRunner | undefined {
-  try {
-    const parsed = HubToRunner.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
   }
 }

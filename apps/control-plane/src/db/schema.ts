@@ -38,11 +38,25 @@ export const executions = sqliteTable(
     result: text('result', { mode: 'json' }),
     lastSeq: integer('last_seq').notNull().default(0),
     updatedAt: integer('updated_at').notNull(),
+    /** A repository URL or a path on the runner: the job runs in a worktree of it. */
+    repo: text('repo'),
+    /** The worktree's base ref (null: the repository's default branch). */
+    ref: text('ref'),
+    /** 1 for a first attempt; each retry is its own row with the next number. */
+    attempt: integer('attempt').notNull().default(1),
+    /** Attempts in all (the first included) that losing a runner may use up. */
+    maxAttempts: integer('max_attempts').notNull().default(2),
+    /** The attempt this row retries. */
+    retryOf: text('retry_of'),
+    /** The chain's first attempt (its own id for a first attempt; null on rows from before retries existed). */
+    rootId: text('root_id'),
   },
   (t) => [
     index('executions_created_idx').on(t.createdAt, t.id),
     index('executions_status_created_idx').on(t.status, t.createdAt, t.id),
     index('executions_runner_idx').on(t.runnerId, t.status),
+    // One row per attempt number in a chain: two retries racing for the same number cannot both be created.
+    uniqueIndex('executions_root_attempt_idx').on(t.rootId, t.attempt),
   ],
 );
 
@@ -62,6 +76,18 @@ export const runners = sqliteTable(
     createdAt: integer('created_at').notNull(),
   },
   (t) => [uniqueIndex('runners_token_hash_idx').on(t.tokenHash)],
+);
+
+/** Heartbeat metrics over time, per runner: at most one row every few seconds, pruned to a day and a row cap. */
+export const runnerMetrics = sqliteTable(
+  'runner_metrics',
+  {
+    runnerId: text('runner_id').notNull(),
+    ts: integer('ts').notNull(),
+    /** protocol RunnerMetrics as JSON. */
+    metrics: text('metrics', { mode: 'json' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runnerId, t.ts] })],
 );
 
 export const registrationTokens = sqliteTable(

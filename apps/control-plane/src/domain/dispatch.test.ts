@@ -41,6 +41,13 @@ describe('pickRunner', () => {
     );
   });
 
+  it('gives a retry to another runner than the one it was lost on, unless no other fits', () => {
+    const runners = [runner('r1', { maxConcurrent: 4 }), runner('r2'), runner('r3', { labels: ['gpu'] })];
+    expect(pickRunner(runners, [], 'r1')?.runnerId).toBe('r2');
+    expect(pickRunner(runners, ['gpu'], 'r3')?.runnerId).toBe('r3');
+    expect(pickRunner(runners, [], null)?.runnerId).toBe('r1');
+  });
+
   it('spreads a stream of jobs across equal runners and never beyond their slots', () => {
     let runners = [runner('r1', { maxConcurrent: 2 }), runner('r2', { maxConcurrent: 2 })];
     const picks: string[] = [];

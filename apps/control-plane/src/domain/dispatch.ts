@@ -19,14 +19,21 @@ export const satisfiesLabels = (runnerLabels: readonly string[], jobLabels: read
   jobLabels.every((label) => runnerLabels.includes(label));
 
 /** The runner to offer a job with these labels, or null when none fits: most free slots, then least recently
- * offered, then by id so the choice is deterministic. */
-export function pickRunner(runners: readonly RunnerSlots[], jobLabels: readonly string[]): RunnerSlots | null {
+ * offered, then by id so the choice is deterministic. `avoid` (the runner a retried attempt was lost on) gets the
+ * job only when no other runner fits. */
+export function pickRunner(
+  runners: readonly RunnerSlots[],
+  jobLabels: readonly string[],
+  avoid: string | null = null,
+): RunnerSlots | null {
   let best: RunnerSlots | null = null;
+  let avoided: RunnerSlots | null = null;
   for (const runner of runners) {
     if (!runner.offerable || freeSlots(runner) === 0 || !satisfiesLabels(runner.labels, jobLabels)) continue;
-    if (best === null || better(runner, best)) best = runner;
+    if (runner.runnerId === avoid) avoided = runner;
+    else if (best === null || better(runner, best)) best = runner;
   }
-  return best;
+  return best ?? avoided;
 }
 
 function better(a: RunnerSlots, b: RunnerSlots): boolean {

@@ -1,6 +1,7 @@
 // Lease math for the Fleet: how long a lease lives, what a heartbeat renews, what has expired and what it becomes.
 // Pure; the Fleet Durable Object keeps the leases in its storage and drives these from its handlers and alarm.
 import type { CancelReason } from '../protocol/common';
+import { lostReason } from './retry';
 
 export interface Lease {
   readonly executionId: string;
@@ -66,5 +67,5 @@ export function expiryOutcome(lease: Lease): { status: 'lost' | 'cancelled'; rea
   if (lease.cancelReason !== null) {
     return { status: 'cancelled', reason: `cancelled (${lease.cancelReason}); the runner stopped responding` };
   }
-  return { status: 'lost', reason: `runner ${lease.runnerId} stopped heartbeating; its lease expired` };
+  return { status: 'lost', reason: lostReason(lease, null, null) };
 }

@@ -1,6 +1,7 @@
 // ExecutionHub Durable Object, one per execution: the durable event log, the runner's stream socket, viewers'
-// sockets, and the execution's costs and budget checks. Thin: sequencing lives in domain/sequencer, lifecycle facts
-// in domain/log-effects, storage in hub-log, budgets in hub-budget, D1 updates in hub-sync.
+// sockets, the execution's costs and budget checks, and its git patch. Thin: sequencing lives in domain/sequencer,
+// lifecycle facts in domain/log-effects, storage in hub-log, budgets in hub-budget, D1 updates in hub-sync, the
+// patch in hub-patch.
 import { DurableObject } from 'cloudflare:workers';
 import { createDb } from '../db/client';
 import { getStatus } from '../db/queries/lifecycle';
@@ -13,6 +14,7 @@ import { HubBudget, type BudgetBatch } from './hub-budget';
 import { HubBudgetStore, type BudgetAlert } from './hub-budget-store';
 import { liveFrames, replayFrames } from './hub-frames';
 import { HubLog, type HubMeta, type LogItem } from './hub-log';
+import { HubPatch, type StoredPatch } from './hub-patch';
 import { needsSync, syncOnce, type SyncSubject } from './hub-sync';
 import { Coalesced } from './coalesce';
 import { closeSocket, errorFrame, exceedsUtf8Bytes, isUpgrade, parseFrame, sendFrame, sendText } from './sockets';
@@ -32,6 +34,8 @@ export class ExecutionHub extends DurableObject<Env> {
   private log: LogState<LogItem>;
   private meta: HubMeta;
   private readonly syncD1Task = new Coalesced(() => this.syncD1Once());
+  /** Opened on first use: most hubs never hold a patch. */
+  private patchStore: HubPatch | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -140,6 +144,17 @@ export class ExecutionHub extends DurableObject<Env> {
     if (!isTerminal(status)) throw new Error(`close needs a terminal status, not ${status}`);
     this.closeLog(status, reason);
     await Promise.all([this.syncD1(), this.budget.settle()]);
+  }
+
+  /** Stores the execution's patch, replacing an earlier upload. Whatever the log's state: it comes after the end. */
+  async putPatch(executionId: string, bytes: Uint8Array, truncated: boolean): Promise<void> {
+    this.remember(executionId);
+    this.patches().put(bytes, truncated, Date.now());
+  }
+
+  async patch(executionId: string): Promise<StoredPatch | null> {
+    this.remember(executionId);
+    return this.patches().get();
   }
 
   override async alarm(): Promise<void> {
@@ -290,6 +305,10 @@ export class ExecutionHub extends DurableObject<Env> {
   private markSynced(level: number): void {
     this.meta = { ...this.meta, synced: Math.max(this.meta.synced, level) };
     this.store.writeMeta(this.log, this.meta);
+  }
+
+  private patches(): HubPatch {
+    return (this.patchStore ??= new HubPatch(this.ctx.storage.sql, this.ctx.storage));
   }
 
   private remember(executionId: string | null): void {

@@ -1,6 +1,7 @@
 // One Fleet dispatch round: offers waiting (queued or blocked) executions, oldest first, to connected runners with
 // free slots and the labels they need, each once every budget scope it falls in has admitted it (fleet-admission);
-// one a budget refuses is marked blocked with the reason and the round goes on to the next. Used by fleet.ts.
+// one a budget refuses is marked blocked with the reason and the round goes on to the next; a retry goes to another
+// runner than the one its previous attempt ran on when one fits. Used by fleet.ts.
 import { createDb } from '../db/client';
 import { claimQueued, listQueued, markBlocked, toJob, type JobRow } from '../db/queries/lifecycle';
 import { freeSlots, pickRunner, type RunnerSlots } from '../domain/dispatch';
@@ -45,7 +46,7 @@ export async function offerWaiting(fleet: DispatchContext): Promise<boolean> {
   for (let read = 0; free > 0 && read < MAX_JOBS_PER_ROUND; read += pageSize) {
     const page = await listQueued(db, labels, pageSize, after);
     for (const row of page) {
-      const runner = pickRunner([...runners.values()], row.labels);
+      const runner = pickRunner([...runners.values()], row.labels, row.avoidRunnerId);
       if (runner === null) continue;
       const admitted = await admission.admit(row);
       if (!admitted.ok) {

@@ -1,4 +1,5 @@
-// The Fleet's durable state in its SQLite storage: leases, and what each runner last announced about itself.
+// The Fleet's durable state in its SQLite storage: leases, what each runner last announced about itself, and the
+// retries of lost executions not yet created in D1.
 import type { RunnerSlots } from '../domain/dispatch';
 import type { Lease } from '../domain/lease';
 import type { CancelReason } from '../protocol/common';
@@ -16,6 +17,11 @@ CREATE TABLE IF NOT EXISTS runners (
   max_concurrent INTEGER NOT NULL,
   last_offered_at INTEGER NOT NULL DEFAULT 0,
   offerable INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE IF NOT EXISTS retries (
+  execution_id TEXT PRIMARY KEY,
+  retry_id TEXT NOT NULL,
+  due_at INTEGER NOT NULL
 );`;
 
 type LeaseRow = { execution_id: string; runner_id: string; expires_at: number; cancel_reason: string | null };
@@ -120,5 +126,41 @@ export class FleetStore {
 
   setOffered(runnerId: string, at: number): void {
     this.sql.exec('UPDATE runners SET last_offered_at = ? WHERE runner_id = ?', at, runnerId);
+  }
+
+  /** The retry id chosen for a lost execution, if one was chosen. */
+  retryOf(executionId: string): string | null {
+    const row = this.sql
+      .exec<{ retry_id: string }>('SELECT retry_id FROM retries WHERE execution_id = ?', executionId)
+      .toArray()[0];
+    return row?.retry_id ?? null;
+  }
+
+  /** Remembers the retry to create for a lost execution; an id chosen earlier is kept. */
+  putRetry(executionId: string, retryId: string, dueAt: number): void {
+    this.sql.exec(
+      `INSERT INTO retries (execution_id, retry_id, due_at) VALUES (?, ?, ?)
+       ON CONFLICT (execution_id) DO UPDATE SET due_at = excluded.due_at`,
+      executionId,
+      retryId,
+      dueAt,
+    );
+  }
+
+  dueRetries(now: number): { executionId: string; retryId: string }[] {
+    return this.sql
+      .exec<{ execution_id: string; retry_id: string }>('SELECT * FROM retries WHERE due_at <= ? ORDER BY due_at', now)
+      .toArray()
+      .map((row) => ({ executionId: row.execution_id, retryId: row.retry_id }));
+  }
+
+  deleteRetry(executionId: string): void {
+    this.sql.exec('DELETE FROM retries WHERE execution_id = ?', executionId);
+  }
+
+  /** When the earliest pending retry is due, or null with none. */
+  nextRetryDue(): number | null {
+    const row = this.sql.exec<{ due: number | null }>('SELECT MIN(due_at) AS due FROM retries').one();
+    return row.due;
   }
 }

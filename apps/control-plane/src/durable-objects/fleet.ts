@@ -1,22 +1,16 @@
 // Fleet Durable Object, one global instance: runners' control sockets, job offers, leases and the alarm that
 // notices expired ones. Thin: a dispatch round (with budget admission) lives in fleet-dispatch, runner choice in
-// domain/dispatch, lease math in domain/lease.
+// domain/dispatch, lease math in domain/lease, what an expired lease becomes (lost, retried) in fleet-expiry.
 import { DurableObject } from 'cloudflare:workers';
 import { createDb, type Db } from '../db/client';
-import { getJobs, recordHeartbeat, requeue, setRunnerOffline, setRunnerOnline, toJob } from '../db/queries/lifecycle';
+import { getJobs, requeue, setRunnerOffline, setRunnerOnline, toJob } from '../db/queries/lifecycle';
+import { recordHeartbeat } from '../db/queries/runner-metrics';
 import { freeSlots } from '../domain/dispatch';
-import {
-  expiryOutcome,
-  heartbeatIntervalMs,
-  isExpired,
-  leaseTtlMs,
-  nextExpiry,
-  reconcileRunning,
-} from '../domain/lease';
+import { heartbeatIntervalMs, isExpired, leaseTtlMs, nextExpiry, reconcileRunning } from '../domain/lease';
 import { RunnerId, type CancelReason } from '../protocol/common';
 import { RunnerToFleet, type FleetToRunner } from '../protocol/frames';
-import { endExecution } from './end-execution';
 import { offerWaiting } from './fleet-dispatch';
+import { createRetries, endExpired } from './fleet-expiry';
 import { FleetStore } from './fleet-store';
 import { Coalesced } from './coalesce';
 import { closeSocket, isUpgrade, parseFrame, sendFrame } from './sockets';
@@ -29,6 +23,9 @@ type Hello = Extract<RunnerToFleet, { type: 'runner.hello' }>;
 
 /** When ending an execution fails on both the hub and D1, the alarm tries again after this long. */
 const EXPIRY_RETRY_MS = 5_000;
+
+const earliest = (a: number | null, b: number | null): number | null =>
+  a === null ? b : b === null ? a : Math.min(a, b);
 
 const stopJob = (ws: WebSocket, executionId: string, reason: CancelReason) =>
   sendFrame(ws, { type: 'job.cancel', executionId, reason } satisfies FleetToRunner);
@@ -226,27 +223,28 @@ export class Fleet extends DurableObject<Env> {
     if (await offerWaiting(context)) await this.scheduleAlarm();
   }
 
-  /** Ends executions whose lease expired: `lost`, or `cancelled` when a cancel was pending. */
+  /** Ends executions whose lease expired (`lost`, or `cancelled` when a cancel was pending) and creates the retries
+   * of lost ones; the caller dispatches. */
   private async expireLeases(): Promise<void> {
     const now = Date.now();
     for (const { executionId } of this.store.leases().values()) {
       // Read again: while an earlier close was awaited, a heartbeat may have renewed this lease or a sweep ended it.
       const lease = this.store.lease(executionId);
       if (lease === null || !isExpired(lease, now)) continue;
-      const { status, reason } = expiryOutcome(lease);
       // Deleted first, so the hub's release call coming back into this object finds nothing left to do.
       this.store.deleteLease(executionId);
       const ws = this.socketOf(lease.runnerId);
       if (ws !== null) stopJob(ws, executionId, 'lease_lost');
-      if (!(await endExecution(this.env, executionId, status, reason))) {
+      if (!(await endExpired(this.env, this.store, lease, now))) {
         this.store.putLease({ ...lease, expiresAt: now + EXPIRY_RETRY_MS });
       }
     }
+    await createRetries(this.env, this.store, Date.now());
     await this.scheduleAlarm();
   }
 
   private async scheduleAlarm(): Promise<void> {
-    const next = nextExpiry(this.store.leases().values());
+    const next = earliest(nextExpiry(this.store.leases().values()), this.store.nextRetryDue());
     const current = await this.ctx.storage.getAlarm();
     if (next === null) {
       if (current !== null) await this.ctx.storage.deleteAlarm();

@@ -9,18 +9,29 @@ import {
   IsoTime,
   Label,
   Labels,
+  GitRef,
+  RepoRef,
   RunnerId,
 } from './common';
 import { ExecutionEvent } from './events';
+import { RunnerMetrics } from './frames';
 
 export const Health = z.object({ ok: z.literal(true), version: z.string() });
 
-export const CreateExecutionBody = z.strictObject({
-  prompt: z.string().trim().min(1, 'prompt must not be empty').max(100_000),
-  model: z.string().min(1).max(200).optional(),
-  maxBudgetUsd: z.number().positive().max(100_000).optional(),
-  labels: Labels.optional(),
-});
+export const CreateExecutionBody = z
+  .strictObject({
+    prompt: z.string().trim().min(1, 'prompt must not be empty').max(100_000),
+    model: z.string().min(1).max(200).optional(),
+    maxBudgetUsd: z.number().positive().max(100_000).optional(),
+    labels: Labels.optional(),
+    /** Run in a worktree of this repository (on branch claudeops/<execution id>). */
+    repo: RepoRef.optional(),
+    /** Base ref for the worktree (default: the repository's default branch). Needs `repo`. */
+    ref: GitRef.optional(),
+    /** Attempts in all, the first included (default 2: one automatic retry after `lost`). */
+    maxAttempts: z.number().int().min(1).max(10).optional(),
+  })
+  .refine((b) => b.ref === undefined || b.repo !== undefined, { message: '`ref` needs `repo`', path: ['ref'] });
 export type CreateExecutionBody = z.infer<typeof CreateExecutionBody>;
 
 const limit = (max: number, dflt: number) => z.coerce.number().int().min(1).max(max).default(dflt);
@@ -69,6 +80,14 @@ export const Execution = z.object({
   agent: z.string(),
   /** Why the execution is `blocked` (which budget), else null. */
   blockedReason: z.string().nullable(),
+  repo: RepoRef.nullable(),
+  ref: GitRef.nullable(),
+  /** 1 for the first attempt; a retry (automatic after `lost`, or POST …/retry) is a new execution. */
+  attempt: z.number().int().min(1),
+  maxAttempts: z.number().int().min(1),
+  /** The attempt this one retries, and the first attempt of the chain (itself for a first attempt). */
+  retryOf: ExecutionId.nullable(),
+  rootId: ExecutionId,
   cancelRequestedAt: IsoTime.nullable(),
   cancelReason: z.string().nullable(),
   result: ExecutionResult.nullable(),
@@ -188,3 +207,39 @@ export const CostSummary = z.object({
   items: z.array(CostSummaryRow),
   totalUsd: z.number(),
 });
+
+/** GET /api/v1/executions/:id: the execution and every attempt of its chain, oldest first. */
+export const AttemptSummary = z.object({
+  id: ExecutionId,
+  attempt: z.number().int(),
+  status: ExecutionStatus,
+  statusReason: z.string().nullable(),
+  runnerId: RunnerId.nullable(),
+  createdAt: IsoTime,
+});
+export type AttemptSummary = z.infer<typeof AttemptSummary>;
+export const ExecutionDetail = Execution.extend({ attempts: z.array(AttemptSummary) });
+export type ExecutionDetail = z.infer<typeof ExecutionDetail>;
+
+export const MetricsQuery = z
+  .strictObject({ from: IsoTime.optional(), to: IsoTime.optional(), limit: limit(5000, 500) })
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), {
+    message: '`from` must be before `to`',
+    path: ['from'],
+  });
+
+/** POST /api/v1/executions/:id/retry takes no fields; an empty body or `{}`. */
+export const RetryExecutionBody = z.strictObject({});
+
+/** GET /api/v1/runners/:id: the runner and its latest heartbeat metrics (null before the first). */
+export const RunnerDetail = RunnerView.extend({ metrics: RunnerMetrics.nullable() });
+export type RunnerDetail = z.infer<typeof RunnerDetail>;
+
+/** GET /api/v1/runners/:id/metrics: samples oldest first (the latest `limit` in the range); one page only. */
+export const RunnerMetricsSample = z.object({ ts: IsoTime, metrics: RunnerMetrics });
+export const RunnerMetricsPage = z.object({ items: z.array(RunnerMetricsSample), nextCursor: z.null() });
+
+/** Largest patch PUT /api/v1/executions/:id/patch stores (the runner truncates before uploading). */
+export const MAX_PATCH_BYTES = 1024 * 1024;
+/** Header on the patch PUT and GET: `true` when the runner cut the patch at MAX_PATCH_BYTES. */
+export const PATCH_TRUNCATED_HEADER = 'x-claudeops-patch-truncated';

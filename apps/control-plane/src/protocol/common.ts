@@ -73,3 +73,22 @@ export const BudgetPeriod = z.enum(BUDGET_PERIODS);
 export type BudgetPeriod = z.infer<typeof BudgetPeriod>;
 export const BudgetState = z.enum(['ok', 'soft_exceeded', 'hard_exceeded']);
 export type BudgetState = z.infer<typeof BudgetState>;
+
+/** A repository the runner can clone: an https/ssh/git URL, or an absolute path on the runner's host. */
+export const RepoRef = z
+  .string()
+  .min(1)
+  .max(2000)
+  .refine((v) => /^(https?:\/\/|ssh:\/\/|git:\/\/|git@[^:]+:|\/)/.test(v), {
+    message: 'repo must be an http(s), ssh or git URL, git@host:path, or an absolute path on the runner',
+  })
+  .refine((v) => !/^https?:\/\/[^/@]*:[^/@]*@/.test(v), {
+    message: 'repo must not carry credentials; keep them on the runner (git credential helper, SSH keys)',
+  });
+/** A git ref: branch, tag or commit. */
+export const GitRef = z
+  .string()
+  .min(1)
+  .max(250)
+  .regex(/^[A-Za-z0-9._/@^~-]+$/, 'ref must be a branch, tag or commit')
+  .refine((v) => !v.startsWith('-') && !v.includes('..'), { message: 'ref must be a branch, tag or commit' });

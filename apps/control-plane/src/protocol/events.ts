@@ -74,6 +74,23 @@ export const EVENT_DATA = {
     sessionId: z.string(),
     usage: TokenUsage.optional(),
   }),
+  /** The worktree's changes, committed by the runner on branch claudeops/<execution id> after Claude Code ran. */
+  git: z.object({
+    /** The repository as the execution named it (never with credentials). */
+    repo: z.string(),
+    baseRef: z.string(),
+    baseCommit: z.string(),
+    branch: z.string(),
+    /** Null when Claude Code changed nothing (nothing to commit). */
+    commit: z.string().nullable(),
+    message: z.string().nullable(),
+    files: z.array(z.object({ path: z.string(), insertions: z.number().int(), deletions: z.number().int() })).max(1000),
+    insertions: z.number().int(),
+    deletions: z.number().int(),
+    /** Size of the whole patch; GET /api/v1/executions/:id/patch serves it up to the cap. */
+    patchBytes: z.number().int().nonnegative(),
+    patchTruncated: z.boolean(),
+  }),
   /** Runner-side diagnostics (Claude Code's stderr, workspace notes) a person may need to read. */
   log: z.object({ level: z.enum(['debug', 'info', 'warn', 'error']), message: z.string() }),
 } as const;
@@ -94,6 +111,7 @@ export const ExecutionEvent = z.discriminatedUnion('type', [
   envelope('usage'),
   envelope('budget.alert'),
   envelope('result'),
+  envelope('git'),
   envelope('log'),
 ]);
 export type ExecutionEvent = z.infer<typeof ExecutionEvent>;

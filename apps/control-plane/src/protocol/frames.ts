@@ -14,13 +14,31 @@ export const Job = z.object({
   model: z.string().nullable(),
   maxBudgetUsd: z.number().nullable(),
   labels: Labels,
+  repo: z.string().nullable(),
+  ref: z.string().nullable(),
+  attempt: z.number().int().min(1),
 });
 export type Job = z.infer<typeof Job>;
 
+export const GpuMetrics = z.object({
+  vendor: z.string().max(100),
+  model: z.string().max(200),
+  utilizationPercent: z.number().nullable(),
+  memUsedBytes: z.number().nullable(),
+  memTotalBytes: z.number().nullable(),
+  temperatureC: z.number().nullable(),
+});
 export const RunnerMetrics = z.object({
   cpuLoadPercent: z.number(),
   memUsedBytes: z.number(),
   memTotalBytes: z.number(),
+  /** Filesystem of the runner's workspaces. */
+  diskUsedBytes: z.number().optional(),
+  diskTotalBytes: z.number().optional(),
+  netRxBytesPerSec: z.number().optional(),
+  netTxBytesPerSec: z.number().optional(),
+  loadAverage1m: z.number().optional(),
+  gpus: z.array(GpuMetrics).max(16).optional(),
 });
 export type RunnerMetrics = z.infer<typeof RunnerMetrics>;
 

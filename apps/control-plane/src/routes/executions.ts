@@ -1,8 +1,10 @@
-// /api/v1/executions: create, list, read and cancel executions; read their events over HTTP or a viewer WebSocket;
-// the assigned runner's event stream WebSocket. Used by the dashboard, outside clients and runners.
-import { Hono } from 'hono';
+// /api/v1/executions: create, list, read (with its attempts), cancel and retry executions; read their events over
+// HTTP or a viewer WebSocket; the assigned runner's event stream WebSocket and its patch upload. Used by the
+// dashboard, outside clients and runners.
+import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { createDb } from '../db/client';
+import { chainTail, insertRetry, listAttempts, rootOf, toAttemptSummary } from '../db/queries/attempts';
 import {
   cancelQueuedExecution,
   getExecution,
@@ -26,7 +28,11 @@ import {
   ExecutionId,
   isTerminal,
   ListExecutionsQuery,
+  MAX_PATCH_BYTES,
+  PATCH_TRUNCATED_HEADER,
+  RetryExecutionBody,
   type EventsResponse,
+  type ExecutionDetail,
   type ExecutionEvent,
 } from '../protocol';
 
@@ -39,6 +45,26 @@ async function mustGet(db: ReturnType<typeof createDb>, id: string): Promise<Exe
   return row;
 }
 
+/** The row is the commitment; a Fleet that cannot be reached now dispatches on its next hello, heartbeat or cron. */
+async function dispatchSoon(env: Env, id: string): Promise<void> {
+  try {
+    await fleetOf(env).dispatch();
+  } catch (error) {
+    console.error(`dispatch after creating ${id} failed`, error);
+  }
+}
+
+/** Media types a patch upload may carry. */
+const PATCH_TYPES = ['text/x-diff', 'text/x-patch', 'text/plain'];
+const TRUNCATED_VALUES: Record<string, boolean> = { true: true, '1': true, false: false, '0': false };
+
+function assertOwnRunner(c: Context<AppEnv>, row: ExecutionRow): void {
+  const identity = c.get('identity');
+  if (identity.kind !== 'runner' || row.runnerId !== identity.runnerId) {
+    throw new AppError('FORBIDDEN', `execution ${row.id} is not assigned to this runner`);
+  }
+}
+
 export const executionsRoutes = new Hono<AppEnv>()
   .post('/', requireAdmin, jsonBody(CreateExecutionBody), async (c) => {
     const body = c.req.valid('json');
@@ -49,14 +75,12 @@ export const executionsRoutes = new Hono<AppEnv>()
       model: body.model ?? null,
       maxBudgetUsd: body.maxBudgetUsd ?? null,
       labels: body.labels ?? [],
+      repo: body.repo ?? null,
+      ref: body.ref ?? null,
+      maxAttempts: body.maxAttempts,
       createdAt: now,
     });
-    // The row is the commitment; a Fleet that cannot be reached now dispatches on its next hello, heartbeat or cron.
-    try {
-      await fleetOf(c.env).dispatch();
-    } catch (error) {
-      console.error(`dispatch after creating ${row.id} failed`, error);
-    }
+    await dispatchSoon(c.env, row.id);
     return c.json(toExecution(row), 201);
   })
 
@@ -74,8 +98,29 @@ export const executionsRoutes = new Hono<AppEnv>()
   })
 
   .get('/:id', requireAdmin, params(IdParams), async (c) => {
-    const row = await mustGet(createDb(c.env.DB), c.req.valid('param').id);
-    return c.json(toExecution(row));
+    const db = createDb(c.env.DB);
+    const row = await mustGet(db, c.req.valid('param').id);
+    const attempts = (await listAttempts(db, rootOf(row))).map(toAttemptSummary);
+    return c.json({ ...toExecution(row), attempts } satisfies ExecutionDetail);
+  })
+
+  // A person's retry: a new attempt of an ended execution, whatever maxAttempts says; one attempt at a time.
+  .post('/:id/retry', requireAdmin, params(IdParams), jsonBody(RetryExecutionBody, { optional: true }), async (c) => {
+    const db = createDb(c.env.DB);
+    const { id } = c.req.valid('param');
+    const source = await mustGet(db, id);
+    if (!isTerminal(source.status)) {
+      throw new AppError('CONFLICT', `execution ${id} has not ended (${source.status}); only an ended one is retried`);
+    }
+    const { lastAttempt, live } = await chainTail(db, rootOf(source));
+    if (live !== null) {
+      throw new AppError('CONFLICT', `attempt ${live.attempt} of this execution (${live.id}) is still ${live.status}`);
+    }
+    const now = Date.now();
+    const row = await insertRetry(db, source, { id: newExecutionId(now), attempt: lastAttempt + 1, now });
+    if (row === null) throw new AppError('CONFLICT', `another retry of ${id} was created at the same time`);
+    await dispatchSoon(c.env, row.id);
+    return c.json(toExecution(row), 201);
   })
 
   .post('/:id/cancel', requireAdmin, params(IdParams), jsonBody(CancelExecutionBody, { optional: true }), async (c) => {
@@ -125,16 +170,45 @@ export const executionsRoutes = new Hono<AppEnv>()
     return c.json({ events } satisfies z.infer<typeof EventsResponse>);
   })
 
+  // The runner that ran the execution uploads its worktree's patch, at any time after it was assigned the job (the
+  // log may be closed by then); a later upload replaces the earlier one.
+  .put('/:id/patch', requireRunner, params(IdParams), async (c) => {
+    const { id } = c.req.valid('param');
+    assertOwnRunner(c, await mustGet(createDb(c.env.DB), id));
+    const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
+    if (type === undefined || !PATCH_TYPES.includes(type)) {
+      throw new AppError('BAD_REQUEST', `Content-Type must be text/x-diff, not ${type ?? 'absent'}`);
+    }
+    const flag = c.req.header(PATCH_TRUNCATED_HEADER)?.trim().toLowerCase() ?? 'false';
+    const truncated = TRUNCATED_VALUES[flag];
+    if (truncated === undefined) {
+      throw new AppError('BAD_REQUEST', `header ${PATCH_TRUNCATED_HEADER} must be true or false, not ${flag}`);
+    }
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    if (bytes.byteLength > MAX_PATCH_BYTES) {
+      throw new AppError('PAYLOAD_TOO_LARGE', `the patch is larger than ${MAX_PATCH_BYTES} bytes; truncate it`);
+    }
+    await hubOf(c.env, id).putPatch(id, bytes, truncated);
+    return c.body(null, 204);
+  })
+
+  .get('/:id/patch', requireAdmin, params(IdParams), async (c) => {
+    const { id } = c.req.valid('param');
+    await mustGet(createDb(c.env.DB), id);
+    const patch = await hubOf(c.env, id).patch(id);
+    if (patch === null) throw new AppError('NOT_FOUND', `execution ${id} has no patch`);
+    return c.body(patch.bytes, 200, {
+      'content-type': 'text/x-diff; charset=utf-8',
+      [PATCH_TRUNCATED_HEADER]: String(patch.truncated),
+    });
+  })
+
   .get('/:id/stream', requireRunner, params(IdParams), async (c) => {
     const { id } = c.req.valid('param');
     if (!isWebSocketUpgrade(c.req.raw)) {
       throw new AppError('UPGRADE_REQUIRED', 'this endpoint is a WebSocket: send "Upgrade: websocket"');
     }
-    const row = await mustGet(createDb(c.env.DB), id);
-    const identity = c.get('identity');
-    if (identity.kind !== 'runner' || row.runnerId !== identity.runnerId) {
-      throw new AppError('FORBIDDEN', `execution ${id} is not assigned to this runner`);
-    }
+    assertOwnRunner(c, await mustGet(createDb(c.env.DB), id));
     const request = forwardedUpgrade(c.req.raw, { 'x-claudeops-role': 'runner', 'x-claudeops-execution-id': id });
     return hubOf(c.env, id).fetch(request);
   });

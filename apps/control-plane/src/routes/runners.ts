@@ -1,9 +1,10 @@
-// /api/v1/runners: the fleet as the dashboard sees it, registration tokens, runner registration and the runner's
-// control socket (forwarded to the Fleet Durable Object).
+// /api/v1/runners: the fleet as the dashboard sees it, one runner with its metrics and their history, registration
+// tokens, runner registration and the runner's control socket (forwarded to the Fleet Durable Object).
 import { Hono } from 'hono';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { createDb } from '../db/client';
-import { listRunners, registerRunner, type RunnerRow } from '../db/queries/runners';
+import { latestMetrics, listMetrics } from '../db/queries/runner-metrics';
+import { getRunner, listRunners, registerRunner, type RunnerRow } from '../db/queries/runners';
 import { insertRegistrationToken } from '../db/queries/tokens';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
@@ -13,12 +14,16 @@ import { forwardedUpgrade, fleetOf, isWebSocketUpgrade } from '../lib/stubs';
 import { toIso, toIsoOrNull } from '../lib/time';
 import { generateToken, hashToken } from '../lib/tokens';
 import { requireAdmin, requireRunner } from '../middleware/auth';
-import { jsonBody, query } from '../middleware/validate';
+import { jsonBody, params, query } from '../middleware/validate';
 import {
   CreateRegistrationTokenBody,
   ListRunnersQuery,
+  MetricsQuery,
   RegisterRunnerBody,
+  RunnerId,
   type RegisteredRunner,
+  type RunnerDetail,
+  type RunnerMetricsPage,
   type RegistrationToken,
   type RunnerView,
 } from '../protocol';
@@ -44,6 +49,24 @@ function toRunnerView(row: RunnerRow, live: Snapshot | undefined, fleetKnown: bo
   };
 }
 
+/** The Fleet's live view, or null when it cannot be reached (D1 alone then says who is online). */
+async function fleetSnapshot(env: Env): Promise<Snapshot[] | null> {
+  try {
+    return await fleetOf(env).snapshot();
+  } catch (error) {
+    console.error('fleet snapshot failed', error);
+    return null;
+  }
+}
+
+const IdParams = z.strictObject({ id: RunnerId });
+
+async function mustGet(env: Env, id: string): Promise<RunnerRow> {
+  const row = await getRunner(createDb(env.DB), id);
+  if (!row) throw new AppError('NOT_FOUND', `runner ${id} does not exist`);
+  return row;
+}
+
 const REGISTRATION_REFUSED = {
   unknown: 'the registration token is not valid',
   used: 'the registration token has already been used; ask for a new one',
@@ -57,13 +80,8 @@ export const runnersRoutes = new Hono<AppEnv>()
       limit,
       after: cursor === undefined ? undefined : decodeCursor(cursor),
     });
-    let snapshot: Snapshot[] | null = null;
-    try {
-      snapshot = await fleetOf(c.env).snapshot();
-    } catch (error) {
-      // The list is still worth showing from D1 alone; it just may lag on who is connected.
-      console.error('fleet snapshot failed', error);
-    }
+    // Without the Fleet the list is still worth showing from D1 alone; it just may lag on who is connected.
+    const snapshot = await fleetSnapshot(c.env);
     const live = new Map((snapshot ?? []).map((entry) => [entry.runnerId, entry]));
     const page = rows.slice(0, limit);
     const last = page.at(-1);
@@ -111,4 +129,26 @@ export const runnersRoutes = new Hono<AppEnv>()
     const identity = c.get('identity');
     if (identity.kind !== 'runner') throw new AppError('FORBIDDEN', 'this endpoint needs a runner token');
     return fleetOf(c.env).fetch(forwardedUpgrade(c.req.raw, { 'x-claudeops-runner-id': identity.runnerId }));
+  })
+
+  .get('/:id', requireAdmin, params(IdParams), async (c) => {
+    const row = await mustGet(c.env, c.req.valid('param').id);
+    const snapshot = await fleetSnapshot(c.env);
+    const live = snapshot?.find((entry) => entry.runnerId === row.id);
+    const view = toRunnerView(row, live, snapshot !== null);
+    return c.json({ ...view, metrics: latestMetrics(row.metrics) } satisfies RunnerDetail);
+  })
+
+  // The newest `limit` samples in [from, to), oldest first: what a chart of the runner's recent load needs.
+  .get('/:id/metrics', requireAdmin, params(IdParams), query(MetricsQuery), async (c) => {
+    const { id } = c.req.valid('param');
+    const { from, to, limit } = c.req.valid('query');
+    await mustGet(c.env, id);
+    const samples = await listMetrics(createDb(c.env.DB), id, {
+      from: from === undefined ? undefined : Date.parse(from),
+      to: to === undefined ? undefined : Date.parse(to),
+      limit,
+    });
+    const items = samples.map((sample) => ({ ts: toIso(sample.ts), metrics: sample.metrics }));
+    return c.json({ items, nextCursor: null } satisfies z.infer<typeof RunnerMetricsPage>);
   });

@@ -8,15 +8,28 @@ import type { Db } from '../client';
 import { executions } from '../schema';
 
 export type ExecutionRow = typeof executions.$inferSelect;
-export type NewExecution = Pick<ExecutionRow, 'id' | 'prompt' | 'model' | 'maxBudgetUsd' | 'labels' | 'createdAt'> & {
-  /** The agent template; `default` until templates exist. */
-  agent?: string;
-};
+export type NewExecution = Pick<ExecutionRow, 'id' | 'prompt' | 'model' | 'maxBudgetUsd' | 'labels' | 'createdAt'> &
+  Partial<Pick<ExecutionRow, 'repo' | 'ref' | 'maxAttempts'>> & {
+    /** The agent template; `default` until templates exist. */
+    agent?: string;
+  };
 
+/** Default attempts in all: one automatic retry after the runner is lost. */
+export const DEFAULT_MAX_ATTEMPTS = 2;
+
+/** A first attempt: the root of its own chain. */
 export async function insertExecution(db: Db, input: NewExecution): Promise<ExecutionRow> {
   const [row] = await db
     .insert(executions)
-    .values({ ...input, agent: input.agent ?? DEFAULT_AGENT, status: 'queued', updatedAt: input.createdAt })
+    .values({
+      ...input,
+      agent: input.agent ?? DEFAULT_AGENT,
+      maxAttempts: input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      attempt: 1,
+      rootId: input.id,
+      status: 'queued',
+      updatedAt: input.createdAt,
+    })
     .returning();
   if (!row) throw new Error(`insert of execution ${input.id} returned no row`);
   return row;
@@ -101,6 +114,13 @@ export function toExecution(row: ExecutionRow): Execution {
     costIsEstimate: row.costIsEstimate,
     agent: row.agent,
     blockedReason: row.blockedReason,
+    repo: row.repo,
+    ref: row.ref,
+    attempt: row.attempt,
+    maxAttempts: row.maxAttempts,
+    retryOf: row.retryOf,
+    // Rows from before retries existed have no root: each is a chain of one.
+    rootId: row.rootId ?? row.id,
     cancelRequestedAt: toIsoOrNull(row.cancelRequestedAt),
     cancelReason: row.cancelReason,
     result: result.success ? result.data : null,

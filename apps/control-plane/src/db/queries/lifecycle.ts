@@ -7,7 +7,6 @@ import {
   type ExecutionResult,
   type ExecutionStatus,
   type Job,
-  type RunnerMetrics,
 } from '../../protocol';
 import type { Db } from '../client';
 import { executions, runners } from '../schema';
@@ -24,7 +23,18 @@ export type JobRow = Pick<
   | 'agent'
   | 'blockedReason'
   | 'createdAt'
->;
+  | 'repo'
+  | 'ref'
+  | 'attempt'
+> & {
+  /** For a retry, the runner the attempt it retries ran on: dispatch prefers another. */
+  avoidRunnerId: string | null;
+};
+
+/** The runner of the attempt a row retries. Written out: drizzle renders a column of a one-table select unqualified,
+ * which inside the subquery would name the inner row's column. */
+const retriedOnRunner = sql<string | null>`(SELECT prev.runner_id FROM executions AS prev
+  WHERE prev.id = executions.retry_of)`;
 
 const jobColumns = {
   id: executions.id,
@@ -37,6 +47,10 @@ const jobColumns = {
   agent: executions.agent,
   blockedReason: executions.blockedReason,
   createdAt: executions.createdAt,
+  repo: executions.repo,
+  ref: executions.ref,
+  attempt: executions.attempt,
+  avoidRunnerId: retriedOnRunner,
 };
 
 /** Statuses the Fleet may start an execution from: waiting for a runner, or for budget room. */
@@ -49,6 +63,9 @@ export const toJob = (row: JobRow): Job => ({
   model: row.model,
   maxBudgetUsd: row.maxBudgetUsd,
   labels: row.labels,
+  repo: row.repo,
+  ref: row.ref,
+  attempt: row.attempt,
 });
 
 /** Queued and blocked executions, oldest first, after the `after` key, whose labels are all among `labels` (what
@@ -242,17 +259,4 @@ export async function setRunnerOnline(
 
 export async function setRunnerOffline(db: Db, runnerId: string): Promise<void> {
   await db.update(runners).set({ status: 'offline' }).where(eq(runners.id, runnerId));
-}
-
-/** A heartbeat: last seen now, with the latest metrics sample when the runner sent one. */
-export async function recordHeartbeat(
-  db: Db,
-  runnerId: string,
-  now: number,
-  metrics: RunnerMetrics | undefined,
-): Promise<void> {
-  await db
-    .update(runners)
-    .set({ status: 'online', lastHeartbeatAt: now, ...(metrics === undefined ? {} : { metrics }) })
-    .where(eq(runners.id, runnerId));
 }

@@ -7,6 +7,10 @@ import { registrationTokens, runners } from '../schema';
 export type RunnerRow = typeof runners.$inferSelect;
 export type NewRunner = Pick<RunnerRow, 'id' | 'name' | 'tokenHash' | 'labels' | 'maxConcurrent' | 'createdAt'>;
 
+export async function getRunner(db: Db, id: string): Promise<RunnerRow | undefined> {
+  return db.select().from(runners).where(eq(runners.id, id)).get();
+}
+
 export async function getRunnerByTokenHash(db: Db, tokenHash: string): Promise<RunnerRow | undefined> {
   return db.select().from(runners).where(eq(runners.tokenHash, tokenHash)).get();
 }

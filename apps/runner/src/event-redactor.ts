@@ -1,0 +1,100 @@
+// Redacts one execution's event drafts in order before the log streamer numbers and spools them. The text of
+// consecutive text-bearing events (assistant text and thinking, tool output, logs: Claude Code splits long text into
+// several events) goes through one redacting stream, so a secret split across them is redacted on both sides; a draft
+// whose tail could start a secret is held until the next draft, the hold window, or flush(). Every other string of
+// every draft is redacted whole.
+import type { EventDraft, EventType } from '@claudeops/control-plane/protocol';
+import type { RedactingTextStream, Redactor } from './redactor';
+
+/** The field of each text-bearing event type whose text may continue in the next event. */
+const STREAMED: Partial<Record<EventType, string>> = {
+  'assistant.text': 'text',
+  'assistant.thinking': 'text',
+  'tool.result': 'content',
+  log: 'message',
+};
+
+/** Held text beyond this is released at once (redacted as if it were final). */
+const MAX_HELD_CHARS = 256 * 1024;
+const MAX_HELD_EVENTS = 64;
+const MAX_REASON = 2000;
+
+export interface EventRedactorOptions {
+  /** Longest a draft is held waiting for the next one (the log streamer's flush window). */
+  holdMs: number;
+  /** Receives every draft, redacted, in the order pushed. */
+  release: (draft: EventDraft) => void;
+}
+
+export class EventRedactor {
+  private readonly text: RedactingTextStream;
+  /** Drafts whose streamed text is held, oldest first. */
+  private held: Array<{ draft: EventDraft; field: string }> = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly redactor: Redactor,
+    private readonly options: EventRedactorOptions,
+  ) {
+    this.text = redactor.stream();
+  }
+
+  /** Drafts pushed but not yet released. */
+  get pending(): number {
+    return this.held.length;
+  }
+
+  push(draft: EventDraft): void {
+    const field = STREAMED[draft.type];
+    const data = draft.data as Record<string, unknown>;
+    const piece = field === undefined ? undefined : data[field];
+    if (field === undefined || typeof piece !== 'string') {
+      this.flush();
+      this.options.release(clipReason({ ...draft, data: this.redactor.redactDeep(draft.data) } as EventDraft));
+      return;
+    }
+    const { [field]: _, ...rest } = data;
+    const redacted = { ...draft, data: { ...this.redactor.redactDeep(rest), [field]: piece } } as EventDraft;
+    this.held.push({ draft: redacted, field });
+    this.deliver(this.text.push(piece));
+    if (this.text.pending === 0) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    } else if (this.text.pending >= MAX_HELD_EVENTS || this.text.heldChars >= MAX_HELD_CHARS) {
+      this.flush();
+    } else {
+      this.timer ??= setTimeout(() => this.flush(), this.options.holdMs);
+    }
+  }
+
+  /** Releases every held draft now. */
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.deliver(this.text.finish());
+  }
+
+  /** Drops held drafts (the log is closed) and the timer. */
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.held = [];
+  }
+
+  private deliver(pieces: string[]): void {
+    for (const piece of pieces) {
+      const next = this.held.shift();
+      if (!next) return;
+      (next.draft.data as Record<string, unknown>)[next.field] = piece;
+      this.options.release(next.draft);
+    }
+  }
+}
+
+/** A status reason longer after redaction than the protocol allows would make the whole status event invalid. */
+function clipReason(draft: EventDraft): EventDraft {
+  if (draft.type === 'status' && draft.data.reason !== undefined && draft.data.reason.length > MAX_REASON) {
+    draft.data.reason = draft.data.reason.slice(0, MAX_REASON);
+  }
+  return draft;
+}

@@ -1,0 +1,76 @@
+// `npm run bench:fleet`: many executions at once over several runners, with the scripted model answering at once:
+// total events/s, lost events (must be 0), the control plane's CPU; then each runner's idle RSS and CPU.
+import { setTimeout as delay } from 'node:timers/promises';
+import { startStack } from '../tests/fixtures/stack';
+import { cpuMs, groupCpuMs, rssBytes } from './proc-stats';
+
+const EXECUTIONS = Number(process.env.BENCH_EXECUTIONS ?? 200);
+const RUNNERS = Number(process.env.BENCH_RUNNERS ?? 4);
+const SLOTS = Number(process.env.BENCH_SLOTS ?? 2);
+const STEPS = Number(process.env.BENCH_STEPS ?? 5);
+const IDLE_WINDOW_MS = 10_000;
+
+async function main() {
+  const stack = await startStack();
+  try {
+    const runners = await Promise.all(
+      Array.from({ length: RUNNERS }, (_, i) => stack.startRunner({ name: `fleet-${i}`, maxConcurrent: SLOTS })),
+    );
+    const cpPgid = stack.controlPlane.process.pid;
+    const cpuBefore = await groupCpuMs(cpPgid);
+    const start = performance.now();
+    const ids = await Promise.all(
+      Array.from({ length: EXECUTIONS }, (_, i) =>
+        stack.api.createExecution({ prompt: `Job ${i} [script:chatty:${STEPS}]` }).then((e) => e.id),
+      ),
+    );
+    const ends = await Promise.all(ids.map((id) => stack.waitForEnd(id, 1_800_000)));
+    const wallMs = performance.now() - start;
+    const cpuUsedMs = (await groupCpuMs(cpPgid)) - cpuBefore;
+
+    let events = 0;
+    let lost = 0;
+    let failed = 0;
+    for (const [index, id] of ids.entries()) {
+      if (ends[index]!.status !== 'succeeded') failed += 1;
+      const stored = await stack.api.allEvents(id);
+      stored.forEach((event, i) => {
+        if (event.seq !== i + 1) lost += 1;
+      });
+      // Each step is one text, one tool call, one tool result: count what must be there.
+      const steps = stored.filter((e) => e.type === 'assistant.text' && /^Step \d+ of/.test(e.data.text)).length;
+      lost += Math.max(0, STEPS - steps);
+      events += stored.length;
+    }
+    const perRunner = new Map<string, number>();
+    for (const end of ends) perRunner.set(end.runnerId ?? 'none', (perRunner.get(end.runnerId ?? 'none') ?? 0) + 1);
+
+    // Idle: nothing queued; each runner only heartbeats.
+    const idleBefore = await Promise.all(runners.map((r) => cpuMs(r.pid)));
+    await delay(IDLE_WINDOW_MS);
+    const idleCpu = await Promise.all(runners.map(async (r, i) => (await cpuMs(r.pid)) - idleBefore[i]!));
+    const rss = await Promise.all(runners.map((r) => rssBytes(r.pid)));
+
+    console.log(
+      `bench:fleet — ${EXECUTIONS} executions at once over ${RUNNERS} runners × ${SLOTS} slots, chatty:${STEPS} each`,
+    );
+    console.log(`  wall time               ${(wallMs / 1000).toFixed(1)} s`);
+    console.log(`  events stored           ${events} (${((events / wallMs) * 1000).toFixed(0)} events/s)`);
+    console.log(`  lost or doubled events  ${lost}${lost === 0 ? ' (none)' : ' — INVARIANT BROKEN'}`);
+    console.log(`  not succeeded           ${failed}`);
+    console.log(`  executions per runner   ${[...perRunner.values()].join(', ')}`);
+    console.log(
+      `  control plane CPU       ${(cpuUsedMs / 1000).toFixed(1)} s (${((cpuUsedMs / wallMs) * 100).toFixed(0)}% of one core), ` +
+        `${((cpuUsedMs / events) * 1000).toFixed(0)} µs per event`,
+    );
+    console.log(`  runner idle RSS         ${rss.map((b) => `${(b / 1024 / 1024).toFixed(0)} MiB`).join(', ')}`);
+    console.log(
+      `  runner idle CPU         ${idleCpu.map((ms) => `${((ms / IDLE_WINDOW_MS) * 100).toFixed(2)}%`).join(', ')} over ${IDLE_WINDOW_MS / 1000} s`,
+    );
+    if (lost > 0) process.exitCode = 1;
+  } finally {
+    await stack.dispose();
+  }
+}
+
+await main();
