@@ -61,7 +61,8 @@ async function main() {
     console.log(`  executions per runner   ${[...perRunner.values()].join(', ')}`);
     console.log(
       `  control plane CPU       ${(cpuUsedMs / 1000).toFixed(1)} s (${((cpuUsedMs / wallMs) * 100).toFixed(0)}% of one core), ` +
-        `${((cpuUsedMs / events) * 1000).toFixed(0)} µs per event`,
+        `${((cpuUsedMs / events) * 1000).toFixed(0)} µs per event, ${(cpuUsedMs / EXECUTIONS).toFixed(0)} ms per execution ` +
+        '(wrangler dev: workerd and its local proxy)',
     );
     console.log(`  runner idle RSS         ${rss.map((b) => `${(b / 1024 / 1024).toFixed(0)} MiB`).join(', ')}`);
     console.log(
