@@ -8,6 +8,9 @@ export default defineConfig({
         test: {
           name: 'unit',
           environment: 'node',
+          // Upper bounds, not timing assertions: CI machines have 2 cores and run the test files in parallel.
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
           include: [
             'apps/runner/src/**/*.test.ts',
             'apps/control-plane/src/**/*.test.ts',

@@ -25,5 +25,8 @@ export default defineProject(async () => ({
     root: here('.'),
     include: ['test/**/*.test.ts'],
     setupFiles: ['./test/setup.ts'],
+    // Upper bounds, not timing assertions: CI machines have 2 cores.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
   },
 }));

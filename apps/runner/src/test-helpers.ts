@@ -73,7 +73,7 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
 }
 
 /** Waits until `condition` holds (polling), or fails after timeoutMs with `what` in the message. */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

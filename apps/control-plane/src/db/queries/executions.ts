@@ -1,11 +1,12 @@
 // Execution rows as the HTTP API reads and writes them: create, get, list, cancel. Lifecycle moves live in lifecycle.ts.
-import { and, desc, eq, inArray, isNull, lt, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
 import { DEFAULT_AGENT } from '../../domain/budget-scopes';
 import type { CursorKey } from '../../lib/cursor';
 import { toIso, toIsoOrNull } from '../../lib/time';
 import { ExecutionResult, type Execution, type ExecutionStatus } from '../../protocol';
 import type { Db } from '../client';
 import { executions } from '../schema';
+import { recordCancel } from './lifecycle';
 
 export type ExecutionRow = typeof executions.$inferSelect;
 export type NewExecution = Pick<ExecutionRow, 'id' | 'prompt' | 'model' | 'maxBudgetUsd' | 'labels' | 'createdAt'> &
@@ -79,19 +80,8 @@ export async function cancelQueuedExecution(db: Db, id: string, now: number, rea
 }
 
 /** Records a user's cancel of an assigned or running execution, once; true if this call recorded it. */
-export async function recordCancelRequest(db: Db, id: string, now: number): Promise<boolean> {
-  const marked = await db
-    .update(executions)
-    .set({ cancelRequestedAt: now, cancelReason: 'user', updatedAt: now })
-    .where(
-      and(
-        eq(executions.id, id),
-        inArray(executions.status, ['assigned', 'running']),
-        isNull(executions.cancelRequestedAt),
-      ),
-    )
-    .returning({ id: executions.id });
-  return marked.length === 1;
+export function recordCancelRequest(db: Db, id: string, now: number): Promise<boolean> {
+  return recordCancel(db, id, 'user', now);
 }
 
 /** The API shape of a row: ISO times, parsed result summary, the live estimate beside the reconciled cost. */
