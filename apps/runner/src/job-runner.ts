@@ -1,38 +1,20 @@
-// Runs the jobs the Fleet offers: slot accounting, offer dedupe, a workspace and an event stream per execution, the
-// agent, its final status, idempotent cancel, and the permits its model calls ask for through the runner's model
-// proxy. Used by the daemon; the agent and the stream are injected.
+// Runs the jobs the Fleet offers: slot accounting, offer dedupe, idempotent cancel, drain and shutdown; each accepted
+// job runs in job-execution.ts and asks its model-call permits through job-budget.ts. Used by the daemon; the agent
+// and the stream are injected.
 import { join } from 'node:path';
-import type {
-  CancelReason,
-  EventData,
-  EventDraft,
-  ExecutionStatus,
-  Job,
-  RunnerToFleet,
-} from '@claudeops/control-plane/protocol';
-import type { AgentHandle, AgentOptions, AgentOutcome, startAgent } from './agent';
-import { throughModelProxy } from './agent-env';
+import type { CancelReason, EventData, ExecutionStatus, Job, RunnerToFleet } from '@claudeops/control-plane/protocol';
+import type { AgentOptions } from './agent';
 import type { JobFrame } from './connection';
+import { noteBudgetAlert, requestJobPermit } from './job-budget';
+import { executeJob, type ActiveJob, type EventStream, type JobExecutionDeps, type StartAgent } from './job-execution';
 import type { StreamHandlers } from './log-streamer';
 import { createLogger, errorMessage, type Logger } from './logger';
-import type { PermitAnswer, ProxiedExecution } from './model-proxy';
+import type { ProxiedExecution } from './model-proxy';
 import { signalGroup } from './process-group';
-import { newRunCookie, type RunRecords } from './run-records';
-import { WorkspaceError, Workspaces, type Workspace } from './workspace';
+import type { RunRecords } from './run-records';
+import { Workspaces } from './workspace';
 
-export type StartAgent = typeof startAgent;
-
-/** What the job runner needs of a log streamer (LogStreamer in production, a recorder in tests). */
-export interface EventStream {
-  start(): void;
-  emit(draft: EventDraft): number | null;
-  drained(): Promise<void>;
-  /** Asks the hub whether a model call may start (see LogStreamer.requestPermit). */
-  requestPermit(signal?: AbortSignal): Promise<PermitAnswer>;
-  stop(): void;
-  /** Where the stream stands, for `claudeops-runner status` (LogStreamer has it). */
-  readonly progress?: { lastSeq: number; ackedSeq: number; unacked: number; spooled?: number };
-}
+export type { EventStream, StartAgent } from './job-execution';
 export type OpenStream = (executionId: string, handlers: StreamHandlers) => EventStream;
 
 export interface JobRunnerOptions {
@@ -61,33 +43,8 @@ export interface JobSnapshot {
   progress: EventStream['progress'] | null;
 }
 
-interface ActiveJob {
-  job: Job;
-  stream: EventStream;
-  handle: AgentHandle | null;
-  cancelReason: CancelReason | null;
-  /** The hub closed the log: nobody wants this run's events any more. */
-  logClosed: boolean;
-  outcome: AgentOutcome | null;
-  /** Which budget stopped the run (a refused permit, a hard alert), for the final status of a `budget` cancel. */
-  budgetNote: string | null;
-  since: string;
-  /** Claude Code's result, for the commit message of a worktree. */
-  result: EventData<'result'> | null;
-  /** Aborts preparing the workspace (a clone can take a while). */
-  abort: AbortController;
-}
-
-const CANCEL_TEXT: Record<CancelReason, string> = {
-  user: 'cancelled by user',
-  lease_lost: 'the runner lost its lease on this execution',
-  runner_shutdown: 'the runner shut down',
-  budget: 'a budget limit was reached',
-};
-
 /** Executions remembered after they end, so a late repeated offer never starts one a second time. */
 const FINISHED_MEMORY = 1000;
-const MAX_REASON = 2000;
 
 export class JobRunner {
   private readonly jobs = new Map<string, ActiveJob>();
@@ -95,13 +52,14 @@ export class JobRunner {
   private accepting = true;
   private idleWaiters: Array<() => void> = [];
   private readonly log: Logger;
-  private readonly workspaces: Workspaces;
+  private readonly execution: JobExecutionDeps;
 
   constructor(private readonly options: JobRunnerOptions) {
     this.log = options.log ?? createLogger('jobs');
-    this.workspaces =
+    const workspaces =
       options.workspaces ??
       new Workspaces({ workspacesDir: options.workspacesDir, reposDir: join(options.workspacesDir, '.repos') });
+    this.execution = { ...options, workspaces, log: this.log };
   }
 
   /** Executions holding a slot (running, or finishing their log); the heartbeat renews their leases. */
@@ -168,7 +126,7 @@ export class JobRunner {
     this.jobs.set(id, active);
     this.options.send({ type: 'job.accept', executionId: id });
     this.log.info('accepted a job', { executionId: id });
-    void this.execute(active)
+    void executeJob(active, this.execution)
       .catch((error: unknown) => this.log.error('job runner failed', { executionId: id, error: errorMessage(error) }))
       .finally(() => this.forget(id));
   }
@@ -192,7 +150,9 @@ export class JobRunner {
   proxiedExecution(executionId: string): ProxiedExecution | undefined {
     const active = this.jobs.get(executionId);
     if (!active) return undefined;
-    return { requestPermit: (signal) => this.requestPermit(active, signal) };
+    return {
+      requestPermit: (signal) => requestJobPermit(active, signal, this.log, () => this.cancel(executionId, 'budget')),
+    };
   }
 
   /** Drain: rejects every offer from now on; running jobs go on. */
@@ -227,111 +187,9 @@ export class JobRunner {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private async execute(active: ActiveJob): Promise<void> {
-    const { job, stream } = active;
-    stream.start();
-    stream.emit(statusDraft('running'));
-    let outcome: AgentOutcome;
-    let workspace: Workspace | undefined;
-    try {
-      workspace = await this.workspaces.prepare(job, (draft) => stream.emit(draft), active.abort.signal);
-      const cwd = workspace.cwd;
-      if (active.cancelReason || active.logClosed) {
-        outcome = { status: 'cancelled', reason: CANCEL_TEXT[active.cancelReason ?? 'lease_lost'] };
-      } else {
-        const handle = this.options.startAgent(
-          {
-            executionId: job.executionId,
-            prompt: job.prompt,
-            model: job.model,
-            maxBudgetUsd: job.maxBudgetUsd,
-            cwd,
-            env: this.agentEnv(job.executionId),
-            ...this.recordRun(job.executionId),
-          },
-          (draft) => {
-            if (draft.type === 'result') active.result = draft.data;
-            return stream.emit(draft);
-          },
-          this.options.agentOptions,
-        );
-        active.handle = handle;
-        outcome = await handle.done;
-      }
-    } catch (error) {
-      outcome = active.cancelReason
-        ? { status: 'cancelled', reason: CANCEL_TEXT[active.cancelReason] }
-        : error instanceof WorkspaceError
-          ? { status: 'failed', reason: error.message }
-          : { status: 'failed', reason: `the runner could not run Claude Code: ${errorMessage(error)}` };
-    }
-    // The commit and the `git` event come before the final status, which closes the log.
-    await workspace?.finish({ status: outcome.status, result: active.result, publish: !active.logClosed });
-    active.outcome = outcome;
-    const reason =
-      outcome.status === 'cancelled' && active.cancelReason === 'budget' && active.budgetNote
-        ? `cancelled: ${active.budgetNote}`
-        : (outcome.reason ??
-          (outcome.status === 'cancelled' && active.cancelReason ? CANCEL_TEXT[active.cancelReason] : undefined));
-    stream.emit(statusDraft(outcome.status, reason));
-    this.log.info('job finished', { executionId: job.executionId, status: outcome.status, reason });
-    // The slot stays taken until the hub has every event: the execution is not over for anyone watching before then.
-    await stream.drained();
-    stream.stop();
-  }
-
-  /** Records the run before Claude Code starts: a restarted runner reaps its processes by this cookie. */
-  private recordRun(executionId: string): { cookie?: string; onSpawn?: (pid: number) => void } {
-    const records = this.options.runRecords;
-    if (!records) return {};
-    const cookie = newRunCookie(executionId);
-    records.begin(executionId, cookie);
-    const onSpawn = (pid: number) => {
-      try {
-        records.spawned(executionId, pid);
-      } catch (error) {
-        this.log.warn('could not record the Claude Code process', { executionId, error: errorMessage(error) });
-      }
-    };
-    return { cookie, onSpawn };
-  }
-
-  private agentEnv(executionId: string): Record<string, string> {
-    const env = { ...this.options.agentEnv };
-    return this.options.modelBaseUrl ? throughModelProxy(env, this.options.modelBaseUrl(executionId)) : env;
-  }
-
-  private async requestPermit(active: ActiveJob, signal: AbortSignal): Promise<PermitAnswer> {
-    const id = active.job.executionId;
-    // A run on its way out starts no new model call: a cancel takes seconds to take effect, calls cost money.
-    if (active.cancelReason || active.logClosed || active.outcome) {
-      return {
-        allowed: false,
-        reason: `the execution is ending (${CANCEL_TEXT[active.cancelReason ?? 'lease_lost']})`,
-      };
-    }
-    const answer = await active.stream.requestPermit(signal);
-    // Refusals of the runner's own (the caller left, the log ended) need no more than the refusal itself.
-    if (answer.allowed || signal.aborted || active.logClosed || active.outcome) return answer;
-    const reason = answer.reason ?? 'no reason given';
-    this.log.warn('the control plane refused a model call; cancelling', { executionId: id, reason });
-    active.budgetNote ??= reason;
-    active.stream.emit(logDraft('warn', `ClaudeOps refused a model call: ${reason}`));
-    // The hub is cancelling the execution for its budget too; cancelling now, not when its exec.cancel arrives, ends
-    // the run as cancelled even when Claude Code would have given up on the refused call (failed) first.
-    this.cancel(id, 'budget');
-    return answer;
-  }
-
   private alerted(executionId: string, alert: EventData<'budget.alert'>): void {
     const active = this.jobs.get(executionId);
-    if (!active || alert.level !== 'hard') return;
-    const limit = `$${alert.limitUsd.toFixed(2)}`;
-    const spent = `$${alert.spentUsd.toFixed(2)} spent`;
-    active.budgetNote ??=
-      alert.scope === 'execution'
-        ? `the execution's maxBudgetUsd of ${limit} was reached (${spent})`
-        : `budget ${alert.scope}: hard limit ${limit} reached (${spent})`;
+    if (active) noteBudgetAlert(active, alert);
   }
 
   private logClosed(executionId: string, status: ExecutionStatus | null): void {
@@ -358,14 +216,4 @@ export class JobRunner {
       for (const resolve of waiters) resolve();
     }
   }
-}
-
-function logDraft(level: 'warn', message: string): EventDraft {
-  return { type: 'log', ts: new Date().toISOString(), data: { level, message: message.slice(0, MAX_REASON) } };
-}
-
-function statusDraft(status: ExecutionStatus, reason?: string): EventDraft {
-  const data: { status: ExecutionStatus; reason?: string } = { status };
-  if (reason) data.reason = reason.slice(0, MAX_REASON);
-  return { type: 'status', ts: new Date().toISOString(), data };
 }

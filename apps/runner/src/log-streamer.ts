@@ -1,7 +1,8 @@
 // One execution's event stream to its ExecutionHub (GET /api/v1/executions/:id/stream): redacts drafts, numbers them
 // seq 1, 2, 3…, spools and batches them, keeps every unacked event (outbox.ts), resends after exec.welcome; also asks
-// the hub's permit for each model call and records the budget alerts it relays. Used by the job runner, one per
-// execution, and by the recovery of a previous life's executions.
+// the hub's permit for each model call and records the budget alerts it relays; stream-session.ts runs each socket
+// and hands its frames here. Used by the job runner, one per execution, and by the recovery of a previous life's
+// executions.
 import type WebSocket from 'ws';
 import {
   MAX_EVENTS_PER_FRAME,
@@ -19,7 +20,8 @@ import { Outbox, sendFrames } from './outbox';
 import { PendingPermits } from './pending-permits';
 import type { Redactor } from './redactor';
 import type { Spool } from './spool';
-import { parseFrame, runStreamLoop, sendPermit } from './stream-loop';
+import { runStreamLoop, sendPermit } from './stream-loop';
+import { runStreamSession, type HubFrame, type StreamSessionHandlers } from './stream-session';
 import { webSocketUrl } from './ws-dial';
 
 export const FLUSH_MS = 50;
@@ -80,6 +82,22 @@ export class LogStreamer {
   private readonly flushMs: number;
   private readonly flushEvents: number;
   private readonly maxFrameBytes: number;
+  /** What this stream does with the hub's frames on each socket (stream-session.ts parses and dispatches them). */
+  private readonly frames: StreamSessionHandlers = {
+    welcome: (ws, frame) => this.welcomed(ws, frame),
+    acked: (seq) => this.acked(seq),
+    cancel: (reason) => this.options.handlers.onCancel(reason),
+    permitResult: (requestId, answer) => this.permits.settle(requestId, answer),
+    alert: (alert) => this.alert(alert),
+    closed: (frame) => {
+      this.acked(Math.min(frame.ackedSeq, this.lastSeq));
+      this.log.info('hub closed the log', { status: frame.status, ackedSeq: frame.ackedSeq });
+      this.closedByHub(frame.status, `the log was closed (${frame.status})`);
+    },
+    socketClosed: (ws) => {
+      if (this.socket === ws) this.socket = null;
+    },
+  };
 
   constructor(private readonly options: LogStreamerOptions) {
     this.log = options.log ?? createLogger('stream').child(options.executionId);
@@ -111,7 +129,7 @@ export class LogStreamer {
       signal: this.abort.signal,
       ...(this.options.backoff && { backoff: this.options.backoff }),
       log: this.log,
-      session: (ws) => this.session(ws, this.abort.signal),
+      session: (ws) => runStreamSession(ws, this.abort.signal, this.log, this.frames),
       refused: (error) => this.closedByHub(null, error.message),
       unacked: () => this.outbox.unacked,
     }).catch((error: unknown) => this.log.error('stream loop failed', { error: errorMessage(error) }));
@@ -253,68 +271,17 @@ export class LogStreamer {
     this.options.handlers.onClosed({ status, reason });
   }
 
-  /** One socket's life; resolves when it closes, with whether the hub welcomed it. */
-  private session(ws: WebSocket, signal: AbortSignal): Promise<boolean> {
-    return new Promise((resolve) => {
-      let welcomed = false;
-      const onAbort = () => {
-        ws.close(1000, 'done');
-        setTimeout(() => ws.terminate(), 2000).unref();
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      ws.on('message', (data, isBinary) => {
-        const frame = isBinary ? undefined : parseFrame(String(data));
-        if (!frame) {
-          this.log.warn('ignored an invalid frame from the hub');
-          return;
-        }
-        try {
-          switch (frame.type) {
-            case 'exec.welcome':
-              welcomed = true;
-              this.acked(frame.ackedSeq);
-              // Resend everything the hub has not stored, whatever this socket's predecessor had sent.
-              this.sentSeq = this.ackedSeq;
-              this.socket = ws;
-              this.log.debug('stream welcomed', { ackedSeq: frame.ackedSeq, resend: this.lastSeq - this.ackedSeq });
-              this.flush();
-              // Questions the previous socket took away unanswered; the hub answers a repeated requestId again.
-              for (const requestId of this.permits.ids()) sendPermit(ws, requestId);
-              if (frame.cancel) this.options.handlers.onCancel(frame.cancel);
-              this.options.handlers.onWelcome?.();
-              break;
-            case 'exec.ack':
-              this.acked(frame.seq);
-              break;
-            case 'exec.cancel':
-              this.options.handlers.onCancel(frame.reason);
-              break;
-            case 'exec.permit.result':
-              this.permits.settle(frame.requestId, { allowed: frame.allowed, reason: frame.reason });
-              break;
-            case 'exec.alert':
-              this.alert(frame.alert);
-              break;
-            case 'exec.closed':
-              this.acked(Math.min(frame.ackedSeq, this.lastSeq));
-              this.log.info('hub closed the log', { status: frame.status, ackedSeq: frame.ackedSeq });
-              this.closedByHub(frame.status, `the log was closed (${frame.status})`);
-              break;
-            case 'error':
-              this.log.warn('the hub refused a frame', { code: frame.error.code, message: frame.error.message });
-              break;
-          }
-        } catch (error) {
-          this.log.error('failed to handle a hub frame', { type: frame.type, error: errorMessage(error) });
-        }
-      });
-      ws.on('error', (error) => this.log.debug('stream socket error', { error: error.message }));
-      ws.on('close', () => {
-        signal.removeEventListener('abort', onAbort);
-        if (this.socket === ws) this.socket = null;
-        resolve(welcomed);
-      });
-      ws.resume();
-    });
+  /** The hub welcomed `ws`: it becomes the socket events go out on, starting after what the hub has stored. */
+  private welcomed(ws: WebSocket, frame: HubFrame<'exec.welcome'>): void {
+    this.acked(frame.ackedSeq);
+    // Resend everything the hub has not stored, whatever this socket's predecessor had sent.
+    this.sentSeq = this.ackedSeq;
+    this.socket = ws;
+    this.log.debug('stream welcomed', { ackedSeq: frame.ackedSeq, resend: this.lastSeq - this.ackedSeq });
+    this.flush();
+    // Questions the previous socket took away unanswered; the hub answers a repeated requestId again.
+    for (const requestId of this.permits.ids()) sendPermit(ws, requestId);
+    if (frame.cancel) this.options.handlers.onCancel(frame.cancel);
+    this.options.handlers.onWelcome?.();
   }
 }

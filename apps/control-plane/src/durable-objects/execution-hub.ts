@@ -1,23 +1,22 @@
 // ExecutionHub Durable Object, one per execution: the durable event log, the runner's stream socket, viewers'
 // sockets, the execution's costs and budget checks, and its git patch. Thin: sequencing lives in domain/sequencer,
 // lifecycle facts in domain/log-effects, storage in hub-log, budgets in hub-budget, D1 updates in hub-sync, the
-// patch in hub-patch.
+// patch in hub-patch, what viewers get in hub-viewers, runner frames read in hub-runner-frames.
 import { DurableObject } from 'cloudflare:workers';
-import { createDb } from '../db/client';
-import { getStatus } from '../db/queries/lifecycle';
 import { closesLog, effectsOf } from '../domain/log-effects';
 import { planBatch, planClose, withReplacements, type LogState } from '../domain/sequencer';
 import { isTerminal, type CancelReason, type ExecutionStatus } from '../protocol/common';
-import { MAX_EVENT_BYTES, MAX_EVENTS_PER_FRAME, type ExecutionEvent } from '../protocol/events';
-import { RunnerToHub, VIEWER_PING, VIEWER_PONG, type HubToRunner, type HubToViewer } from '../protocol/frames';
+import { MAX_EVENTS_PER_FRAME, type ExecutionEvent } from '../protocol/events';
+import { VIEWER_PING, VIEWER_PONG, type HubToRunner } from '../protocol/frames';
 import { HubBudget, type BudgetBatch } from './hub-budget';
 import { HubBudgetStore, type BudgetAlert } from './hub-budget-store';
-import { liveFrames, replayFrames } from './hub-frames';
 import { HubLog, type HubMeta, type LogItem } from './hub-log';
 import { HubPatch, type StoredPatch } from './hub-patch';
+import { readRunnerFrame } from './hub-runner-frames';
 import { needsSync, syncOnce, type SyncSubject } from './hub-sync';
+import { fanOut, refuseViewerFrame, sendReplay, statusFromD1 } from './hub-viewers';
 import { Coalesced } from './coalesce';
-import { closeSocket, errorFrame, exceedsUtf8Bytes, isUpgrade, parseFrame, sendFrame, sendText } from './sockets';
+import { closeSocket, errorFrame, isUpgrade, sendFrame } from './sockets';
 
 type Role = 'runner' | 'viewer';
 type Attachment = { role: Role };
@@ -72,7 +71,8 @@ export class ExecutionHub extends DurableObject<Env> {
     this.remember(request.headers.get('x-claudeops-execution-id'));
 
     // Read what may need I/O before accepting, so replay, `ready` and live events follow each other unbroken.
-    const dbStatus = role === 'viewer' && this.meta.status === null ? await this.statusFromD1() : null;
+    const dbStatus =
+      role === 'viewer' && this.meta.status === null ? await statusFromD1(this.env, this.meta.executionId) : null;
     // The runner's first connection reads what names the budgets, so its usage can be checked from the first event.
     if (role === 'runner' && this.budget.state.facts === null) await this.budget.tryFacts();
     const { 0: client, 1: server } = new WebSocketPair();
@@ -90,11 +90,8 @@ export class ExecutionHub extends DurableObject<Env> {
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     try {
       const { role } = ws.deserializeAttachment() as Attachment;
-      if (role === 'viewer') {
-        sendFrame(ws, errorFrame('BAD_REQUEST', `viewers only send "${VIEWER_PING}"`) satisfies HubToViewer);
-        return;
-      }
-      await this.acceptFrame(ws, message);
+      if (role === 'viewer') refuseViewerFrame(ws);
+      else await this.acceptFrame(ws, message);
     } catch (err) {
       console.error('ExecutionHub: message handler failed', err);
       sendFrame(ws, errorFrame('INTERNAL', 'the hub could not handle this frame') satisfies HubToRunner);
@@ -162,27 +159,13 @@ export class ExecutionHub extends DurableObject<Env> {
   }
 
   private async acceptFrame(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    const parsed = parseFrame(RunnerToHub, message);
-    if (!parsed.ok) {
-      sendFrame(ws, parsed.error satisfies HubToRunner);
+    const request = readRunnerFrame(ws, message);
+    if (request === null) return;
+    if (request.type === 'exec.permit') {
+      await this.budget.answerPermit(request.requestId);
       return;
     }
-    if (parsed.frame.type === 'exec.permit') {
-      await this.budget.answerPermit(parsed.frame.requestId);
-      return;
-    }
-    const items: LogItem[] = [];
-    for (const event of parsed.frame.events) {
-      const json = JSON.stringify(event);
-      if (exceedsUtf8Bytes(json, MAX_EVENT_BYTES)) {
-        // Storing the rest would leave a gap the runner can never fill; refuse the batch so it shrinks the event.
-        const refusal = `event ${event.seq} is over ${MAX_EVENT_BYTES} bytes; the batch was not stored`;
-        sendFrame(ws, errorFrame('PAYLOAD_TOO_LARGE', refusal) satisfies HubToRunner);
-        return;
-      }
-      items.push({ seq: event.seq, event, json });
-    }
-    let plan = planBatch(this.log, items, { closes: (item) => closesLog(item.event), maxAhead: MAX_AHEAD });
+    let plan = planBatch(this.log, request.items, { closes: (item) => closesLog(item.event), maxAhead: MAX_AHEAD });
     if (plan.refused) {
       this.sendClosed(ws);
       return;
@@ -231,13 +214,8 @@ export class ExecutionHub extends DurableObject<Env> {
     this.log = next;
     this.meta = meta;
     if (costs !== null) this.budget.adopt(costs);
-    if (deliver.length === 0) return;
-
-    const frames = liveFrames(
-      deliver.map((item) => item.json),
-      effects,
-    );
-    for (const ws of this.ctx.getWebSockets('viewer')) for (const frame of frames) sendText(ws, frame);
+    const texts = deliver.map((item) => item.json);
+    if (texts.length > 0) fanOut(this.ctx.getWebSockets('viewer'), texts, effects);
   }
 
   /** Appends a hub-written terminal `status` event at lastSeq + 1; false when the log is already closed. */
@@ -271,13 +249,10 @@ export class ExecutionHub extends DurableObject<Env> {
     sendFrame(ws, { type: 'exec.closed', status, ackedSeq: this.log.lastSeq } satisfies HubToRunner);
   }
 
-  /** Sends every stored event after `after` in chunks, then `ready`; live batches follow from `apply`. */
+  /** Sends every stored event after `after`, then `ready` (hub-viewers); live batches follow from `apply`. */
   private replay(ws: WebSocket, after: number, dbStatus: ExecutionStatus | null): void {
-    for (const frame of replayFrames(this.store.texts(after, this.log.lastSeq))) sendText(ws, frame);
-    const status = this.meta.status ?? dbStatus ?? 'queued';
-    sendFrame(ws, { type: 'ready', lastSeq: this.log.lastSeq, status } satisfies HubToViewer);
-    // Alerts not yet in the log (the runner has not recorded them) are not in the replay either.
-    for (const alert of this.budget.unrecordedAlerts()) sendFrame(ws, { type: 'alert', alert } satisfies HubToViewer);
+    const ready = { lastSeq: this.log.lastSeq, status: this.meta.status ?? dbStatus ?? 'queued' };
+    sendReplay(ws, this.store.texts(after, this.log.lastSeq), ready, this.budget.unrecordedAlerts());
   }
 
   /** Brings D1 (and the Fleet's lease) in line with the hub; one sync at a time, retried from the alarm. */
@@ -315,15 +290,5 @@ export class ExecutionHub extends DurableObject<Env> {
     if (executionId === null || this.meta.executionId !== null) return;
     this.meta = { ...this.meta, executionId };
     this.store.writeMeta(this.log, this.meta);
-  }
-
-  private async statusFromD1(): Promise<ExecutionStatus | null> {
-    if (this.meta.executionId === null) return null;
-    try {
-      return await getStatus(createDb(this.env.DB), this.meta.executionId);
-    } catch (err) {
-      console.error('ExecutionHub: reading the status from D1 failed', err);
-      return null;
-    }
   }
 }
