@@ -2,6 +2,7 @@
 // total events/s, lost events (must be 0), the control plane's CPU; then each runner's idle RSS and CPU.
 import { setTimeout as delay } from 'node:timers/promises';
 import { startStack } from '../tests/fixtures/stack';
+import { chattySteps } from '../tests/fixtures/viewer';
 import { cpuMs, groupCpuMs, rssBytes } from './proc-stats';
 
 const EXECUTIONS = Number(process.env.BENCH_EXECUTIONS ?? 200);
@@ -38,7 +39,7 @@ async function main() {
         if (event.seq !== i + 1) lost += 1;
       });
       // Each step is one text, one tool call, one tool result: count what must be there.
-      const steps = stored.filter((e) => e.type === 'assistant.text' && /^Step \d+ of/.test(e.data.text)).length;
+      const steps = chattySteps(stored).length;
       lost += Math.max(0, STEPS - steps);
       events += stored.length;
     }

@@ -9,6 +9,7 @@ import { ApiClient } from '../tests/fixtures/api-client';
 import { startChild } from '../tests/fixtures/child';
 import { startControlPlane } from '../tests/fixtures/control-plane';
 import { freePort } from '../tests/fixtures/ports';
+import { percentile } from './proc-stats';
 import { BenchRunner, hubAck, hubFrame, stampOf, stream } from './producer';
 
 const TOTAL = Number(process.env.BENCH_EVENTS ?? 10_000);
@@ -22,8 +23,6 @@ interface Figures {
   p50: number;
   p99: number;
 }
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 
 /** Connects `count` viewers; each resolves when it has seen `TOTAL` events, recording every event's latency. */
 async function viewers(
@@ -62,7 +61,6 @@ async function viewers(
 
 async function measure(run: () => Promise<{ latencies: number[]; elapsedMs: number }>): Promise<Figures> {
   const { latencies, elapsedMs } = await run();
-  latencies.sort((a, b) => a - b);
   return { linesPerSec: (TOTAL / elapsedMs) * 1000, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
 }
 

@@ -1,9 +1,8 @@
 // Network and control-plane faults, end to end: the runner's sockets cut at random points of a run of thousands of
 // events, many times, and the control plane killed and restarted mid-run. Every event must arrive once, in order.
-import type { ExecutionEvent } from '@claudeops/control-plane/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from '../fixtures/stack';
-import { assertContiguous, Viewer } from '../fixtures/viewer';
+import { assertContiguous, chattySteps, Viewer } from '../fixtures/viewer';
 import { waitFor } from '../fixtures/wait';
 
 const MODEL = 'claude-sonnet-4-5';
@@ -27,13 +26,6 @@ function mulberry32(seed: number) {
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-function stepsOf(events: ExecutionEvent[]): number[] {
-  return events
-    .flatMap((event) => (event.type === 'assistant.text' ? [/^Step (\d+) of/.exec(event.data.text)?.[1]] : []))
-    .filter((step): step is string => step !== undefined)
-    .map(Number);
 }
 
 describe('faults between the runner and the control plane', () => {
@@ -62,7 +54,7 @@ describe('faults between the runner and the control plane', () => {
     await waitFor(() => viewer.lastSeq === total, { what: 'the viewer to catch up' });
     viewer.disconnect();
     expect(viewer.events).toEqual(stored);
-    expect(stepsOf(stored)).toEqual(Array.from({ length: steps }, (_, i) => i + 1));
+    expect(chattySteps(stored)).toEqual(Array.from({ length: steps }, (_, i) => i + 1));
   });
 
   it('finishes a run, losing nothing, when the control plane is killed and restarted in the middle of it', async () => {
@@ -85,6 +77,6 @@ describe('faults between the runner and the control plane', () => {
     viewer.disconnect();
     assertContiguous(viewer.events);
     expect(viewer.events).toEqual(stored);
-    expect(stepsOf(stored)).toEqual(Array.from({ length: steps }, (_, i) => i + 1));
+    expect(chattySteps(stored)).toEqual(Array.from({ length: steps }, (_, i) => i + 1));
   });
 });

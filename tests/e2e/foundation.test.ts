@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processesIn } from '../fixtures/processes';
 import type { RunnerProcess } from '../fixtures/runner-process';
 import { type Stack, startStack } from '../fixtures/stack';
-import { assertContiguous, Viewer } from '../fixtures/viewer';
+import { assertContiguous, chattySteps, Viewer } from '../fixtures/viewer';
 import { waitFor } from '../fixtures/wait';
 
 const MODEL = 'claude-sonnet-4-5';
@@ -136,10 +136,7 @@ describe('one Claude Code execution, end to end', () => {
     expect(viewer.events).toEqual(stored);
 
     // Every step of the run is there exactly once.
-    const steps_ = ofType(stored, 'assistant.text')
-      .map((e) => /^Step (\d+) of/.exec(e.data.text)?.[1])
-      .filter(Boolean)
-      .map(Number);
+    const steps_ = chattySteps(stored);
     expect(steps_).toEqual(Array.from({ length: steps }, (_, i) => i + 1));
     expect(ofType(stored, 'tool.result')).toHaveLength(steps);
     expect(ofType(stored, 'result')).toHaveLength(1);

@@ -3,7 +3,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import type { RunnerToFleet } from '@claudeops/control-plane/protocol';
 import { ControlConnection, RunnerTokenRejected, type JobFrame } from './connection';
-import { executionId, FAST_BACKOFF, RUNNER_ID, startFakeServer, waitFor, type FakeServer } from './test-helpers';
+import {
+  executionId,
+  FAST_BACKOFF,
+  RUNNER_ID,
+  startFakeServer,
+  waitFor,
+  type FakeServer,
+  testJob,
+} from './test-helpers';
 
 const TOKEN = 'cor_control-token';
 
@@ -120,16 +128,7 @@ describe('ControlConnection', () => {
     ws.send('{not json');
     ws.send(JSON.stringify({ type: 'job.offer', job: { executionId: 'nope' } }));
     ws.send(JSON.stringify({ type: 'error', error: { code: 'BAD_REQUEST', message: 'bad frame' } }));
-    const job = {
-      executionId: executionId(3),
-      prompt: 'hi',
-      model: null,
-      maxBudgetUsd: null,
-      labels: [],
-      repo: null,
-      ref: null,
-      attempt: 1,
-    };
+    const job = testJob(3, { prompt: 'hi' });
     ws.send(JSON.stringify({ type: 'job.offer', job }));
     ws.send(JSON.stringify({ type: 'job.cancel', executionId: executionId(3), reason: 'user' }));
     await waitFor(() => jobFrames.length === 2, 'the offer and the cancel');

@@ -5,13 +5,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CancelReason, Job } from '@claudeops/control-plane/protocol';
+import type { CancelReason } from '@claudeops/control-plane/protocol';
 import type { AgentOutcome } from './agent';
 import type { RunnerConfig } from './config';
 import { runDaemon, startRunner, type RunnerDeps, type RunningRunner } from './daemon';
 import { FakeControlPlane, GOOD_REGISTRATION_TOKEN } from './fake-control-plane';
 import type { StartAgent } from './job-runner';
-import { executionId, FAST_BACKOFF, waitFor } from './test-helpers';
+import { executionId, FAST_BACKOFF, testJob, waitFor } from './test-helpers';
 
 let dir: string;
 let plane: FakeControlPlane;
@@ -47,16 +47,7 @@ const deps: RunnerDeps = {
   metrics: async () => ({ cpuLoadPercent: 1, memUsedBytes: 1, memTotalBytes: 2 }),
 };
 
-const job = (n: number): Job => ({
-  executionId: executionId(n),
-  prompt: `task ${n}`,
-  model: null,
-  maxBudgetUsd: null,
-  labels: [],
-  repo: null,
-  ref: null,
-  attempt: 1,
-});
+const job = (n: number) => testJob(n);
 
 const lastStatus = (n: number) => plane.events(executionId(n)).at(-1);
 const rejected = (n: number) =>

@@ -9,7 +9,7 @@ import { startRunner, type RunningRunner } from './daemon';
 import { FakeControlPlane, GOOD_REGISTRATION_TOKEN } from './fake-control-plane';
 import type { StartAgent } from './job-runner';
 import { REDACTED } from './redactor';
-import { executionId, FAST_BACKOFF, waitFor } from './test-helpers';
+import { executionId, FAST_BACKOFF, testJob, waitFor } from './test-helpers';
 
 const FILE_SECRET = 'file-Wq8z-Secret-Kp3';
 const ENV_SECRET = 'env-Jx5v-Secret-Rt9';
@@ -63,16 +63,7 @@ it('redacts the secrets file, CLAUDEOPS_REDACT_ENV and secret-named variables fr
     },
   );
   await waitFor(() => plane.fleetFrames.length > 0, 'the hello');
-  plane.offer({
-    executionId: ID,
-    prompt: 'leak',
-    model: null,
-    maxBudgetUsd: null,
-    labels: [],
-    repo: null,
-    ref: null,
-    attempt: 1,
-  });
+  plane.offer(testJob(0, { executionId: ID, prompt: 'leak' }));
   await waitFor(() => plane.events(ID).some((e) => e.type === 'status' && e.data.status === 'failed'), 'the end');
   const stored = JSON.stringify(plane.events(ID));
   expect(stored).toContain(REDACTED);

@@ -9,7 +9,7 @@ import { startRunner, type RunningRunner } from './daemon';
 import { formatStatus, readDaemonStatus, statusFilePath, type DaemonStatus, type StatusReading } from './daemon-status';
 import { FakeControlPlane, GOOD_REGISTRATION_TOKEN } from './fake-control-plane';
 import type { StartAgent } from './job-runner';
-import { executionId, FAST_BACKOFF, RUNNER_ID } from './test-helpers';
+import { executionId, FAST_BACKOFF, RUNNER_ID, testJob } from './test-helpers';
 
 let dir: string;
 let plane: FakeControlPlane;
@@ -73,16 +73,7 @@ describe('the daemon status', () => {
       jobs: [],
     });
 
-    plane.offer({
-      executionId: executionId(1),
-      prompt: 'p',
-      model: null,
-      maxBudgetUsd: null,
-      labels: [],
-      repo: null,
-      ref: null,
-      attempt: 1,
-    });
+    plane.offer(testJob(1, { prompt: 'p' }));
     const busy = await statusWhere((r) => r.running && r.status.jobs.length === 1, 'a running job');
     if (!busy.running) throw new Error('not running');
     expect(busy.status.slots).toEqual({ max: 2, busy: 1, free: 1 });

@@ -16,7 +16,7 @@ import type { StartAgent } from './job-runner';
 import type { AgentJob } from './agent';
 import { NotRegisteredError } from './registration';
 import { loadRegistration } from './state';
-import { executionId, FAST_BACKOFF, RUNNER_ID, waitFor } from './test-helpers';
+import { FAST_BACKOFF, RUNNER_ID, testJob, waitFor } from './test-helpers';
 
 let dir: string;
 let plane: FakeControlPlane;
@@ -56,16 +56,7 @@ const start = (extra: Partial<RunnerConfig> = {}) =>
     metrics: async () => ({ cpuLoadPercent: 1, memUsedBytes: 1, memTotalBytes: 2 }),
   });
 
-const job = {
-  executionId: executionId(1),
-  prompt: 'the task',
-  model: null,
-  maxBudgetUsd: null,
-  labels: ['gpu'],
-  repo: null,
-  ref: null,
-  attempt: 1,
-};
+const job = testJob(1, { prompt: 'the task', labels: ['gpu'] });
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'claudeops-daemon-'));

@@ -5,7 +5,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventDraft, Job } from '@claudeops/control-plane/protocol';
-import { executionId } from './test-helpers';
+import { testJob } from './test-helpers';
 
 const IDENTITY = ['-c', 'user.name=Test', '-c', 'user.email=test@localhost', '-c', 'commit.gpgsign=false'];
 
@@ -37,17 +37,7 @@ export async function createSourceRepo(branch = 'main'): Promise<SourceRepo> {
   return repo;
 }
 
-export const repoJob = (n: number, extra: Partial<Job> = {}): Job => ({
-  executionId: executionId(n),
-  prompt: `Task ${n}`,
-  model: null,
-  maxBudgetUsd: null,
-  labels: [],
-  repo: null,
-  ref: null,
-  attempt: 1,
-  ...extra,
-});
+export const repoJob = (n: number, extra: Partial<Job> = {}): Job => testJob(n, { prompt: `Task ${n}`, ...extra });
 
 /** Collects emitted drafts. */
 export function recorder(): { events: EventDraft[]; emit: (draft: EventDraft) => void } {

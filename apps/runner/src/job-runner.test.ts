@@ -3,11 +3,11 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CancelReason, EventDraft, Job, RunnerToFleet } from '@claudeops/control-plane/protocol';
+import type { CancelReason, EventDraft, RunnerToFleet } from '@claudeops/control-plane/protocol';
 import type { AgentJob, AgentOutcome } from './agent';
 import { FakeStream } from './fake-stream';
 import { JobRunner, type JobRunnerOptions, type StartAgent } from './job-runner';
-import { executionId, waitFor } from './test-helpers';
+import { executionId, testJob, waitFor } from './test-helpers';
 
 interface FakeRun {
   job: AgentJob;
@@ -55,17 +55,7 @@ function makeRunner(maxConcurrent = 1, extra: Partial<JobRunnerOptions> = {}): J
   });
 }
 
-const job = (n: number, extra: Partial<Job> = {}): Job => ({
-  executionId: executionId(n),
-  prompt: `task ${n}`,
-  model: null,
-  maxBudgetUsd: null,
-  labels: [],
-  repo: null,
-  ref: null,
-  attempt: 1,
-  ...extra,
-});
+const job = testJob;
 
 const text = (t: string): EventDraft => ({
   type: 'assistant.text',

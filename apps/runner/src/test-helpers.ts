@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { Job } from '@claudeops/control-plane/protocol';
 import { configureLogging } from './logger';
 
 // The runner logs to stderr; in tests that is noise unless a test is being debugged.
@@ -85,3 +86,16 @@ export const FAST_BACKOFF = { baseMs: 5, maxMs: 40 };
 
 export const executionId = (n: number): string => `ex_${String(n).padStart(26, '0')}`;
 export const RUNNER_ID = 'rn_' + 'a'.repeat(26);
+
+/** A job offer as the Fleet sends it; each test overrides only what it is about. */
+export const testJob = (n: number, extra: Partial<Job> = {}): Job => ({
+  executionId: executionId(n),
+  prompt: `task ${n}`,
+  model: null,
+  maxBudgetUsd: null,
+  labels: [],
+  repo: null,
+  ref: null,
+  attempt: 1,
+  ...extra,
+});

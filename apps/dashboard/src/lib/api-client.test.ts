@@ -1,34 +1,12 @@
 // The dashboard's API client against a fake fetch: same-origin paths, parsed bodies, errors a person can read.
 import { describe, expect, it, vi } from 'vitest';
 import { ApiError, createApiClient, type FetchLike } from './api-client';
+import { executionFixture } from './test-fixtures';
 
-const execution = {
-  id: 'ex_01m7ybe5p7sv3qba6hvr235f9a',
-  status: 'queued',
-  statusReason: null,
+const execution = executionFixture('ex_01m7ybe5p7sv3qba6hvr235f9a', {
   prompt: 'Say hello',
-  model: null,
-  maxBudgetUsd: null,
-  labels: [],
-  runnerId: null,
   createdAt: '2026-11-21T06:06:59.783Z',
-  startedAt: null,
-  finishedAt: null,
-  costUsd: null,
-  costEstimatedUsd: null,
-  costIsEstimate: false,
-  agent: 'default',
-  blockedReason: null,
-  repo: null,
-  ref: null,
-  attempt: 1,
-  maxAttempts: 2,
-  retryOf: null,
-  rootId: 'ex_01m7ybe5p7sv3qba6hvr235f9a',
-  cancelRequestedAt: null,
-  cancelReason: null,
-  result: null,
-};
+});
 
 function fakeFetch(status: number, body: unknown) {
   return vi.fn<FetchLike>(async () => Response.json(body, { status, headers: { 'content-type': 'application/json' } }));

@@ -6,34 +6,9 @@ import { appendPage, mergeFirstPage } from './execution-list';
 import { formatDuration, formatUsd, promptTitle, relativeTime } from './format';
 import { loginHref, safeNext } from './paths';
 import { latestStatus } from './status';
+import { executionFixture } from './test-fixtures';
 
-const row = (id: string, status: Execution['status'] = 'queued'): Execution => ({
-  id,
-  status,
-  statusReason: null,
-  prompt: id,
-  model: null,
-  maxBudgetUsd: null,
-  labels: [],
-  runnerId: null,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  startedAt: null,
-  finishedAt: null,
-  costUsd: null,
-  costEstimatedUsd: null,
-  costIsEstimate: false,
-  agent: 'default',
-  blockedReason: null,
-  repo: null,
-  ref: null,
-  attempt: 1,
-  maxAttempts: 2,
-  retryOf: null,
-  rootId: id,
-  cancelRequestedAt: null,
-  cancelReason: null,
-  result: null,
-});
+const row = (id: string, status: Execution['status'] = 'queued'): Execution => executionFixture(id, { status });
 
 describe('login redirects', () => {
   it('comes back to the page that needed a login', () => {

@@ -1,0 +1,31 @@
+// Test data for the dashboard's unit tests: an Execution as the API returns it, overridden per test.
+import type { Execution } from '@claudeops/control-plane/protocol';
+
+export const executionFixture = (id: string, overrides: Partial<Execution> = {}): Execution => ({
+  id,
+  status: 'queued',
+  statusReason: null,
+  prompt: id,
+  model: null,
+  maxBudgetUsd: null,
+  labels: [],
+  runnerId: null,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  startedAt: null,
+  finishedAt: null,
+  costUsd: null,
+  costEstimatedUsd: null,
+  costIsEstimate: false,
+  agent: 'default',
+  blockedReason: null,
+  repo: null,
+  ref: null,
+  attempt: 1,
+  maxAttempts: 2,
+  retryOf: null,
+  rootId: id,
+  cancelRequestedAt: null,
+  cancelReason: null,
+  result: null,
+  ...overrides,
+});
