@@ -1,6 +1,11 @@
 // HTTP API v1 bodies, queries and responses. The dashboard, the runner and outside clients share these.
 import { z } from 'zod';
 import {
+  AgentName,
+  ApprovalDecision,
+  ApprovalId,
+  ApprovalStatus,
+  ApprovalTimeoutSeconds,
   BudgetPeriod,
   BudgetScope,
   BudgetState,
@@ -10,6 +15,8 @@ import {
   Label,
   Labels,
   GitRef,
+  PermissionPolicy,
+  RememberScope,
   RepoRef,
   RunnerId,
 } from './common';
@@ -18,9 +25,22 @@ import { RunnerMetrics } from './frames';
 
 export const Health = z.object({ ok: z.literal(true), version: z.string() });
 
+/** Values for a template's `{{name}}` placeholders. */
+export const TemplateInputs = z.record(
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'input names are letters, digits and _'),
+  z.string().max(100_000),
+);
+
+/**
+ * Either a `prompt`, or an `agent` template with its `inputs` (the template's prompt with each `{{name}}` filled).
+ * Fields given beside `agent` override the template's; `permissions` merge over the template's (lists joined).
+ * An input named `repo` (or `ref`) also sets the worktree's repository (or ref) when the body has none.
+ */
 export const CreateExecutionBody = z
   .strictObject({
-    prompt: z.string().trim().min(1, 'prompt must not be empty').max(100_000),
+    prompt: z.string().trim().min(1, 'prompt must not be empty').max(100_000).optional(),
+    agent: AgentName.optional(),
+    inputs: TemplateInputs.optional(),
     model: z.string().min(1).max(200).optional(),
     maxBudgetUsd: z.number().positive().max(100_000).optional(),
     labels: Labels.optional(),
@@ -30,8 +50,25 @@ export const CreateExecutionBody = z
     ref: GitRef.optional(),
     /** Attempts in all, the first included (default 2: one automatic retry after `lost`). */
     maxAttempts: z.number().int().min(1).max(10).optional(),
+    /** Tool calls allowed, asked about or refused; none here or on the template: every tool runs without asking. */
+    permissions: PermissionPolicy.optional(),
+    /** How long an approval waits for a person before it is denied (default: the template's, else 600). */
+    approvalTimeoutSeconds: ApprovalTimeoutSeconds.optional(),
+    maxTurns: z.number().int().min(1).max(10_000).optional(),
   })
-  .refine((b) => b.ref === undefined || b.repo !== undefined, { message: '`ref` needs `repo`', path: ['ref'] });
+  .refine((b) => b.prompt !== undefined || b.agent !== undefined, {
+    message: 'give a `prompt`, or an `agent` template with its `inputs`',
+    path: ['prompt'],
+  })
+  .refine((b) => b.prompt === undefined || b.agent === undefined, {
+    message: 'give either `prompt` or `agent` (the template has its prompt: fill it with `inputs`)',
+    path: ['prompt'],
+  })
+  .refine((b) => b.inputs === undefined || b.agent !== undefined, { message: '`inputs` needs `agent`', path: ['inputs'] })
+  .refine((b) => b.ref === undefined || b.repo !== undefined || b.agent !== undefined, {
+    message: '`ref` needs `repo`',
+    path: ['ref'],
+  });
 export type CreateExecutionBody = z.infer<typeof CreateExecutionBody>;
 
 const limit = (max: number, dflt: number) => z.coerce.number().int().min(1).max(max).default(dflt);
@@ -40,6 +77,7 @@ export const ListExecutionsQuery = z.strictObject({
   status: ExecutionStatus.optional(),
   limit: limit(200, 50),
   cursor: z.string().min(1).max(500).optional(),
+  agent: AgentName.optional(),
 });
 
 export const EventsQuery = z.strictObject({
@@ -55,6 +93,8 @@ export const ExecutionResult = z.object({
   numTurns: z.number(),
   durationMs: z.number(),
   sessionId: z.string(),
+  /** The template's structured output (schema-valid): a PR review, a health report… */
+  structured: z.unknown().optional(),
 });
 export type ExecutionResult = z.infer<typeof ExecutionResult>;
 
@@ -91,6 +131,10 @@ export const Execution = z.object({
   cancelRequestedAt: IsoTime.nullable(),
   cancelReason: z.string().nullable(),
   result: ExecutionResult.nullable(),
+  /** The policy the runner applies (the template's merged with the POST's); null: every tool runs without asking. */
+  permissions: PermissionPolicy.nullable(),
+  /** The template inputs it was started with. */
+  inputs: z.record(z.string(), z.string()).nullable(),
 });
 export type Execution = z.infer<typeof Execution>;
 
@@ -243,3 +287,164 @@ export const RunnerMetricsPage = z.object({ items: z.array(RunnerMetricsSample),
 export const MAX_PATCH_BYTES = 1024 * 1024;
 /** Header on the patch PUT and GET: `true` when the runner cut the patch at MAX_PATCH_BYTES. */
 export const PATCH_TRUNCATED_HEADER = 'x-claudeops-patch-truncated';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Approvals and the audit log.
+
+export const Approval = z.object({
+  id: ApprovalId,
+  executionId: ExecutionId,
+  /** The execution's agent template. */
+  agent: z.string(),
+  tool: z.string(),
+  input: z.unknown(),
+  summary: z.string(),
+  /** What `remember` grants: `Bash(npm test)`, `Write`… */
+  pattern: z.string(),
+  status: ApprovalStatus,
+  createdAt: IsoTime,
+  /** When it is denied if nobody answers. */
+  expiresAt: IsoTime,
+  decision: ApprovalDecision.nullable(),
+  /** Who answered: `admin` (API token), `dashboard` (a session), `timeout`, `system` (the execution ended). */
+  decidedBy: z.string().nullable(),
+  decidedAt: IsoTime.nullable(),
+  message: z.string().nullable(),
+  remember: RememberScope.nullable(),
+  reason: z.string().nullable(),
+});
+export type Approval = z.infer<typeof Approval>;
+
+export const ListApprovalsQuery = z.strictObject({
+  status: ApprovalStatus.optional(),
+  executionId: ExecutionId.optional(),
+  limit: limit(200, 50),
+  cursor: z.string().min(1).max(500).optional(),
+});
+
+export const ApprovalDecisionBody = z.strictObject({
+  decision: ApprovalDecision,
+  /** Told to Claude with a denial (and recorded with either answer). */
+  message: z.string().trim().max(2000).optional(),
+  remember: RememberScope.optional(),
+});
+export type ApprovalDecisionBody = z.infer<typeof ApprovalDecisionBody>;
+
+export const AUDIT_ACTIONS = [
+  'approval.allowed',
+  'approval.denied',
+  'approval.expired',
+  'approval.cancelled',
+  'agent.created',
+  'agent.updated',
+  'agent.deleted',
+] as const;
+export const AuditAction = z.enum(AUDIT_ACTIONS);
+
+export const AuditEntry = z.object({
+  id: z.string(),
+  at: IsoTime,
+  /** Who: `admin`, `dashboard`, `timeout`, `system`. */
+  actor: z.string(),
+  action: AuditAction,
+  /** The approval id or agent name the entry is about. */
+  subject: z.string(),
+  executionId: ExecutionId.nullable(),
+  /** For approvals: tool, input, decision, message, remember, pattern, reason; for agents: the template after it. */
+  details: z.record(z.string(), z.unknown()),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+
+export const ListAuditQuery = z.strictObject({
+  action: AuditAction.optional(),
+  executionId: ExecutionId.optional(),
+  subject: z.string().min(1).max(200).optional(),
+  limit: limit(500, 100),
+  cursor: z.string().min(1).max(500).optional(),
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Agent templates.
+
+const AgentFields = {
+  description: z.string().max(2000),
+  /** The prompt, with `{{name}}` placeholders filled from an execution's `inputs`. */
+  prompt: z.string().trim().min(1, 'prompt must not be empty').max(100_000),
+  model: z.string().min(1).max(200).nullable(),
+  permissions: PermissionPolicy.nullable(),
+  maxTurns: z.number().int().min(1).max(10_000).nullable(),
+  maxBudgetUsd: z.number().positive().max(100_000).nullable(),
+  /** Labels a runner must carry (added to the execution's). */
+  labels: Labels,
+  /** Repository used when the execution names none. */
+  repo: RepoRef.nullable(),
+  ref: GitRef.nullable(),
+  appendSystemPrompt: z.string().max(100_000).nullable(),
+  /** JSON Schema (an object schema) of the structured result; stored as `result.structured`. */
+  outputSchema: z
+    .record(z.string(), z.unknown())
+    .refine((s) => s.type === 'object', { message: 'outputSchema must be a JSON Schema with "type": "object"' })
+    .nullable(),
+  /** Claude Code's built-in tools offered (empty: none); null: its standard set. */
+  tools: z.array(z.string().min(1).max(200)).max(200).nullable(),
+  approvalTimeoutSeconds: ApprovalTimeoutSeconds.nullable(),
+  /** The runner collects a snapshot of its host for Claude first (system-health-reporter). */
+  hostSnapshot: z.boolean(),
+};
+
+export const CreateAgentBody = z.strictObject({
+  name: AgentName.refine((n) => n !== 'default', { message: '`default` names executions without a template' }),
+  description: AgentFields.description.default(''),
+  prompt: AgentFields.prompt,
+  model: AgentFields.model.optional(),
+  permissions: AgentFields.permissions.optional(),
+  maxTurns: AgentFields.maxTurns.optional(),
+  maxBudgetUsd: AgentFields.maxBudgetUsd.optional(),
+  labels: AgentFields.labels.default([]),
+  repo: AgentFields.repo.optional(),
+  ref: AgentFields.ref.optional(),
+  appendSystemPrompt: AgentFields.appendSystemPrompt.optional(),
+  outputSchema: AgentFields.outputSchema.optional(),
+  tools: AgentFields.tools.optional(),
+  approvalTimeoutSeconds: AgentFields.approvalTimeoutSeconds.optional(),
+  hostSnapshot: AgentFields.hostSnapshot.default(false),
+});
+export type CreateAgentBody = z.infer<typeof CreateAgentBody>;
+
+/** PATCH /api/v1/agents/:name: the fields given replace the template's (null clears an optional one). */
+export const UpdateAgentBody = z
+  .strictObject({
+    description: AgentFields.description.optional(),
+    prompt: AgentFields.prompt.optional(),
+    model: AgentFields.model.optional(),
+    permissions: AgentFields.permissions.optional(),
+    maxTurns: AgentFields.maxTurns.optional(),
+    maxBudgetUsd: AgentFields.maxBudgetUsd.optional(),
+    labels: AgentFields.labels.optional(),
+    repo: AgentFields.repo.optional(),
+    ref: AgentFields.ref.optional(),
+    appendSystemPrompt: AgentFields.appendSystemPrompt.optional(),
+    outputSchema: AgentFields.outputSchema.optional(),
+    tools: AgentFields.tools.optional(),
+    approvalTimeoutSeconds: AgentFields.approvalTimeoutSeconds.optional(),
+    hostSnapshot: AgentFields.hostSnapshot.optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: 'give at least one field to change' });
+export type UpdateAgentBody = z.infer<typeof UpdateAgentBody>;
+
+export const Agent = z.object({
+  name: AgentName,
+  ...AgentFields,
+  /** The `{{name}}` placeholders of the prompt, in order of first use: what an execution must give. */
+  inputs: z.array(z.string()),
+  /** Seeded by the migrations (still editable). */
+  builtin: z.boolean(),
+  createdAt: IsoTime,
+  updatedAt: IsoTime,
+});
+export type Agent = z.infer<typeof Agent>;
+
+export const ListAgentsQuery = z.strictObject({
+  limit: limit(200, 100),
+  cursor: z.string().min(1).max(500).optional(),
+});

@@ -9,6 +9,8 @@ export const EXECUTION_STATUSES = [
   'blocked',
   'assigned',
   'running',
+  /** Running, and Claude Code is waiting for a person to allow or deny a tool call (GET /api/v1/approvals). */
+  'awaiting_approval',
   'succeeded',
   'failed',
   'cancelled',
@@ -29,6 +31,9 @@ export type CancelReason = z.infer<typeof CancelReason>;
 export const ExecutionId = z
   .string()
   .regex(/^ex_[0-9a-z]{26}$/, 'must be an execution id (ex_ followed by 26 characters)');
+export const ApprovalId = z
+  .string()
+  .regex(/^ap_[0-9a-z]{26}$/, 'must be an approval id (ap_ followed by 26 characters)');
 export const RunnerId = z.string().regex(/^rn_[0-9a-z]{26}$/, 'must be a runner id (rn_ followed by 26 characters)');
 
 export const Label = z
@@ -92,3 +97,47 @@ export const GitRef = z
   .max(250)
   .regex(/^[A-Za-z0-9._/@^~-]+$/, 'ref must be a branch, tag or commit')
   .refine((v) => !v.startsWith('-') && !v.includes('..'), { message: 'ref must be a branch, tag or commit' });
+
+/** An agent template's name (also its budget scope `agent:<name>`); `default` is an execution without a template. */
+export const AgentName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'an agent name is 1-64 letters, digits and _ . - (first a letter or digit)');
+
+/**
+ * One permission rule in Claude Code's syntax: a tool name (`Read`, `Edit`, `mcp__server`, `mcp__server__tool`,
+ * `mcp__server__*`) optionally followed by a specifier in parentheses (`Bash(npm test:*)`, `Edit(src/**)`,
+ * `WebFetch(domain:example.com)`).
+ */
+export const PermissionRule = z
+  .string()
+  .min(1)
+  .max(1000)
+  .regex(
+    /^[A-Za-z0-9_*-]+(\(.+\))?$/s,
+    'a permission rule is a tool name, optionally with a specifier in parentheses: Read, Bash(npm test:*), mcp__server__tool',
+  );
+const Rules = z.array(PermissionRule).max(500);
+/**
+ * Which tool calls run without asking (`allow`), wait for a person (`ask`) and are refused (`deny`): deny wins over
+ * ask, ask over allow. Calls no rule matches are asked. Shaped like Claude Code's own settings `permissions`.
+ */
+export const PermissionPolicy = z.strictObject({
+  allow: Rules.default([]),
+  ask: Rules.default([]),
+  deny: Rules.default([]),
+});
+export type PermissionPolicy = z.infer<typeof PermissionPolicy>;
+
+export const APPROVAL_DECISIONS = ['allow', 'deny'] as const;
+export const ApprovalDecision = z.enum(APPROVAL_DECISIONS);
+export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
+/** `expired`: nobody answered in time (denied); `cancelled`: the execution ended while it waited (denied). */
+export const APPROVAL_STATUSES = ['pending', 'allowed', 'denied', 'expired', 'cancelled'] as const;
+export const ApprovalStatus = z.enum(APPROVAL_STATUSES);
+export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
+/** A standing grant of the approval's `pattern`: for the rest of the execution, or on its agent template. */
+export const RememberScope = z.enum(['execution', 'agent']);
+export type RememberScope = z.infer<typeof RememberScope>;
+/** Default time a person has to answer an approval before it is denied. */
+export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 600;
+export const ApprovalTimeoutSeconds = z.number().int().min(5).max(7 * 24 * 3600);

@@ -1,6 +1,16 @@
 // Execution events: what a runner records about one Claude Code run. Stored by the ExecutionHub, replayed to viewers.
 import { z } from 'zod';
-import { BudgetScope, ExecutionStatus, IsoTime, Seq } from './common';
+import {
+  ApprovalDecision,
+  ApprovalId,
+  ApprovalStatus,
+  BudgetScope,
+  ExecutionStatus,
+  IsoTime,
+  RememberScope,
+  Seq,
+} from './common';
+import { HostSnapshot } from './reports';
 
 const TokenUsage = z.object({
   inputTokens: z.number().int().nonnegative(),
@@ -73,7 +83,38 @@ export const EVENT_DATA = {
     durationApiMs: z.number().nonnegative().optional(),
     sessionId: z.string(),
     usage: TokenUsage.optional(),
+    /** The JSON Claude returned for the template's output schema, validated against it by the runner. */
+    structured: z.unknown().optional(),
   }),
+  /**
+   * Claude Code wants to run a tool the permission policy does not allow: the run waits for a person (the hub stores
+   * it as an approval, GET /api/v1/approvals). `input` is what Claude Code asked for, redacted like every event.
+   */
+  'approval.requested': z.object({
+    approvalId: ApprovalId,
+    tool: z.string().max(200),
+    input: z.unknown(),
+    /** Readable: the command, the diff of an edit, the file and its first lines. */
+    summary: z.string().max(16_000),
+    /** The rule `remember` grants: `Bash(npm test)`, `Write`, `WebFetch(domain:example.com)`. */
+    pattern: z.string().max(1000),
+    toolUseId: z.string().max(200).optional(),
+    /** After this long without an answer the hub denies it (status `expired`). */
+    timeoutMs: z.number().int().positive(),
+  }),
+  /** The answer reached Claude Code (recorded by the runner once the hub's decision arrived). */
+  'approval.decided': z.object({
+    approvalId: ApprovalId,
+    status: ApprovalStatus.exclude(['pending']),
+    decision: ApprovalDecision,
+    decidedBy: z.string().max(200),
+    message: z.string().max(2000).nullable(),
+    remember: RememberScope.nullable(),
+    /** Why it was denied without a person (timeout, the execution ended). */
+    reason: z.string().max(2000).nullable(),
+  }),
+  /** A snapshot of the runner's host (system-health-reporter), taken before Claude Code starts. */
+  'host.snapshot': z.object({ snapshot: HostSnapshot }),
   /** The worktree's changes, committed by the runner on branch claudeops/<execution id> after Claude Code ran. */
   git: z.object({
     /** The repository as the execution named it (never with credentials). */
@@ -113,6 +154,9 @@ export const ExecutionEvent = z.discriminatedUnion('type', [
   envelope('result'),
   envelope('git'),
   envelope('log'),
+  envelope('approval.requested'),
+  envelope('approval.decided'),
+  envelope('host.snapshot'),
 ]);
 export type ExecutionEvent = z.infer<typeof ExecutionEvent>;
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA)[T]>;

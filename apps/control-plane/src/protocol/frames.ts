@@ -2,7 +2,17 @@
 // Every frame is a JSON object discriminated on `type`; receivers parse with these schemas and answer bad frames
 // with an `error` frame.
 import { z } from 'zod';
-import { CancelReason, ErrorBody, ExecutionId, ExecutionStatus, Labels, RunnerId } from './common';
+import {
+  AgentName,
+  CancelReason,
+  DEFAULT_APPROVAL_TIMEOUT_SECONDS,
+  ErrorBody,
+  ExecutionId,
+  ExecutionStatus,
+  Labels,
+  PermissionPolicy,
+  RunnerId,
+} from './common';
 import { EVENT_DATA, ExecutionEvent, MAX_EVENTS_PER_FRAME } from './events';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -17,6 +27,20 @@ export const Job = z.object({
   repo: z.string().nullable(),
   ref: z.string().nullable(),
   attempt: z.number().int().min(1),
+  // From the execution's agent template (and the POST's overrides); defaults keep older control planes readable.
+  agent: AgentName.default('default'),
+  /** Null: every tool runs without asking (no template or execution gave a policy). */
+  permissions: PermissionPolicy.nullable().default(null),
+  maxTurns: z.number().int().positive().nullable().default(null),
+  /** Appended to Claude Code's system prompt. */
+  appendSystemPrompt: z.string().nullable().default(null),
+  /** JSON Schema of the structured result Claude must return (Claude Code's `outputFormat`). */
+  outputSchema: z.record(z.string(), z.unknown()).nullable().default(null),
+  /** Claude Code's built-in tools to offer (empty: none); null: its standard set. */
+  tools: z.array(z.string().max(200)).max(200).nullable().default(null),
+  approvalTimeoutSeconds: z.number().int().positive().default(DEFAULT_APPROVAL_TIMEOUT_SECONDS),
+  /** Collect a host snapshot first and hand it to Claude (system-health-reporter). */
+  hostSnapshot: z.boolean().default(false),
 });
 export type Job = z.infer<typeof Job>;
 
@@ -115,6 +139,16 @@ export const HubToRunner = z.discriminatedUnion('type', [
    * event); may repeat after a reconnect: the runner emits each alertId once.
    */
   z.object({ type: z.literal('exec.alert'), alert: EVENT_DATA['budget.alert'] }),
+  /**
+   * hub -> runner, a decision on an `approval.requested` event (a person's, or a timeout's). Repeated after every
+   * reconnect until the runner's `approval.decided` event for it is stored; the runner applies each approvalId once.
+   */
+  z.object({
+    type: z.literal('exec.approval.result'),
+    decision: EVENT_DATA['approval.decided'],
+    /** The rule `remember` grants (the request's pattern), for the runner's standing grants. */
+    pattern: z.string(),
+  }),
   /** hub -> runner, the log is closed (the execution ended or was declared lost); later events are refused. */
   z.object({ type: z.literal('exec.closed'), status: ExecutionStatus, ackedSeq: z.number().int().min(0) }),
   z.object({ type: z.literal('error'), error: ErrorBody.shape.error }),
