@@ -10,6 +10,9 @@ import { adminBootstrap } from './middleware/admin-bootstrap';
 import { dashboardOrigins, noTokenInUrl } from './middleware/auth';
 import { MAX_BODY_BYTES } from './middleware/validate';
 import { PATCH_TRUNCATED_HEADER, type ErrorBody, type ErrorCode } from './protocol';
+import { agentsRoutes } from './routes/agents';
+import { approvalsRoutes } from './routes/approvals';
+import { auditRoutes } from './routes/audit';
 import { budgetsRoutes } from './routes/budgets';
 import { costsRoutes } from './routes/costs';
 import { executionsRoutes } from './routes/executions';
@@ -36,7 +39,10 @@ const api = new Hono<AppEnv>()
   .route('/runners', runnersRoutes)
   .route('/sessions', sessionsRoutes)
   .route('/budgets', budgetsRoutes)
-  .route('/costs', costsRoutes);
+  .route('/costs', costsRoutes)
+  .route('/agents', agentsRoutes)
+  .route('/approvals', approvalsRoutes)
+  .route('/audit', auditRoutes);
 
 export const app = new Hono<AppEnv>()
   .use(
@@ -47,7 +53,7 @@ export const app = new Hono<AppEnv>()
       origin: (origin, c: Context<AppEnv>) => (dashboardOrigins(c.env).includes(origin) ? origin : null),
       credentials: true,
       allowHeaders: ['Authorization', 'Content-Type'],
-      allowMethods: ['GET', 'POST', 'PUT', 'DELETE'],
+      allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
       exposeHeaders: [PATCH_TRUNCATED_HEADER],
     }),
     bodyLimit({

@@ -23,6 +23,10 @@ const ID = `ex_${'4'.repeat(26)}`;
 const EXECUTIONS = '/api/v1/executions';
 const BUDGETS = '/api/v1/budgets';
 const COSTS = '/api/v1/costs/summary';
+const AGENTS = '/api/v1/agents';
+const APPROVALS = '/api/v1/approvals';
+const AUDIT = '/api/v1/audit';
+const APPROVAL_ID = `ap_${'4'.repeat(26)}`;
 const RUNNER_ID = `rn_${'4'.repeat(26)}`;
 let runnerToken = '';
 let queuedId = '';
@@ -231,6 +235,51 @@ const CASES: Case[] = [
   get('costs: from after to', `${COSTS}?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z`, 'before'),
   get('costs: unknown parameter', `${COSTS}?model=opus`, 'model'),
   get('costs: repeated groupBy', `${COSTS}?groupBy=day&groupBy=model`, 'query.groupBy'),
+  // Executions from agent templates
+  post('create: prompt and agent', EXECUTIONS, { prompt: 'x', agent: 'code-task' }, 'either `prompt` or `agent`'),
+  post('create: inputs without agent', EXECUTIONS, { prompt: 'x', inputs: { a: 'b' } }, '`inputs` needs `agent`'),
+  post('create: bad input name', EXECUTIONS, { agent: 'code-task', inputs: { 'a-b': 'x' } }, 'body.inputs'),
+  post('create: bad agent name', EXECUTIONS, { agent: 'has space' }, 'body.agent'),
+  post('create: bad permission rule', EXECUTIONS, { prompt: 'x', permissions: { allow: ['Bash npm'] } }, 'rule'),
+  post(
+    'create: short approval timeout',
+    EXECUTIONS,
+    { prompt: 'x', approvalTimeoutSeconds: 1 },
+    'body.approvalTimeout',
+  ),
+  // /api/v1/agents
+  post('agent: no prompt', AGENTS, { name: 'x' }, 'body.prompt'),
+  post('agent: named default', AGENTS, { name: 'default', prompt: 'x' }, '`default` names executions'),
+  post('agent: bad name', AGENTS, { name: '-x', prompt: 'x' }, 'body.name'),
+  post(
+    'agent: schema not an object',
+    AGENTS,
+    { name: 'x', prompt: 'x', outputSchema: { type: 'array' } },
+    'outputSchema',
+  ),
+  post('agent: unknown field', AGENTS, { name: 'x', prompt: 'x', colour: 'red' }, 'colour'),
+  bad('PATCH', 'agent: empty change', `${AGENTS}/code-task`, 'at least one field', { body: {} }),
+  bad('PATCH', 'agent: bad labels', `${AGENTS}/code-task`, 'body.labels', { body: { labels: 'gpu' } }),
+  get('agent: bad name in path', `${AGENTS}/-x`, 'path.name'),
+  get('agents: bad cursor', `${AGENTS}?cursor=nope`, 'cursor is not valid'),
+  // /api/v1/approvals and /api/v1/audit
+  get('approvals: unknown status', `${APPROVALS}?status=waiting`, 'query.status'),
+  get('approvals: bad execution id', `${APPROVALS}?executionId=${BAD_ID}`, 'query.executionId'),
+  get('approval: bad id', `${APPROVALS}/ap_nope`, 'path.id'),
+  post('decision: unknown decision', `${APPROVALS}/${APPROVAL_ID}/decision`, { decision: 'maybe' }, 'body.decision'),
+  post(
+    'decision: bad remember',
+    `${APPROVALS}/${APPROVAL_ID}/decision`,
+    { decision: 'allow', remember: 'x' },
+    'remember',
+  ),
+  post('decision: no body', `${APPROVALS}/${APPROVAL_ID}/decision`, undefined, 'JSON body'),
+  post('decision: unknown approval', `${APPROVALS}/${APPROVAL_ID}/decision`, { decision: 'allow' }, 'does not exist', {
+    status: 404,
+    code: 'NOT_FOUND',
+  }),
+  get('audit: unknown action', `${AUDIT}?action=approval.maybe`, 'query.action'),
+  get('audit: bad cursor', `${AUDIT}?cursor=x`, 'cursor is not valid'),
   // Anything else
   bad('PUT', 'unknown method on a resource', EXECUTIONS, 'PUT /api/v1/executions', {
     status: 404,

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Execution } from '../src/protocol';
 import { api, expectError } from './api-support';
 import { createExecution, detail, EXECUTIONS, retry, setStatus } from './attempts-support';
-import { seedRunner, uniqueLabel } from './do-support';
+import { PLAIN_JOB_FIELDS, seedRunner, uniqueLabel } from './do-support';
 import { helloRunner, newFleet } from './fleet-support';
 
 describe('creating an execution', () => {
@@ -122,6 +122,7 @@ describe('the job a runner is offered', () => {
       repo: '/srv/checkouts/app',
       ref: 'v1.0.0',
       attempt: 2,
+      ...PLAIN_JOB_FIELDS,
     });
   });
 });

@@ -218,3 +218,15 @@ export async function sendBatch(runner: Inbox<HubToRunner>, events: ExecutionEve
   runner.send({ type: 'exec.events', events });
   return (await runner.next('exec.ack')).seq;
 }
+
+/** The Job fields of an execution started without an agent template, as a runner is offered them. */
+export const PLAIN_JOB_FIELDS = {
+  agent: 'default',
+  permissions: null,
+  maxTurns: null,
+  appendSystemPrompt: null,
+  outputSchema: null,
+  tools: null,
+  approvalTimeoutSeconds: 600,
+  hostSnapshot: false,
+} as const;

@@ -3,6 +3,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import {
+  PLAIN_JOB_FIELDS,
   connectHubRunner,
   eventually,
   executionRow,
@@ -33,6 +34,7 @@ describe('Fleet dispatch', () => {
       repo: null,
       ref: null,
       attempt: 1,
+      ...PLAIN_JOB_FIELDS,
     });
     expect(await executionRow(id)).toMatchObject({ status: 'assigned', runnerId: runner.id });
 

@@ -298,6 +298,10 @@ export class AgentEventMapper {
       durationApiMs: Math.max(0, message.duration_api_ms || 0),
       sessionId: message.session_id,
       usage: toTokenUsage(message.usage),
+      // Checked against the job's output schema before it is recorded (structured-output.ts).
+      ...(message.subtype === 'success' && message.structured_output !== undefined
+        ? { structured: message.structured_output }
+        : {}),
     });
   }
 }

@@ -1,11 +1,13 @@
-// Runs one execution's Claude Code through the Agent SDK (used by the runner's job runner): tools allowed without
-// asking (bypassPermissions is refused as root), SDK messages emitted as protocol event drafts, and a cancel that
-// escalates from aborting the query to killing every process of the run.
+// Runs one execution's Claude Code through the Agent SDK (used by the runner's job runner): each tool call decided by
+// the job's canUseTool (the approval gate; bypassPermissions is refused as root), the template's runtime options, SDK
+// messages emitted as protocol event drafts, and a cancel that escalates from aborting the query to killing every
+// process of the run.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import {
   query,
+  type CanUseTool,
   type Options,
   type SDKResultMessage,
   type SpawnedProcess,
@@ -28,7 +30,20 @@ export interface AgentJob {
   cookie?: string;
   /** Claude Code started as `pid` (leader of its own process group). */
   onSpawn?: (pid: number) => void;
+  /** Decides each tool call Claude Code asks about (the approval gate); absent: every call is allowed. */
+  canUseTool?: CanUseTool;
+  /** Tools Claude Code refuses by itself (the policy's deny rules), also those it would run without asking. */
+  disallowedTools?: string[];
+  /** Claude Code's built-in tools to offer (empty: none); null or absent: its standard set. */
+  tools?: string[] | null;
+  maxTurns?: number | null;
+  /** Appended to Claude Code's own system prompt. */
+  appendSystemPrompt?: string | null;
+  /** JSON Schema of the structured result Claude must return. */
+  outputSchema?: Record<string, unknown> | null;
 }
+
+const allowAll: CanUseTool = async (_toolName, input) => ({ behavior: 'allow', updatedInput: input });
 
 export type AgentOutcome = { status: 'succeeded' | 'failed' | 'cancelled'; reason?: string };
 
@@ -125,13 +140,23 @@ export function startAgent(job: AgentJob, emit: (draft: EventDraft) => void, opt
     // The SDK hands Claude Code exactly this environment; the cookie marks every process of the run.
     env: { DISABLE_AUTOUPDATER: '1', ...job.env, [RUN_COOKIE_ENV]: cookie },
     settingSources: [],
-    systemPrompt: { type: 'preset', preset: 'claude_code' },
+    systemPrompt: {
+      type: 'preset',
+      preset: 'claude_code',
+      ...(job.appendSystemPrompt ? { append: job.appendSystemPrompt } : {}),
+    },
+    ...(job.tools ? { tools: job.tools } : {}),
+    ...(job.maxTurns ? { maxTurns: job.maxTurns } : {}),
+    ...(job.outputSchema ? { outputFormat: { type: 'json_schema', schema: job.outputSchema } } : {}),
     includePartialMessages: true,
     // Explicit: left unset Claude Code may choose auto mode, whose classifier makes model calls of its own.
     permissionMode: 'default',
-    // Every tool runs without asking in this issue. Through canUseTool rather than allowedTools, whose bare names
-    // would shadow the callback that remote approval will use.
-    canUseTool: async (_toolName, input) => ({ behavior: 'allow', updatedInput: input }),
+    // In default mode Claude Code runs read-only tools inside the cwd without asking canUseTool: the policy's deny
+    // rules go to Claude Code as well, so it refuses those itself.
+    ...(job.disallowedTools?.length ? { disallowedTools: job.disallowedTools } : {}),
+    // Every other decision is the job's (the approval gate). Through canUseTool rather than allowedTools, whose
+    // bare names would shadow the callback.
+    canUseTool: job.canUseTool ?? allowAll,
     spawnClaudeCodeProcess: spawnClaudeCode,
     ...(options.pathToClaudeCodeExecutable ? { pathToClaudeCodeExecutable: options.pathToClaudeCodeExecutable } : {}),
   };

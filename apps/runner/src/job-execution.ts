@@ -1,11 +1,24 @@
 // One accepted job's run, for the job runner: the state a job holding a slot carries, and its execute path (workspace,
-// Claude Code, the commit, the final status, the wait for its log to drain). job-budget.ts shares the state.
-import type { CancelReason, EventData, EventDraft, ExecutionStatus, Job } from '@claudeops/control-plane/protocol';
+// the host snapshot of a health run, Claude Code behind the approval gate, the checked result, the commit, the final
+// status, the wait for its log to drain). job-budget.ts shares the state.
+import { randomUUID } from 'node:crypto';
+import type {
+  CancelReason,
+  EventData,
+  EventDraft,
+  ExecutionStatus,
+  HostSnapshot,
+  Job,
+} from '@claudeops/control-plane/protocol';
 import type { AgentHandle, AgentOptions, AgentOutcome, startAgent } from './agent';
 import { throughModelProxy } from './agent-env';
+import { ApprovalGate } from './approval-gate';
+import { hasModelCredentials, promptWithSnapshot, skippedResult } from './health-run';
+import { collectHostSnapshot } from './host-snapshot';
 import { errorMessage, type Logger } from './logger';
 import type { PermitAnswer } from './model-proxy';
 import { newRunCookie, type RunRecords } from './run-records';
+import { ResultShaper } from './structured-output';
 import { WorkspaceError, type Workspace, type Workspaces } from './workspace';
 
 export type StartAgent = typeof startAgent;
@@ -38,6 +51,8 @@ export interface ActiveJob {
   result: EventData<'result'> | null;
   /** Aborts preparing the workspace (a clone can take a while). */
   abort: AbortController;
+  /** The run's tool-call approvals, once Claude Code is about to start; the hub's decisions go to it. */
+  gate: ApprovalGate | null;
 }
 
 /** What executeJob needs of the job runner (its options, its workspaces and its logger). */
@@ -48,6 +63,8 @@ export interface JobExecutionDeps {
   modelBaseUrl?: (executionId: string) => string;
   agentOptions?: AgentOptions;
   runRecords?: RunRecords;
+  /** Reads the host for a health run (host-snapshot.ts by default). */
+  collectHostSnapshot?: () => Promise<HostSnapshot>;
   log: Logger;
 }
 
@@ -70,28 +87,10 @@ export async function executeJob(active: ActiveJob, deps: JobExecutionDeps): Pro
   let workspace: Workspace | undefined;
   try {
     workspace = await deps.workspaces.prepare(job, (draft) => stream.emit(draft), active.abort.signal);
-    const cwd = workspace.cwd;
     if (active.cancelReason || active.logClosed) {
       outcome = { status: 'cancelled', reason: CANCEL_TEXT[active.cancelReason ?? 'lease_lost'] };
     } else {
-      const handle = deps.startAgent(
-        {
-          executionId: job.executionId,
-          prompt: job.prompt,
-          model: job.model,
-          maxBudgetUsd: job.maxBudgetUsd,
-          cwd,
-          env: agentEnv(deps, job.executionId),
-          ...recordRun(deps, job.executionId),
-        },
-        (draft) => {
-          if (draft.type === 'result') active.result = draft.data;
-          return stream.emit(draft);
-        },
-        deps.agentOptions,
-      );
-      active.handle = handle;
-      outcome = await handle.done;
+      outcome = await runAgent(active, deps, workspace.cwd);
     }
   } catch (error) {
     outcome = active.cancelReason
@@ -113,6 +112,65 @@ export async function executeJob(active: ActiveJob, deps: JobExecutionDeps): Pro
   // The slot stays taken until the hub has every event: the execution is not over for anyone watching before then.
   await stream.drained();
   stream.stop();
+}
+
+/** Claude Code's run (after a health run's host snapshot), or the snapshot alone when no model can be asked. */
+async function runAgent(active: ActiveJob, deps: JobExecutionDeps, cwd: string): Promise<AgentOutcome> {
+  const { job, stream } = active;
+  const started = Date.now();
+  let prompt = job.prompt;
+  let snapshot: HostSnapshot | null = null;
+  if (job.hostSnapshot) {
+    snapshot = await (deps.collectHostSnapshot ?? collectHostSnapshot)();
+    stream.emit({ type: 'host.snapshot', ts: new Date().toISOString(), data: { snapshot } });
+    prompt = promptWithSnapshot(prompt, snapshot);
+    if (active.cancelReason || active.logClosed) {
+      return { status: 'cancelled', reason: CANCEL_TEXT[active.cancelReason ?? 'lease_lost'] };
+    }
+    if (!hasModelCredentials(deps.agentEnv ?? {})) {
+      active.result = skippedResult(snapshot, Date.now() - started, `skipped-${randomUUID()}`);
+      stream.emit({ type: 'result', ts: new Date().toISOString(), data: active.result });
+      return { status: 'succeeded' };
+    }
+  }
+  const emit = (draft: EventDraft) => stream.emit(draft);
+  const shaper = new ResultShaper(job, snapshot);
+  active.gate = new ApprovalGate({
+    policy: job.permissions,
+    timeoutMs: job.approvalTimeoutSeconds * 1000,
+    emit,
+    cwd,
+  });
+  const handle = deps.startAgent(
+    {
+      executionId: job.executionId,
+      prompt,
+      model: job.model,
+      maxBudgetUsd: job.maxBudgetUsd,
+      cwd,
+      env: agentEnv(deps, job.executionId),
+      ...recordRun(deps, job.executionId),
+      canUseTool: active.gate.canUseTool,
+      disallowedTools: job.permissions?.deny ?? [],
+      tools: job.tools,
+      maxTurns: job.maxTurns,
+      appendSystemPrompt: job.appendSystemPrompt,
+      outputSchema: job.outputSchema,
+    },
+    (draft) => {
+      if (draft.type !== 'result') return emit(draft);
+      const { data, problem } = shaper.shape(draft.data);
+      if (problem) emit({ type: 'log', ts: draft.ts, data: { level: 'error', message: problem } });
+      active.result = data;
+      return emit({ ...draft, data });
+    },
+    deps.agentOptions,
+  );
+  active.handle = handle;
+  const outcome = await handle.done;
+  active.gate.close('the execution ended');
+  // Claude Code succeeded, but what it returned cannot be recorded as the template's result.
+  return outcome.status === 'succeeded' && shaper.failure ? { status: 'failed', reason: shaper.failure } : outcome;
 }
 
 /** Records the run before Claude Code starts: a restarted runner reaps its processes by this cookie. */

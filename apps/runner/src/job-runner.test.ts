@@ -86,6 +86,12 @@ describe('JobRunner', () => {
       maxBudgetUsd: 0.5,
       cwd: join(dir, 'workspaces', executionId(1)),
       env: { ANTHROPIC_BASE_URL: 'http://127.0.0.1:1' },
+      canUseTool: expect.any(Function),
+      disallowedTools: [],
+      tools: null,
+      maxTurns: null,
+      appendSystemPrompt: null,
+      outputSchema: null,
     });
     expect((await stat(run.job.cwd)).isDirectory()).toBe(true);
     run.emit(text('hello'));

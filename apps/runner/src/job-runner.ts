@@ -2,11 +2,25 @@
 // job runs in job-execution.ts and asks its model-call permits through job-budget.ts. Used by the daemon; the agent
 // and the stream are injected.
 import { join } from 'node:path';
-import type { CancelReason, EventData, ExecutionStatus, Job, RunnerToFleet } from '@claudeops/control-plane/protocol';
+import type {
+  CancelReason,
+  EventData,
+  ExecutionStatus,
+  HostSnapshot,
+  Job,
+  RunnerToFleet,
+} from '@claudeops/control-plane/protocol';
 import type { AgentOptions } from './agent';
 import type { JobFrame } from './connection';
 import { noteBudgetAlert, requestJobPermit } from './job-budget';
-import { executeJob, type ActiveJob, type EventStream, type JobExecutionDeps, type StartAgent } from './job-execution';
+import {
+  CANCEL_TEXT,
+  executeJob,
+  type ActiveJob,
+  type EventStream,
+  type JobExecutionDeps,
+  type StartAgent,
+} from './job-execution';
 import type { StreamHandlers } from './log-streamer';
 import { createLogger, errorMessage, type Logger } from './logger';
 import type { ProxiedExecution } from './model-proxy';
@@ -33,6 +47,8 @@ export interface JobRunnerOptions {
   workspaces?: Workspaces;
   /** Where each run's cookie and process group are recorded, so a restarted runner can reap what a crash left. */
   runRecords?: RunRecords;
+  /** Reads the host for a health run (host-snapshot.ts by default). */
+  collectHostSnapshot?: () => Promise<HostSnapshot>;
   log?: Logger;
 }
 
@@ -113,6 +129,7 @@ export class JobRunner {
         onCancel: (reason) => this.cancel(id, reason),
         onClosed: (info) => this.logClosed(id, info.status),
         onAlert: (alert) => this.alerted(id, alert),
+        onApprovalResult: (decision, pattern) => this.jobs.get(id)?.gate?.resolve(decision, pattern),
       }),
       handle: null,
       cancelReason: null,
@@ -122,6 +139,7 @@ export class JobRunner {
       since: new Date().toISOString(),
       result: null,
       abort: new AbortController(),
+      gate: null,
     };
     this.jobs.set(id, active);
     this.options.send({ type: 'job.accept', executionId: id });
@@ -142,6 +160,8 @@ export class JobRunner {
     active.cancelReason = reason;
     this.log.info('cancelling', { executionId, reason });
     active.abort.abort();
+    // Approvals still waiting are answered (denied) now, so the run does not go back to `running` on its way out.
+    active.gate?.close(CANCEL_TEXT[reason]);
     // Before the agent has started, execute() sees cancelReason and never starts it.
     active.handle?.cancel(reason);
   }

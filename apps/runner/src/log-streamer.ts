@@ -1,8 +1,8 @@
 // One execution's event stream to its ExecutionHub (GET /api/v1/executions/:id/stream): redacts drafts, numbers them
 // seq 1, 2, 3…, spools and batches them, keeps every unacked event (outbox.ts), resends after exec.welcome; also asks
-// the hub's permit for each model call and records the budget alerts it relays; stream-session.ts runs each socket
-// and hands its frames here. Used by the job runner, one per execution, and by the recovery of a previous life's
-// executions.
+// the hub's permit for each model call, records the budget alerts it relays and hands on approval decisions;
+// stream-session.ts runs each socket and hands its frames here. Used by the job runner, one per execution, and by the
+// recovery of a previous life's executions.
 import type WebSocket from 'ws';
 import {
   MAX_EVENTS_PER_FRAME,
@@ -41,6 +41,11 @@ export interface StreamHandlers {
   onAlert?(alert: EventData<'budget.alert'>): void;
   /** The hub welcomed this stream (after every reconnect); events emitted here follow everything it has stored. */
   onWelcome?(): void;
+  /**
+   * A decision on an approval this run asked for (exec.approval.result). Repeated after every reconnect until the
+   * hub has stored the run's `approval.decided` event: the receiver applies each approvalId once.
+   */
+  onApprovalResult?(decision: EventData<'approval.decided'>, pattern: string): void;
 }
 
 export interface LogStreamerOptions {
@@ -89,6 +94,7 @@ export class LogStreamer {
     cancel: (reason) => this.options.handlers.onCancel(reason),
     permitResult: (requestId, answer) => this.permits.settle(requestId, answer),
     alert: (alert) => this.alert(alert),
+    approvalResult: (frame) => this.options.handlers.onApprovalResult?.(frame.decision, frame.pattern),
     closed: (frame) => {
       this.acked(Math.min(frame.ackedSeq, this.lastSeq));
       this.log.info('hub closed the log', { status: frame.status, ackedSeq: frame.ackedSeq });

@@ -18,6 +18,7 @@ export interface StreamSessionHandlers {
   cancel(reason: CancelReason): void;
   permitResult(requestId: string, answer: PermitAnswer): void;
   alert(alert: EventData<'budget.alert'>): void;
+  approvalResult(frame: HubFrame<'exec.approval.result'>): void;
   closed(frame: HubFrame<'exec.closed'>): void;
   /** The socket closed, welcomed or not. */
   socketClosed(ws: WebSocket): void;
@@ -60,6 +61,9 @@ export function runStreamSession(
             break;
           case 'exec.alert':
             handlers.alert(frame.alert);
+            break;
+          case 'exec.approval.result':
+            handlers.approvalResult(frame);
             break;
           case 'exec.closed':
             handlers.closed(frame);

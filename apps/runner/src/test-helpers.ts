@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Job } from '@claudeops/control-plane/protocol';
+import { Job, type HostSnapshot } from '@claudeops/control-plane/protocol';
 import { configureLogging } from './logger';
 
 // The runner logs to stderr; in tests that is noise unless a test is being debugged.
@@ -88,14 +88,52 @@ export const executionId = (n: number): string => `ex_${String(n).padStart(26, '
 export const RUNNER_ID = 'rn_' + 'a'.repeat(26);
 
 /** A job offer as the Fleet sends it; each test overrides only what it is about. */
-export const testJob = (n: number, extra: Partial<Job> = {}): Job => ({
-  executionId: executionId(n),
-  prompt: `task ${n}`,
-  model: null,
-  maxBudgetUsd: null,
-  labels: [],
-  repo: null,
-  ref: null,
-  attempt: 1,
-  ...extra,
-});
+export const testJob = (n: number, extra: Partial<Job> = {}): Job =>
+  // Parsed, so the fields a template adds get their defaults as they do from a real offer.
+  Job.parse({
+    executionId: executionId(n),
+    prompt: `task ${n}`,
+    model: null,
+    maxBudgetUsd: null,
+    labels: [],
+    repo: null,
+    ref: null,
+    attempt: 1,
+    ...extra,
+  });
+
+/** A small host snapshot with a nearly full root disk. */
+export const TEST_SNAPSHOT: HostSnapshot = {
+  collectedAt: '2026-11-21T08:00:00.000Z',
+  hostname: 'box',
+  os: { platform: 'linux', distro: 'Debian', release: '12', kernel: '6.1', arch: 'x64' },
+  uptimeSeconds: 90_000,
+  cpu: {
+    brand: 'AMD EPYC',
+    cores: 8,
+    physicalCores: 4,
+    speedGHz: 3.1,
+    loadPercent: 12.5,
+    loadAverage: [0.5, 0.4, 0.3],
+    temperatureC: null,
+  },
+  memory: {
+    totalBytes: 16 * 2 ** 30,
+    usedBytes: 4 * 2 ** 30,
+    availableBytes: 12 * 2 ** 30,
+    swapTotalBytes: 0,
+    swapUsedBytes: 0,
+  },
+  disks: [
+    { mount: '/', fs: '/dev/vda', type: 'ext4', sizeBytes: 100 * 2 ** 30, usedBytes: 93 * 2 ** 30, usePercent: 93 },
+  ],
+  network: [{ iface: 'eth0', ip4: '10.0.0.2', rxBytesPerSec: 100, txBytesPerSec: 50 }],
+  processes: {
+    all: 100,
+    running: 1,
+    blocked: 0,
+    top: [{ pid: 7, name: 'node|x', cpuPercent: 20, memPercent: 3, memRssBytes: 2 ** 20 }],
+  },
+  gpus: [],
+  temperatures: { mainC: null, maxC: null },
+};

@@ -1,7 +1,14 @@
 // The D1 schema, in one place. drizzle-kit generates migrations/ from it; every query lives in db/queries/.
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import type { BudgetPeriod, ExecutionStatus } from '../protocol';
+import type {
+  ApprovalDecision,
+  ApprovalStatus,
+  BudgetPeriod,
+  ExecutionStatus,
+  PermissionPolicy,
+  RememberScope,
+} from '../protocol';
 
 /** Times are Unix epoch milliseconds; the API turns them into ISO 8601 strings. */
 export const executions = sqliteTable(
@@ -50,11 +57,29 @@ export const executions = sqliteTable(
     retryOf: text('retry_of'),
     /** The chain's first attempt (its own id for a first attempt; null on rows from before retries existed). */
     rootId: text('root_id'),
+    // A snapshot of the agent template (merged with the POST's fields) at creation: editing the template later never
+    // changes a queued execution or its retries.
+    /** protocol PermissionPolicy as JSON; null: every tool runs without asking. */
+    permissions: text('permissions', { mode: 'json' }).$type<PermissionPolicy>(),
+    /** The template inputs it was started with (JSON object of strings). */
+    inputs: text('inputs', { mode: 'json' }).$type<Record<string, string>>(),
+    maxTurns: integer('max_turns'),
+    appendSystemPrompt: text('append_system_prompt'),
+    /** JSON Schema of the structured result. */
+    outputSchema: text('output_schema', { mode: 'json' }).$type<Record<string, unknown>>(),
+    /** JSON array of Claude Code's built-in tools offered; null: its standard set. */
+    tools: text('tools', { mode: 'json' }).$type<string[]>(),
+    /** Null: the default (protocol DEFAULT_APPROVAL_TIMEOUT_SECONDS). */
+    approvalTimeoutSeconds: integer('approval_timeout_seconds'),
+    hostSnapshot: integer('host_snapshot', { mode: 'boolean' })
+      .notNull()
+      .default(sql`0`),
   },
   (t) => [
     index('executions_created_idx').on(t.createdAt, t.id),
     index('executions_status_created_idx').on(t.status, t.createdAt, t.id),
     index('executions_runner_idx').on(t.runnerId, t.status),
+    index('executions_agent_created_idx').on(t.agent, t.createdAt, t.id),
     // One row per attempt number in a chain: two retries racing for the same number cannot both be created.
     uniqueIndex('executions_root_attempt_idx').on(t.rootId, t.attempt),
   ],
@@ -156,4 +181,78 @@ export const executionCosts = sqliteTable(
     // An agent budget's seed.
     index('execution_costs_agent_day_idx').on(t.agent, t.day),
   ],
+);
+
+/** Agent templates: a prompt with `{{name}}` placeholders and the settings an execution started from it gets. */
+export const agents = sqliteTable('agents', {
+  name: text('name').primaryKey(),
+  description: text('description').notNull().default(''),
+  prompt: text('prompt').notNull(),
+  model: text('model'),
+  permissions: text('permissions', { mode: 'json' }).$type<PermissionPolicy>(),
+  maxTurns: integer('max_turns'),
+  maxBudgetUsd: real('max_budget_usd'),
+  labels: text('labels', { mode: 'json' }).$type<string[]>().notNull(),
+  repo: text('repo'),
+  ref: text('ref'),
+  appendSystemPrompt: text('append_system_prompt'),
+  outputSchema: text('output_schema', { mode: 'json' }).$type<Record<string, unknown>>(),
+  tools: text('tools', { mode: 'json' }).$type<string[]>(),
+  approvalTimeoutSeconds: integer('approval_timeout_seconds'),
+  hostSnapshot: integer('host_snapshot', { mode: 'boolean' })
+    .notNull()
+    .default(sql`0`),
+  /** Seeded by a migration. */
+  builtin: integer('builtin', { mode: 'boolean' })
+    .notNull()
+    .default(sql`0`),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/**
+ * Approvals, mirrored from the ExecutionHubs for listing: the execution's hub holds the truth (who answered first)
+ * and upserts its row here on the request and on every decision.
+ */
+export const approvals = sqliteTable(
+  'approvals',
+  {
+    id: text('id').primaryKey(),
+    executionId: text('execution_id').notNull(),
+    agent: text('agent').notNull(),
+    tool: text('tool').notNull(),
+    /** What Claude Code asked for (redacted by the runner), as JSON. */
+    input: text('input', { mode: 'json' }),
+    summary: text('summary').notNull(),
+    pattern: text('pattern').notNull(),
+    status: text('status').$type<ApprovalStatus>().notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    decision: text('decision').$type<ApprovalDecision>(),
+    decidedBy: text('decided_by'),
+    decidedAt: integer('decided_at'),
+    message: text('message'),
+    remember: text('remember').$type<RememberScope>(),
+    reason: text('reason'),
+  },
+  (t) => [
+    index('approvals_status_created_idx').on(t.status, t.createdAt, t.id),
+    index('approvals_execution_idx').on(t.executionId),
+  ],
+);
+
+/** Who decided what: approvals answered (or expired, cancelled) and agent template changes. Append-only. */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    /** Derived from what it records where a retry may write it twice (`<approval id>.<status>`), else `au_<ulid>`. */
+    id: text('id').primaryKey(),
+    at: integer('at').notNull(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    subject: text('subject').notNull(),
+    executionId: text('execution_id'),
+    details: text('details', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [index('audit_log_at_idx').on(t.at, t.id), index('audit_log_execution_idx').on(t.executionId)],
 );

@@ -69,4 +69,10 @@ describe('toExecutionResult', () => {
       sessionId: 's1',
     });
   });
+
+  it('keeps a structured result (a review or a report of a template)', () => {
+    if (result.type !== 'result') throw new Error('fixture');
+    const structured = { summary: 'ok', verdict: 'approve', findings: [] };
+    expect(toExecutionResult({ ...result.data, structured })).toMatchObject({ subtype: 'success', structured });
+  });
 });

@@ -13,7 +13,7 @@ export const closesLog = (event: Pick<ExecutionEvent, 'type' | 'data'>): boolean
 export interface LogEffects {
   /** The last status the events report, with its reason; null when they report none. */
   readonly status: { status: ExecutionStatus; reason: string | null } | null;
-  /** Some event reported `running`. */
+  /** Some event reported `running` (or `awaiting_approval`, which is running and waiting for a person). */
   readonly started: boolean;
   /** The last `result` event's data; null when there is none. */
   readonly result: ResultData | null;
@@ -27,7 +27,7 @@ export function effectsOf(events: readonly ExecutionEvent[]): LogEffects {
   for (const event of events) {
     if (event.type === 'status') {
       status = { status: event.data.status, reason: event.data.reason ?? null };
-      if (event.data.status === 'running') started = true;
+      if (event.data.status === 'running' || event.data.status === 'awaiting_approval') started = true;
     } else if (event.type === 'result') {
       result = event.data;
     }
@@ -45,5 +45,6 @@ export function toExecutionResult(data: ResultData): ExecutionResult {
     numTurns: data.numTurns,
     durationMs: data.durationMs,
     sessionId: data.sessionId,
+    ...(data.structured === undefined ? {} : { structured: data.structured }),
   };
 }

@@ -1,13 +1,16 @@
 // ExecutionHub Durable Object, one per execution: the durable event log, the runner's stream socket, viewers'
 // sockets, the execution's costs and budget checks, and its git patch. Thin: sequencing lives in domain/sequencer,
 // lifecycle facts in domain/log-effects, storage in hub-log, budgets in hub-budget, D1 updates in hub-sync, the
-// patch in hub-patch, what viewers get in hub-viewers, runner frames read in hub-runner-frames.
+// patch in hub-patch, what viewers get in hub-viewers, runner frames read in hub-runner-frames, approvals in
+// hub-approvals.
 import { DurableObject } from 'cloudflare:workers';
 import { closesLog, effectsOf } from '../domain/log-effects';
 import { planBatch, planClose, withReplacements, type LogState } from '../domain/sequencer';
 import { isTerminal, type CancelReason, type ExecutionStatus } from '../protocol/common';
 import { MAX_EVENTS_PER_FRAME, type ExecutionEvent } from '../protocol/events';
 import { VIEWER_PING, VIEWER_PONG, type HubToRunner } from '../protocol/frames';
+import { HubAlarm } from './hub-alarm';
+import { HubApprovals, type Answer, type DecideOutcome } from './hub-approvals';
 import { HubBudget, type BudgetBatch } from './hub-budget';
 import { HubBudgetStore, type BudgetAlert } from './hub-budget-store';
 import { HubLog, type HubMeta, type LogItem } from './hub-log';
@@ -30,6 +33,8 @@ export class ExecutionHub extends DurableObject<Env> {
   private readonly store: HubLog;
   private readonly budget: HubBudget;
   private readonly syncSubject: SyncSubject;
+  private readonly approvals: HubApprovals;
+  private readonly alarms: HubAlarm;
   private log: LogState<LogItem>;
   private meta: HubMeta;
   private readonly syncD1Task = new Coalesced(() => this.syncD1Once());
@@ -39,6 +44,7 @@ export class ExecutionHub extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new HubLog(ctx.storage.sql, ctx.storage);
+    this.alarms = new HubAlarm(ctx.storage);
     ({ log: this.log, meta: this.meta } = this.store.load());
     this.budget = new HubBudget(env, new HubBudgetStore(ctx.storage.sql), {
       executionId: () => this.meta.executionId,
@@ -51,6 +57,13 @@ export class ExecutionHub extends DurableObject<Env> {
       toViewers: (frame) => this.ctx.getWebSockets('viewer').forEach((ws) => sendFrame(ws, frame)),
       retryLater: () => this.retryLater(),
     });
+    this.approvals = new HubApprovals(ctx.storage.sql, {
+      env,
+      executionId: () => this.meta.executionId,
+      toRunners: (frame) => this.ctx.getWebSockets('runner').forEach((ws) => sendFrame(ws, frame)),
+      alarmBy: (at) => this.alarms.by(at),
+      retryLater: () => this.retryLater(),
+    });
     this.syncSubject = {
       env,
       budget: this.budget,
@@ -59,6 +72,7 @@ export class ExecutionHub extends DurableObject<Env> {
       closed: () => this.log.closedAt !== null,
       markSynced: (level) => this.markSynced(level),
       closeCancelled: (reason) => this.closeLog('cancelled', reason),
+      approvals: this.approvals,
     };
     // Viewers keep their sockets alive with `ping`; answering it must not wake a hibernating hub.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(VIEWER_PING, VIEWER_PONG));
@@ -140,7 +154,13 @@ export class ExecutionHub extends DurableObject<Env> {
     this.remember(executionId);
     if (!isTerminal(status)) throw new Error(`close needs a terminal status, not ${status}`);
     this.closeLog(status, reason);
-    await Promise.all([this.syncD1(), this.budget.settle()]);
+    await Promise.all([this.syncD1(), this.budget.settle(), this.approvals.settle()]);
+  }
+
+  /** A person's answer to an approval of this execution; the first answer wins (see HubApprovals.decide). */
+  async decide(executionId: string, approvalId: string, answer: Answer): Promise<DecideOutcome> {
+    this.remember(executionId);
+    return this.approvals.decide(approvalId, answer, Date.now());
   }
 
   /** Stores the execution's patch, replacing an earlier upload. Whatever the log's state: it comes after the end. */
@@ -155,7 +175,10 @@ export class ExecutionHub extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    await Promise.all([this.syncD1(), this.budget.settle()]);
+    await this.alarms.handle(async () => {
+      await this.approvals.expireDue(Date.now());
+      await Promise.all([this.syncD1(), this.budget.settle(), this.approvals.settle()]);
+    });
   }
 
   private async acceptFrame(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
@@ -186,6 +209,7 @@ export class ExecutionHub extends DurableObject<Env> {
       this.budget.enforceCap(),
       needsSync(this.syncSubject) ? this.syncD1() : null,
       this.budget.needsSettling() ? this.budget.settle() : null,
+      this.approvals.needsSettling() ? this.approvals.settle() : null,
     ]);
   }
 
@@ -198,7 +222,8 @@ export class ExecutionHub extends DurableObject<Env> {
     next: LogState<LogItem>,
     costs: BudgetBatch | null,
   ): void {
-    const effects = effectsOf(deliver.map((item) => item.event));
+    const events = deliver.map((item) => item.event);
+    const effects = effectsOf(events);
     const now = Date.now();
     const closing = next.closedAt !== null && this.log.closedAt === null;
     const meta: HubMeta = { ...this.meta };
@@ -210,7 +235,11 @@ export class ExecutionHub extends DurableObject<Env> {
     if (effects.result !== null) meta.result = effects.result;
     if (closing) meta.finishedAt = now;
 
-    this.store.commit(store, truncateAbove, next, meta, costs?.write);
+    this.store.commit(store, truncateAbove, next, meta, () => {
+      costs?.write();
+      this.approvals.record(events, now);
+      if (closing) this.approvals.cancelPending(meta.status ?? 'lost', now);
+    });
     this.log = next;
     this.meta = meta;
     if (costs !== null) this.budget.adopt(costs);
@@ -238,6 +267,8 @@ export class ExecutionHub extends DurableObject<Env> {
     sendFrame(ws, { type: 'exec.welcome', ackedSeq: this.log.lastSeq, cancel: this.meta.cancel } satisfies HubToRunner);
     for (const alert of this.budget.unrecordedAlerts())
       sendFrame(ws, { type: 'exec.alert', alert } satisfies HubToRunner);
+    // Answers given while the runner was away; it applies each approvalId once.
+    for (const frame of this.approvals.undelivered()) sendFrame(ws, frame);
   }
 
   private sendClosedToRunners(): void {
@@ -269,12 +300,13 @@ export class ExecutionHub extends DurableObject<Env> {
       console.error(`ExecutionHub ${id}: D1 sync failed, retrying`, err);
       await this.retryLater();
     }
-    // A cancel that closed the log of a waiting execution leaves its scopes to release.
+    // A cancel that closed the log of a waiting execution leaves its scopes to release and approvals to mirror.
     if (this.log.closedAt !== null && this.budget.needsSettling()) await this.budget.settle();
+    if (this.approvals.needsSync()) await this.approvals.sync();
   }
 
   private async retryLater(): Promise<void> {
-    await this.ctx.storage.setAlarm(Date.now() + SYNC_RETRY_MS);
+    await this.alarms.by(Date.now() + SYNC_RETRY_MS);
   }
 
   private markSynced(level: number): void {

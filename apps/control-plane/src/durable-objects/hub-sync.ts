@@ -3,11 +3,12 @@
 // failure left off, and every D1 update is conditional, so a repeated one is harmless. Used by execution-hub.ts.
 import { createDb } from '../db/client';
 import { setExecutionCost, upsertExecutionCosts } from '../db/queries/costs';
-import { cancelWaiting, finish, markRunning, recordCancel } from '../db/queries/lifecycle';
+import { cancelWaiting, finish, markRunning, recordCancel, setStartedStatus, STARTED } from '../db/queries/lifecycle';
 import { costFigures } from '../domain/cost-ledger';
 import { toExecutionResult } from '../domain/log-effects';
 import { fleetOf } from '../lib/stubs';
-import type { CancelReason } from '../protocol/common';
+import type { CancelReason, ExecutionStatus } from '../protocol/common';
+import type { HubApprovals } from './hub-approvals';
 import type { HubBudget } from './hub-budget';
 import { SYNCED, type HubMeta } from './hub-log';
 
@@ -20,6 +21,8 @@ export interface SyncSubject {
   markSynced(level: number): void;
   /** Ends the log as cancelled: the execution was still waiting for a runner when the cancel came. */
   closeCancelled(statusReason: string): void;
+  /** Keeps which started status (running ⇄ awaiting_approval) D1 has. */
+  readonly approvals: Pick<HubApprovals, 'startedStatusSynced' | 'markStartedStatusSynced'>;
 }
 
 /** The status reason of an execution the hub cancels before any runner had it. */
@@ -34,6 +37,7 @@ export function needsSync(s: SyncSubject): boolean {
   if (meta.cancel !== null && cancelSynced === null && !s.closed()) return true;
   if (ledger.version > costSynced) return true;
   if (meta.startedAt !== null && meta.synced < SYNCED.running) return true;
+  if (startedStatusDue(s) !== null) return true;
   return s.closed() && meta.synced < SYNCED.released;
 }
 
@@ -49,6 +53,11 @@ export async function syncOnce(s: SyncSubject, id: string): Promise<void> {
   if (s.meta().startedAt !== null && s.meta().synced < SYNCED.running) {
     await markRunning(db, id, s.meta().startedAt ?? Date.now(), s.lastSeq());
     s.markSynced(SYNCED.running);
+  }
+  const started = startedStatusDue(s);
+  if (started !== null) {
+    await setStartedStatus(db, id, started, Date.now());
+    s.approvals.markStartedStatusSynced(started);
   }
   const { ledger } = budget.state;
   if (ledger.version > budget.state.costSynced) {
@@ -73,6 +82,14 @@ export async function syncOnce(s: SyncSubject, id: string): Promise<void> {
     await fleetOf(s.env).release(id);
     s.markSynced(SYNCED.released);
   }
+}
+
+/** The started status D1 must move to (running ⇄ awaiting_approval), or null when it has it or the log is closed. */
+function startedStatusDue(s: SyncSubject): ExecutionStatus | null {
+  const { status, startedAt, synced } = s.meta();
+  if (s.closed() || status === null || startedAt === null || synced < SYNCED.running) return null;
+  if (!STARTED.includes(status) || status === s.approvals.startedStatusSynced()) return null;
+  return status;
 }
 
 /** Records the cancel in D1 as the API does for a user's: a waiting execution is cancelled outright (and its log

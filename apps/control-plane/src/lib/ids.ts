@@ -16,6 +16,8 @@ export function ulid(now: number = Date.now()): string {
 }
 
 export const newExecutionId = (now?: number): string => `ex_${ulid(now)}`;
+export const newApprovalId = (now?: number): string => `ap_${ulid(now)}`;
+export const newAuditId = (now?: number): string => `au_${ulid(now)}`;
 export const newRunnerId = (now?: number): string => `rn_${ulid(now)}`;
 /** Ids of token rows; never shown to anyone, only unique. */
 export const newRowId = (): string => crypto.randomUUID();

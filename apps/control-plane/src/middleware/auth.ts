@@ -105,3 +105,9 @@ export const noTokenInUrl = createMiddleware<AppEnv>(async (c, next) => {
   }
   await next();
 });
+
+/** Who the audit log names for an admin's action: `admin` (the API token) or `dashboard` (a session). */
+export function actorOf(identity: Identity): string {
+  if (identity.kind === 'runner') return `runner:${identity.runnerId}`;
+  return identity.via === 'session' ? 'dashboard' : 'admin';
+}

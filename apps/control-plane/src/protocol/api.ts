@@ -64,7 +64,10 @@ export const CreateExecutionBody = z
     message: 'give either `prompt` or `agent` (the template has its prompt: fill it with `inputs`)',
     path: ['prompt'],
   })
-  .refine((b) => b.inputs === undefined || b.agent !== undefined, { message: '`inputs` needs `agent`', path: ['inputs'] })
+  .refine((b) => b.inputs === undefined || b.agent !== undefined, {
+    message: '`inputs` needs `agent`',
+    path: ['inputs'],
+  })
   .refine((b) => b.ref === undefined || b.repo !== undefined || b.agent !== undefined, {
     message: '`ref` needs `repo`',
     path: ['ref'],

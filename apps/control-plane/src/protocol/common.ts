@@ -101,7 +101,10 @@ export const GitRef = z
 /** An agent template's name (also its budget scope `agent:<name>`); `default` is an execution without a template. */
 export const AgentName = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'an agent name is 1-64 letters, digits and _ . - (first a letter or digit)');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
+    'an agent name is 1-64 letters, digits and _ . - (first a letter or digit)',
+  );
 
 /**
  * One permission rule in Claude Code's syntax: a tool name (`Read`, `Edit`, `mcp__server`, `mcp__server__tool`,
@@ -140,4 +143,8 @@ export const RememberScope = z.enum(['execution', 'agent']);
 export type RememberScope = z.infer<typeof RememberScope>;
 /** Default time a person has to answer an approval before it is denied. */
 export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 600;
-export const ApprovalTimeoutSeconds = z.number().int().min(5).max(7 * 24 * 3600);
+export const ApprovalTimeoutSeconds = z
+  .number()
+  .int()
+  .min(5)
+  .max(7 * 24 * 3600);

@@ -29,7 +29,14 @@ export const HostSnapshot = z.object({
     swapUsedBytes: Bytes,
   }),
   disks: z.array(
-    z.object({ mount: z.string(), fs: z.string(), type: z.string(), sizeBytes: Bytes, usedBytes: Bytes, usePercent: Percent }),
+    z.object({
+      mount: z.string(),
+      fs: z.string(),
+      type: z.string(),
+      sizeBytes: Bytes,
+      usedBytes: Bytes,
+      usePercent: Percent,
+    }),
   ),
   network: z.array(
     z.object({

@@ -4,6 +4,7 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { createDb } from '../db/client';
+import { newExecutionFields } from './execution-templates';
 import { chainTail, insertRetry, listAttempts, rootOf, toAttemptSummary } from '../db/queries/attempts';
 import {
   cancelQueuedExecution,
@@ -67,27 +68,19 @@ function assertOwnRunner(c: Context<AppEnv>, row: ExecutionRow): void {
 
 export const executionsRoutes = new Hono<AppEnv>()
   .post('/', requireAdmin, jsonBody(CreateExecutionBody), async (c) => {
-    const body = c.req.valid('json');
+    const db = createDb(c.env.DB);
     const now = Date.now();
-    const row = await insertExecution(createDb(c.env.DB), {
-      id: newExecutionId(now),
-      prompt: body.prompt,
-      model: body.model ?? null,
-      maxBudgetUsd: body.maxBudgetUsd ?? null,
-      labels: body.labels ?? [],
-      repo: body.repo ?? null,
-      ref: body.ref ?? null,
-      maxAttempts: body.maxAttempts,
-      createdAt: now,
-    });
+    const fields = await newExecutionFields(db, c.req.valid('json'));
+    const row = await insertExecution(db, { id: newExecutionId(now), createdAt: now, ...fields });
     await dispatchSoon(c.env, row.id);
     return c.json(toExecution(row), 201);
   })
 
   .get('/', requireAdmin, query(ListExecutionsQuery), async (c) => {
-    const { status, limit, cursor } = c.req.valid('query');
+    const { status, agent, limit, cursor } = c.req.valid('query');
     const rows = await listExecutions(createDb(c.env.DB), {
       status,
+      agent,
       limit,
       after: cursor === undefined ? undefined : decodeCursor(cursor),
     });

@@ -42,6 +42,9 @@ describe('latestStatus', () => {
     expect(latestStatus('running', 'assigned')).toBe('running');
     expect(latestStatus('succeeded', 'running')).toBe('succeeded');
     expect(latestStatus('running', 'cancelled')).toBe('cancelled');
+    expect(latestStatus('running', 'awaiting_approval')).toBe('awaiting_approval');
+    expect(latestStatus('awaiting_approval', 'running')).toBe('running');
+    expect(latestStatus('awaiting_approval', 'assigned')).toBe('awaiting_approval');
     expect(latestStatus('queued', null)).toBe('queued');
   });
 });

@@ -27,5 +27,7 @@ export const executionFixture = (id: string, overrides: Partial<Execution> = {})
   cancelRequestedAt: null,
   cancelReason: null,
   result: null,
+  permissions: null,
+  inputs: null,
   ...overrides,
 });

@@ -6,7 +6,7 @@ import { toIso } from '../../lib/time';
 import { TERMINAL_STATUSES, type AttemptSummary } from '../../protocol';
 import type { Db } from '../client';
 import { executions } from '../schema';
-import type { ExecutionRow } from './executions';
+import { TEMPLATE_SNAPSHOT_COLUMNS, type ExecutionRow } from './executions';
 
 /** A chain longer than this (manual retries have no cap) lists its first attempts only. */
 const MAX_LISTED_ATTEMPTS = 200;
@@ -60,7 +60,7 @@ export const toAttemptSummary = (row: AttemptRow): AttemptSummary => ({
 
 /**
  * Creates attempt `attempt` of `source`'s chain as a queued execution with the same work (prompt, model, budget
- * cap, labels, agent, repository, maxAttempts). Null when the id or the attempt number is taken already: an earlier
+ * cap, labels, agent and its template snapshot, repository, maxAttempts). Null when the id or the attempt number is taken already: an earlier
  * try of the same retry, or another retry that got there first.
  */
 export async function insertRetry(
@@ -81,6 +81,7 @@ export async function insertRetry(
       repo: source.repo,
       ref: source.ref,
       maxAttempts: source.maxAttempts,
+      ...Object.fromEntries(TEMPLATE_SNAPSHOT_COLUMNS.map((column) => [column, source[column]])),
       attempt: retry.attempt,
       retryOf: source.id,
       rootId: rootOf(source),

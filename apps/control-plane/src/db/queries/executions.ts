@@ -10,10 +10,23 @@ import { recordCancel } from './lifecycle';
 
 export type ExecutionRow = typeof executions.$inferSelect;
 export type NewExecution = Pick<ExecutionRow, 'id' | 'prompt' | 'model' | 'maxBudgetUsd' | 'labels' | 'createdAt'> &
-  Partial<Pick<ExecutionRow, 'repo' | 'ref' | 'maxAttempts'>> & {
+  Partial<Pick<ExecutionRow, 'repo' | 'ref' | 'maxAttempts' | TemplateSnapshotColumn>> & {
     /** The agent template; `default` until templates exist. */
     agent?: string;
   };
+
+/** What an execution keeps of its agent template (merged with the POST): a retry copies them as they were. */
+export const TEMPLATE_SNAPSHOT_COLUMNS = [
+  'permissions',
+  'inputs',
+  'maxTurns',
+  'appendSystemPrompt',
+  'outputSchema',
+  'tools',
+  'approvalTimeoutSeconds',
+  'hostSnapshot',
+] as const;
+type TemplateSnapshotColumn = (typeof TEMPLATE_SNAPSHOT_COLUMNS)[number];
 
 /** Default attempts in all: one automatic retry after the runner is lost. */
 export const DEFAULT_MAX_ATTEMPTS = 2;
@@ -43,10 +56,16 @@ export async function getExecution(db: Db, id: string): Promise<ExecutionRow | u
 /** Newest first, keyset-paginated; returns one row more than `limit` when there is a further page. */
 export async function listExecutions(
   db: Db,
-  opts: { status?: ExecutionStatus | undefined; limit: number; after?: CursorKey | undefined },
+  opts: {
+    status?: ExecutionStatus | undefined;
+    agent?: string | undefined;
+    limit: number;
+    after?: CursorKey | undefined;
+  },
 ): Promise<ExecutionRow[]> {
   const conditions: SQL[] = [];
   if (opts.status) conditions.push(eq(executions.status, opts.status));
+  if (opts.agent) conditions.push(eq(executions.agent, opts.agent));
   if (opts.after) {
     const { createdAt, id } = opts.after;
     conditions.push(
@@ -114,5 +133,7 @@ export function toExecution(row: ExecutionRow): Execution {
     cancelRequestedAt: toIsoOrNull(row.cancelRequestedAt),
     cancelReason: row.cancelReason,
     result: result.success ? result.data : null,
+    permissions: row.permissions,
+    inputs: row.inputs,
   };
 }

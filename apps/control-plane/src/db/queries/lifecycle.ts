@@ -2,6 +2,7 @@
 // execution update is conditional on the status it moves from, so a terminal execution never moves again.
 import { and, asc, eq, gt, inArray, isNull, ne, notInArray, or, sql } from 'drizzle-orm';
 import {
+  DEFAULT_APPROVAL_TIMEOUT_SECONDS,
   TERMINAL_STATUSES,
   type CancelReason,
   type ExecutionResult,
@@ -26,6 +27,13 @@ export type JobRow = Pick<
   | 'repo'
   | 'ref'
   | 'attempt'
+  | 'permissions'
+  | 'maxTurns'
+  | 'appendSystemPrompt'
+  | 'outputSchema'
+  | 'tools'
+  | 'approvalTimeoutSeconds'
+  | 'hostSnapshot'
 > & {
   /** For a retry, the runner the attempt it retries ran on: dispatch prefers another. */
   avoidRunnerId: string | null;
@@ -50,11 +58,22 @@ const jobColumns = {
   repo: executions.repo,
   ref: executions.ref,
   attempt: executions.attempt,
+  permissions: executions.permissions,
+  maxTurns: executions.maxTurns,
+  appendSystemPrompt: executions.appendSystemPrompt,
+  outputSchema: executions.outputSchema,
+  tools: executions.tools,
+  approvalTimeoutSeconds: executions.approvalTimeoutSeconds,
+  hostSnapshot: executions.hostSnapshot,
   avoidRunnerId: retriedOnRunner,
 };
 
 /** Statuses the Fleet may start an execution from: waiting for a runner, or for budget room. */
 const WAITING: ExecutionStatus[] = ['queued', 'blocked'];
+/** Statuses of an execution a runner is working on (it holds the lease). */
+const ACTIVE: ExecutionStatus[] = ['assigned', 'running', 'awaiting_approval'];
+/** Running as the runner reports it: Claude Code works, or waits for a person to answer an approval. */
+export const STARTED: readonly ExecutionStatus[] = ['running', 'awaiting_approval'];
 
 /** The job a runner is offered for an execution. */
 export const toJob = (row: JobRow): Job => ({
@@ -66,6 +85,14 @@ export const toJob = (row: JobRow): Job => ({
   repo: row.repo,
   ref: row.ref,
   attempt: row.attempt,
+  agent: row.agent,
+  permissions: row.permissions,
+  maxTurns: row.maxTurns,
+  appendSystemPrompt: row.appendSystemPrompt,
+  outputSchema: row.outputSchema,
+  tools: row.tools,
+  approvalTimeoutSeconds: row.approvalTimeoutSeconds ?? DEFAULT_APPROVAL_TIMEOUT_SECONDS,
+  hostSnapshot: row.hostSnapshot,
 });
 
 /** Queued and blocked executions, oldest first, after the `after` key, whose labels are all among `labels` (what
@@ -171,18 +198,24 @@ export async function markRunning(db: Db, id: string, now: number, lastSeq: numb
   return moved.length === 1;
 }
 
+/** running ⇄ awaiting_approval as the hub's log reports it; false when the row is in neither (not started yet in D1,
+ * or ended: a terminal status never moves), or already there. */
+export async function setStartedStatus(db: Db, id: string, status: ExecutionStatus, now: number): Promise<boolean> {
+  if (!STARTED.includes(status)) throw new Error(`setStartedStatus takes running or awaiting_approval, not ${status}`);
+  const moved = await db
+    .update(executions)
+    .set({ status, updatedAt: now })
+    .where(and(eq(executions.id, id), inArray(executions.status, [...STARTED]), ne(executions.status, status)))
+    .returning({ id: executions.id });
+  return moved.length === 1;
+}
+
 /** Records a cancel request on an assigned or running execution, once (the first reason wins); true if recorded. */
 export async function recordCancel(db: Db, id: string, reason: CancelReason, now: number): Promise<boolean> {
   const marked = await db
     .update(executions)
     .set({ cancelRequestedAt: now, cancelReason: reason, updatedAt: now })
-    .where(
-      and(
-        eq(executions.id, id),
-        inArray(executions.status, ['assigned', 'running']),
-        isNull(executions.cancelRequestedAt),
-      ),
-    )
+    .where(and(eq(executions.id, id), inArray(executions.status, ACTIVE), isNull(executions.cancelRequestedAt)))
     .returning({ id: executions.id });
   return marked.length === 1;
 }

@@ -1,0 +1,64 @@
+// What POST /api/v1/executions stores: the body as it is, or, with `agent`, the template filled with the inputs and
+// merged with the body (domain/templates.ts), as a snapshot a later edit of the template never changes. Used by
+// routes/executions.ts.
+import type { Db } from '../db/client';
+import { getAgent } from '../db/queries/agents';
+import type { NewExecution } from '../db/queries/executions';
+import { resolveExecution } from '../domain/templates';
+import { AppError } from '../errors';
+import { GitRef, RepoRef, type CreateExecutionBody } from '../protocol';
+
+export type ExecutionFields = Omit<NewExecution, 'id' | 'createdAt'>;
+
+export async function newExecutionFields(db: Db, body: CreateExecutionBody): Promise<ExecutionFields> {
+  const plain = {
+    maxAttempts: body.maxAttempts,
+    approvalTimeoutSeconds: body.approvalTimeoutSeconds ?? null,
+    maxTurns: body.maxTurns ?? null,
+  };
+  if (body.agent === undefined) {
+    // The schema lets a body without `agent` through only with a prompt.
+    if (body.prompt === undefined) throw new AppError('BAD_REQUEST', 'give a `prompt`, or an `agent` template');
+    return {
+      ...plain,
+      prompt: body.prompt,
+      model: body.model ?? null,
+      maxBudgetUsd: body.maxBudgetUsd ?? null,
+      labels: body.labels ?? [],
+      repo: body.repo ?? null,
+      ref: body.ref ?? null,
+      permissions: body.permissions ?? null,
+    };
+  }
+  const template = await getAgent(db, body.agent);
+  if (template === undefined) throw new AppError('BAD_REQUEST', `no agent template named "${body.agent}"`);
+  const resolved = resolveExecution(template, body);
+  if (!resolved.ok) throw new AppError('BAD_REQUEST', resolved.message);
+  const { repo, ref, ...value } = resolved.value;
+  return {
+    ...plain,
+    ...value,
+    agent: template.name,
+    repo: repo === null ? null : checked(RepoRef, 'repo', repo, template.name),
+    ref: ref === null ? null : checked(GitRef, 'ref', ref, template.name),
+    appendSystemPrompt: template.appendSystemPrompt,
+    outputSchema: template.outputSchema,
+    tools: template.tools,
+    hostSnapshot: template.hostSnapshot,
+  };
+}
+
+/** A repo or ref from an input or the template gets the body's checks; the error names where it came from. */
+function checked(
+  schema: typeof RepoRef | typeof GitRef,
+  field: 'repo' | 'ref',
+  source: { value: string; from: 'body' | 'input' | 'template' },
+  agent: string,
+): string {
+  const parsed = schema.safeParse(source.value);
+  if (parsed.success) return parsed.data;
+  const where = { body: `body.${field}`, input: `input \`${field}\``, template: `agent ${agent}'s ${field}` }[
+    source.from
+  ];
+  throw new AppError('BAD_REQUEST', `${where}: ${parsed.error.issues[0]?.message ?? `not a valid ${field}`}`);
+}

@@ -1,0 +1,142 @@
+// What a person reads before allowing a tool call, and what "remember" grants (used by the approval gate): the
+// command of a Bash call, the diff of an edit against the file on disk, the start of a new file, the URL of a fetch.
+import { readFile, stat } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
+import { createPatch } from 'diff';
+
+/** The protocol's cap on `approval.requested`'s summary. */
+export const MAX_SUMMARY_CHARS = 16_000;
+/** Files bigger than this are not read to diff an edit against (the edit's own strings are diffed instead). */
+const MAX_READ_BYTES = 1024 * 1024;
+const PREVIEW_LINES = 40;
+const TRUNCATED = '\n… (truncated)';
+/** The protocol's cap on a pattern. */
+const MAX_PATTERN_CHARS = 1000;
+/** A Bash rule no command can match (exactly this text would have to be the command). */
+export const UNREMEMBERABLE_BASH = 'Bash(<this command cannot be remembered>)';
+
+const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+export function clipSummary(text: string): string {
+  return text.length <= MAX_SUMMARY_CHARS ? text : text.slice(0, MAX_SUMMARY_CHARS - TRUNCATED.length) + TRUNCATED;
+}
+
+/** The file's text, or undefined when it does not exist, is not a regular file or is too big to diff. */
+async function currentText(path: string): Promise<string | undefined> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile() || info.size > MAX_READ_BYTES) return undefined;
+    return await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** A unified diff without jsdiff's `Index:` banner. */
+function unifiedDiff(name: string, before: string, after: string): string {
+  const patch = createPatch(name, before, after, undefined, undefined, { context: 3 });
+  return patch.split('\n').slice(2).join('\n').trimEnd();
+}
+
+interface EditOp {
+  old_string: string;
+  new_string: string;
+  replace_all?: boolean;
+}
+
+function editsOf(tool: string, input: Record<string, unknown>): EditOp[] {
+  const raw = tool === 'MultiEdit' && Array.isArray(input.edits) ? input.edits : [input];
+  return raw.flatMap((edit: Record<string, unknown>) => {
+    const oldString = str(edit.old_string);
+    const newString = str(edit.new_string);
+    if (oldString === undefined || newString === undefined) return [];
+    return [{ old_string: oldString, new_string: newString, replace_all: edit.replace_all === true }];
+  });
+}
+
+/** The edits applied to the file's text, or undefined when one of them does not apply (Claude Code will refuse). */
+function applyEdits(text: string, edits: EditOp[]): string | undefined {
+  let out = text;
+  for (const edit of edits) {
+    if (edit.old_string === '' || !out.includes(edit.old_string)) return undefined;
+    out = edit.replace_all
+      ? out.split(edit.old_string).join(edit.new_string)
+      : out.replace(edit.old_string, () => edit.new_string);
+  }
+  return out;
+}
+
+async function editSummary(tool: string, input: Record<string, unknown>, cwd: string): Promise<string> {
+  const path = str(input.file_path) ?? '';
+  const name = displayPath(path, cwd);
+  const edits = editsOf(tool, input);
+  const before = path ? await currentText(resolve(cwd, path)) : undefined;
+  const after = before === undefined ? undefined : applyEdits(before, edits);
+  if (before !== undefined && after !== undefined) return `${tool} ${name}\n\n${unifiedDiff(name, before, after)}`;
+  const diffs = edits.map((edit) => unifiedDiff(name, edit.old_string, edit.new_string));
+  return `${tool} ${name}\n\n${diffs.join('\n\n')}`;
+}
+
+async function writeSummary(input: Record<string, unknown>, cwd: string): Promise<string> {
+  const path = str(input.file_path) ?? '';
+  const name = displayPath(path, cwd);
+  const content = str(input.content) ?? '';
+  const lines = content === '' ? 0 : content.split('\n').length - (content.endsWith('\n') ? 1 : 0);
+  const size = `${Buffer.byteLength(content)} bytes, ${lines} line${lines === 1 ? '' : 's'}`;
+  const before = path ? await currentText(resolve(cwd, path)) : undefined;
+  if (before !== undefined) return `Write ${name} (overwrite, ${size})\n\n${unifiedDiff(name, before, content)}`;
+  const preview = content.split('\n').slice(0, PREVIEW_LINES);
+  const more = lines > PREVIEW_LINES ? `\n… (${lines - PREVIEW_LINES} more lines)` : '';
+  return `Write ${name} (new file, ${size})\n\n${preview.join('\n')}${more}`;
+}
+
+function displayPath(path: string, cwd: string): string {
+  const inside = relative(cwd, resolve(cwd, path));
+  return inside && !inside.startsWith('..') && !inside.startsWith('/') ? inside : path;
+}
+
+/** A readable account of one tool call, at most MAX_SUMMARY_CHARS long. */
+export async function summarize(tool: string, input: Record<string, unknown>, cwd: string): Promise<string> {
+  switch (tool) {
+    case 'Bash': {
+      const description = str(input.description);
+      return clipSummary(`$ ${str(input.command) ?? ''}${description ? `\n\n${description}` : ''}`);
+    }
+    case 'Edit':
+    case 'MultiEdit':
+      return clipSummary(await editSummary(tool, input, cwd));
+    case 'Write':
+      return clipSummary(await writeSummary(input, cwd));
+    case 'WebFetch': {
+      const prompt = str(input.prompt);
+      return clipSummary(`WebFetch ${str(input.url) ?? ''}${prompt ? `\n\n${prompt}` : ''}`);
+    }
+    default:
+      return clipSummary(`${tool}\n\n${JSON.stringify(input, null, 2)}`);
+  }
+}
+
+function hostOf(url: unknown): string | undefined {
+  try {
+    return typeof url === 'string' ? new URL(url).hostname.toLowerCase() || undefined : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The rule a "remember" grants: the exact Bash command, every edit (Claude Code's "don't ask again this session"
+ * for edits), the fetched host, or the tool.
+ */
+export function patternFor(tool: string, input: Record<string, unknown>): string {
+  if (tool === 'Bash') {
+    // Never the bare tool: that would grant every command. A command too long for a rule is granted nothing.
+    const command = str(input.command)?.trim() ?? '';
+    return command && command.length <= MAX_PATTERN_CHARS - 6 ? `Bash(${command})` : UNREMEMBERABLE_BASH;
+  }
+  if (tool === 'WebFetch') {
+    const host = hostOf(input.url);
+    return host ? `WebFetch(domain:${host})` : 'WebFetch';
+  }
+  return tool;
+}
