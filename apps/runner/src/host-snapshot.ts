@@ -110,7 +110,9 @@ export async function collectHostSnapshot(options: SnapshotOptions = {}): Promis
   const now = options.now ?? (() => new Date());
   // Throughput needs two samples of the counters; the first is taken alongside everything else.
   const firstNet = within(system.networkStats('*'), ms, []);
-  const [osInfo, cpu, load, temperature, mem, fsSize, interfaces, processes, graphics] = await Promise.all([
+  // CPU use (of the host and of each process) is measured between two calls too: the first ones only prime the
+  // counters, so the busiest processes are the busiest over the sample, not since they started.
+  const [osInfo, cpu, firstLoad, temperature, mem, fsSize, interfaces, firstProcesses, graphics] = await Promise.all([
     within(system.osInfo(), ms, null),
     within(system.cpu(), ms, null),
     within(system.currentLoad(), ms, null),
@@ -122,7 +124,11 @@ export async function collectHostSnapshot(options: SnapshotOptions = {}): Promis
     within(system.graphics(), ms, null),
     firstNet.then(() => delay(options.networkSampleMs ?? 1000)),
   ]);
-  const stats = await within(system.networkStats('*'), ms, []);
+  const [stats, load, processes] = await Promise.all([
+    within(system.networkStats('*'), ms, []),
+    within(system.currentLoad(), ms, firstLoad),
+    within(system.processes(), ms, firstProcesses),
+  ]);
   const ifaceList = Array.isArray(interfaces) ? interfaces : [interfaces];
   const [l1 = 0, l5 = 0, l15 = 0] = loadavg();
   const uptime = system.time().uptime;

@@ -16,11 +16,12 @@ describe('createApiClient', () => {
   it('lists executions from the same origin with the cursor and limit in the query', async () => {
     const fetch = fakeFetch(200, { items: [execution], nextCursor: 'next' });
     const api = createApiClient({ fetch });
-    const page = await api.listExecutions({ cursor: 'abc', limit: 25 });
+    const page = await api.listExecutions({ cursor: 'abc', limit: 25, q: '', label: undefined });
     expect(page.items[0]?.id).toBe(execution.id);
     expect(page.nextCursor).toBe('next');
     const [url, init] = fetch.mock.calls[0] ?? [];
-    expect(url).toBe('/api/v1/executions?limit=25&cursor=abc');
+    // Empty and absent filters stay out of the query.
+    expect(url).toBe('/api/v1/executions?cursor=abc&limit=25');
     expect(init?.credentials).toBe('same-origin');
   });
 
