@@ -1,4 +1,5 @@
-// Three projects: pure logic in Node, control-plane code in the Workers runtime, and end to end across apps.
+// Four projects: pure logic in Node, control-plane code in the Workers runtime, end to end across apps, and the
+// dashboard in real Chromium against the whole local stack.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -28,6 +29,18 @@ export default defineConfig({
           include: ['tests/e2e/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          environment: 'node',
+          include: ['tests/browser/**/*.test.ts'],
+          // Builds the dashboard once, as it ships.
+          globalSetup: ['tests/browser/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 240_000,
           fileParallelism: false,
         },
       },
