@@ -16,6 +16,9 @@ export default defineProject(async () => ({
           // Tests authenticate with this, as an operator would with the variable set.
           CLAUDEOPS_ADMIN_TOKEN: 'coa_workers-test-admin-token',
           CLAUDEOPS_DASHBOARD_ORIGINS: 'http://localhost:5173, https://dash.example.com',
+          // Cloudflare Access on, as behind a team's Access application; its keys come from test/access-support.ts.
+          CLAUDEOPS_ACCESS_TEAM_DOMAIN: 'https://claudeops-test.cloudflareaccess.com/',
+          CLAUDEOPS_ACCESS_AUD: 'workers-test-access-aud',
         },
       },
     }),

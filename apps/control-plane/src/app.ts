@@ -17,6 +17,8 @@ import { budgetsRoutes } from './routes/budgets';
 import { costsRoutes } from './routes/costs';
 import { executionsRoutes } from './routes/executions';
 import { healthRoutes } from './routes/health';
+import { meRoutes } from './routes/me';
+import { pushRoutes } from './routes/push';
 import { runnersRoutes } from './routes/runners';
 import { sessionsRoutes } from './routes/sessions';
 
@@ -42,7 +44,9 @@ const api = new Hono<AppEnv>()
   .route('/costs', costsRoutes)
   .route('/agents', agentsRoutes)
   .route('/approvals', approvalsRoutes)
-  .route('/audit', auditRoutes);
+  .route('/audit', auditRoutes)
+  .route('/me', meRoutes)
+  .route('/push', pushRoutes);
 
 export const app = new Hono<AppEnv>()
   .use(

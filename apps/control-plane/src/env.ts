@@ -8,12 +8,26 @@ declare global {
     CLAUDEOPS_ADMIN_TOKEN?: string;
     /** Comma-separated origins whose pages may use the session cookie (the dashboard when it runs elsewhere). */
     CLAUDEOPS_DASHBOARD_ORIGINS?: string;
+    /** Cloudflare Access in front of the Worker: the team domain (`https://<team>.cloudflareaccess.com`) and the
+     * application's AUD tag. With both set, a valid Access token is an admin identity named by its email. */
+    CLAUDEOPS_ACCESS_TEAM_DOMAIN?: string;
+    CLAUDEOPS_ACCESS_AUD?: string;
+    /** Web Push's VAPID key pair (base64url, as `web-push generate-vapid-keys` prints it) and its contact
+     * (`mailto:` or `https:`); without the keys, a pair is generated once and kept in D1. */
+    CLAUDEOPS_VAPID_PUBLIC_KEY?: string;
+    CLAUDEOPS_VAPID_PRIVATE_KEY?: string;
+    CLAUDEOPS_VAPID_SUBJECT?: string;
   }
   // eslint-disable-next-line @typescript-eslint/no-namespace -- augments the namespace `wrangler types` declares
   namespace Cloudflare {
     interface Env {
       CLAUDEOPS_ADMIN_TOKEN?: string;
       CLAUDEOPS_DASHBOARD_ORIGINS?: string;
+      CLAUDEOPS_ACCESS_TEAM_DOMAIN?: string;
+      CLAUDEOPS_ACCESS_AUD?: string;
+      CLAUDEOPS_VAPID_PUBLIC_KEY?: string;
+      CLAUDEOPS_VAPID_PRIVATE_KEY?: string;
+      CLAUDEOPS_VAPID_SUBJECT?: string;
     }
   }
 }

@@ -90,6 +90,40 @@ describe('list', () => {
     expect(body.items.map((item) => item.id)).not.toContain(queued.id);
   });
 
+  it('filters by runner, label and prompt words, together with status and across pages', async () => {
+    const tag = crypto.randomUUID().slice(0, 8);
+    const { runnerId } = await registerRunner();
+    const ids = async (query: string) => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const more: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+        const body = ExecutionPage.parse(await (await api(`${EXECUTIONS}?limit=1&${query}${more}`)).json());
+        seen.push(...body.items.map((item) => item.id));
+        cursor = body.nextCursor;
+      } while (cursor !== null && seen.length < 50);
+      return seen;
+    };
+    const gpu = await create({ prompt: `Fix the FLAKY test ${tag}`, labels: [`gpu-${tag}`, 'linux'] });
+    const both = await create({ prompt: `fix the flaky build ${tag} 100%_done`, labels: [`gpu-${tag}`] });
+    const other = await create({ prompt: `write docs ${tag}`, labels: [`cpu-${tag}`] });
+    await assign(gpu.id, runnerId, 'running');
+    await assign(other.id, runnerId, 'succeeded');
+
+    expect(await ids(`runner=${runnerId}`)).toEqual([other.id, gpu.id]);
+    expect(await ids(`runner=${runnerId}&status=running`)).toEqual([gpu.id]);
+    expect(await ids(`label=gpu-${tag}`)).toEqual([both.id, gpu.id]);
+    // A label is matched whole, not as a prefix or a substring of the JSON.
+    expect(await ids(`label=gpu-${tag.slice(0, 4)}`)).toEqual([]);
+    expect(await ids(`label=gpu-${tag}&runner=${runnerId}`)).toEqual([gpu.id]);
+    // Every word, in any order and case; % and _ are plain characters.
+    expect(await ids(`q=${encodeURIComponent(`flaky  FIX ${tag}`)}`)).toEqual([both.id, gpu.id]);
+    expect(await ids(`q=${encodeURIComponent(`${tag} test flaky`)}&label=gpu-${tag}`)).toEqual([gpu.id]);
+    expect(await ids(`q=${encodeURIComponent(`${tag} 100%_done`)}`)).toEqual([both.id]);
+    expect(await ids(`q=${encodeURIComponent(`${tag} 100%done`)}`)).toEqual([]);
+    expect(await ids(`q=${encodeURIComponent(`${tag} t_st`)}`)).toEqual([]);
+  });
+
   it('refuses a cursor it did not hand out', async () => {
     await expectError(await api(`${EXECUTIONS}?cursor=not-a-cursor`), 400, 'BAD_REQUEST', 'cursor');
     const forged = btoa(JSON.stringify(['x', 'y']));

@@ -28,6 +28,10 @@ const APPROVALS = '/api/v1/approvals';
 const AUDIT = '/api/v1/audit';
 const APPROVAL_ID = `ap_${'4'.repeat(26)}`;
 const RUNNER_ID = `rn_${'4'.repeat(26)}`;
+const PUSH_SUBS = '/api/v1/push/subscriptions';
+const PUSH_URL = 'https://push.example.test/send/1';
+/** Well-formed keys (only their encoding is checked before the lengths). */
+const KEYS = { p256dh: `B${'A'.repeat(86)}`, auth: 'A'.repeat(22) };
 let runnerToken = '';
 let queuedId = '';
 let assignedId = '';
@@ -97,6 +101,16 @@ const CASES: Case[] = [
   get('list: repeated status', `${EXECUTIONS}?status=queued&status=running`, 'query.status'),
   get('list: unknown parameter', `${EXECUTIONS}?sort=asc`, 'sort'),
   get('list: bad cursor', `${EXECUTIONS}?cursor=%%%`, 'cursor'),
+  get('list: bad runner id', `${EXECUTIONS}?runner=runner-1`, 'query.runner'),
+  get('list: bad label', `${EXECUTIONS}?label=has%20space`, 'query.label'),
+  get('list: blank search', `${EXECUTIONS}?q=%20%20`, 'query.q'),
+  get('list: search too long', `${EXECUTIONS}?q=${'x'.repeat(201)}`, 'query.q'),
+  get(
+    'list: search with too many words',
+    `${EXECUTIONS}?q=${Array.from({ length: 17 }, (_, i) => `w${i}`).join('+')}`,
+    'at most 16 words',
+  ),
+  get('list: repeated label', `${EXECUTIONS}?label=a&label=b`, 'query.label'),
   // GET /api/v1/executions/:id
   get('get: bad id', `${EXECUTIONS}/${BAD_ID}`, 'path.id: must be an execution id'),
   get('get: unknown id', `${EXECUTIONS}/${ID}`, ID, { status: 404, code: 'NOT_FOUND' }),
@@ -275,6 +289,31 @@ const CASES: Case[] = [
   ),
   post('decision: no body', `${APPROVALS}/${APPROVAL_ID}/decision`, undefined, 'JSON body'),
   post('decision: unknown approval', `${APPROVALS}/${APPROVAL_ID}/decision`, { decision: 'allow' }, 'does not exist', {
+    status: 404,
+    code: 'NOT_FOUND',
+  }),
+  // /api/v1/push
+  post('subscribe: no body', PUSH_SUBS, undefined, 'JSON body'),
+  post('subscribe: no keys', PUSH_SUBS, { endpoint: 'https://push.example.test/1' }, 'body.keys'),
+  post('subscribe: plain http', PUSH_SUBS, { endpoint: 'http://push.example.test/1', keys: KEYS }, 'must be https'),
+  post('subscribe: not a URL', PUSH_SUBS, { endpoint: 'somewhere', keys: KEYS }, 'body.endpoint'),
+  post(
+    'subscribe: keys not base64url',
+    PUSH_SUBS,
+    { endpoint: PUSH_URL, keys: { ...KEYS, auth: 'a+b/' } },
+    'base64url',
+  ),
+  post('subscribe: unknown topic', PUSH_SUBS, { endpoint: PUSH_URL, keys: KEYS, topics: ['news'] }, 'body.topics.0'),
+  post('subscribe: no topics', PUSH_SUBS, { endpoint: PUSH_URL, keys: KEYS, topics: [] }, 'body.topics'),
+  post('subscribe: unknown field', PUSH_SUBS, { endpoint: PUSH_URL, keys: KEYS, mute: true }, 'mute'),
+  post('subscribe: as a runner', PUSH_SUBS, { endpoint: PUSH_URL, keys: KEYS }, 'admin token', {
+    runner: true,
+    status: 403,
+    code: 'FORBIDDEN',
+  }),
+  bad('DELETE', 'unsubscribe: no endpoint', PUSH_SUBS, 'body.endpoint', { body: {} }),
+  bad('DELETE', 'unsubscribe: unknown endpoint', PUSH_SUBS, 'no push subscription', {
+    body: { endpoint: PUSH_URL },
     status: 404,
     code: 'NOT_FOUND',
   }),

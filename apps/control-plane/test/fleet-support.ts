@@ -3,7 +3,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { expect } from 'vitest';
 import { FleetToRunner, type RunnerToFleet } from '../src/protocol';
-import { openSocket, seedRunner, type Inbox } from './do-support';
+import { openSocket, seedRunner, type Inbox, eventually } from './do-support';
 
 export type Runner = { id: string; socket: Inbox<FleetToRunner> };
 type Hello = Extract<RunnerToFleet, { type: 'runner.hello' }>;
@@ -50,8 +50,19 @@ export async function leaseOf(fleet: FleetStub, executionId: string) {
 }
 
 /** Moves a lease's expiry, as if time had passed (or the runner had just renewed it). */
+/** Moves the execution's lease expiry; waits for the lease to exist first (a `job.accept` sent just before may still
+ * be on its way to the Fleet). */
 export async function setLeaseExpiry(fleet: FleetStub, executionId: string, expiresAt: number): Promise<void> {
-  await runInDurableObject(fleet, (_instance, state) => {
-    state.storage.sql.exec('UPDATE leases SET expires_at = ? WHERE execution_id = ?', expiresAt, executionId);
-  });
+  await eventually(() =>
+    runInDurableObject(fleet, (_instance, state) => {
+      const cursor = state.storage.sql.exec(
+        'UPDATE leases SET expires_at = ? WHERE execution_id = ?',
+        expiresAt,
+        executionId,
+      );
+      cursor.toArray();
+      if (cursor.rowsWritten === 0) throw new Error(`no lease for ${executionId} yet`);
+      return true;
+    }),
+  );
 }

@@ -7,6 +7,7 @@ import type {
   BudgetPeriod,
   ExecutionStatus,
   PermissionPolicy,
+  PushTopic,
   RememberScope,
 } from '../protocol';
 
@@ -256,3 +257,27 @@ export const auditLog = sqliteTable(
   },
   (t) => [index('audit_log_at_idx').on(t.at, t.id), index('audit_log_execution_idx').on(t.executionId)],
 );
+
+/**
+ * Small settings the control plane generates once and keeps: the VAPID key pair for Web Push when
+ * CLAUDEOPS_VAPID_* is unset (its private key as a JWK: it signs push requests only, it is no user or runner secret).
+ */
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+  createdAt: integer('created_at').notNull(),
+});
+
+/** Browsers (the dashboard's service worker) subscribed to Web Push, and the topics each wants. */
+export const pushSubscriptions = sqliteTable('push_subscriptions', {
+  endpoint: text('endpoint').primaryKey(),
+  /** The subscriber's P-256 public key and auth secret (base64url): what messages are encrypted to. */
+  p256dh: text('p256dh').notNull(),
+  auth: text('auth').notNull(),
+  /** JSON array of protocol PushTopic. */
+  topics: text('topics', { mode: 'json' }).$type<PushTopic[]>().notNull(),
+  createdAt: integer('created_at').notNull(),
+  /** The push service's last refusal (status and text), and how many sends in a row failed. */
+  lastError: text('last_error'),
+  failures: integer('failures').notNull().default(0),
+});

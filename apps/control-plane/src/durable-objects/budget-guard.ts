@@ -23,7 +23,9 @@ import { fleetOf } from '../lib/stubs';
 import { toIso, toIsoOrNull } from '../lib/time';
 import type { Budget } from '../protocol/api';
 import { BudgetScope, type BudgetPeriod } from '../protocol/common';
+import { notify } from '../notify/push';
 import { deliverNotices, FIRST_RETRY_MS } from './budget-notices';
+import { BudgetPushes } from './budget-push';
 import { BudgetStore, type GuardConfig, type Notice } from './budget-store';
 import { Coalesced } from './coalesce';
 
@@ -38,6 +40,7 @@ const OK: Decision = { ok: true };
 
 export class BudgetGuard extends DurableObject<Env> {
   private readonly store: BudgetStore;
+  private readonly pushes: BudgetPushes;
   private readonly deliverTask = new Coalesced(() => this.deliver());
   /** The alarm is the retry: it tries every undelivered notice, not only those whose backoff has passed. */
   private retryAll = false;
@@ -45,6 +48,7 @@ export class BudgetGuard extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new BudgetStore(ctx.storage.sql);
+    this.pushes = new BudgetPushes(ctx.storage.sql);
   }
 
   /** Sets the period and limits. The first call (or a new period kind) seeds the spend from D1's cost rows. */
@@ -200,8 +204,11 @@ export class BudgetGuard extends DurableObject<Env> {
     const config = this.store.config();
     if (config === null) return;
     let owed = 0;
-    for (const crossing of crossingsOf(config.scope, config.periodStart, config.spentUsd, config)) {
-      owed += this.store.owe(crossing, config.spentUsd, now + FIRST_RETRY_MS);
+    const crossings = crossingsOf(config.scope, config.periodStart, config.spentUsd, config);
+    for (const crossing of crossings) owed += this.store.owe(crossing, config.spentUsd, now + FIRST_RETRY_MS);
+    // Once per limit reached, to subscribed phones, whether or not an execution is running to be told.
+    for (const payload of this.pushes.due(config.scope, config.periodStart, crossings, config.spentUsd)) {
+      this.ctx.waitUntil(notify(this.env, payload));
     }
     if (before !== null && hasMoreRoom(before, this.standing(config))) this.store.setDispatchAt(now);
     await this.scheduleAlarm(now);
@@ -247,6 +254,8 @@ export class BudgetGuard extends DurableObject<Env> {
    * done first, so a D1 outage waits for the next round instead of firing the alarm again at once. */
   private async housekeep(scope: string, now: number): Promise<void> {
     this.store.prune(now - RETAIN_MS, now);
+    const config = this.store.config();
+    if (config !== null) this.pushes.prune(config.periodStart);
     try {
       const ended = await endedExecutions(createDb(this.env.DB), this.store.activeIds());
       for (const id of ended) this.store.release(id, now);

@@ -2,10 +2,11 @@
 // sockets, the execution's costs and budget checks, and its git patch. Thin: sequencing lives in domain/sequencer,
 // lifecycle facts in domain/log-effects, storage in hub-log, budgets in hub-budget, D1 updates in hub-sync, the
 // patch in hub-patch, what viewers get in hub-viewers, runner frames read in hub-runner-frames, approvals in
-// hub-approvals.
+// hub-approvals, Web Push notifications in hub-push.
 import { DurableObject } from 'cloudflare:workers';
 import { closesLog, effectsOf } from '../domain/log-effects';
 import { planBatch, planClose, withReplacements, type LogState } from '../domain/sequencer';
+import { notify } from '../notify/push';
 import { isTerminal, type CancelReason, type ExecutionStatus } from '../protocol/common';
 import { MAX_EVENTS_PER_FRAME, type ExecutionEvent } from '../protocol/events';
 import { VIEWER_PING, VIEWER_PONG, type HubToRunner } from '../protocol/frames';
@@ -15,6 +16,7 @@ import { HubBudget, type BudgetBatch } from './hub-budget';
 import { HubBudgetStore, type BudgetAlert } from './hub-budget-store';
 import { HubLog, type HubMeta, type LogItem } from './hub-log';
 import { HubPatch, type StoredPatch } from './hub-patch';
+import { pushesOf } from './hub-push';
 import { readRunnerFrame } from './hub-runner-frames';
 import { needsSync, syncOnce, type SyncSubject } from './hub-sync';
 import { fanOut, refuseViewerFrame, sendReplay, statusFromD1 } from './hub-viewers';
@@ -245,6 +247,8 @@ export class ExecutionHub extends DurableObject<Env> {
     if (costs !== null) this.budget.adopt(costs);
     const texts = deliver.map((item) => item.json);
     if (texts.length > 0) fanOut(this.ctx.getWebSockets('viewer'), texts, effects);
+    // After the commit, in the background: an approval or an ending reaches subscribed phones.
+    for (const payload of pushesOf(meta, events, closing)) this.ctx.waitUntil(notify(this.env, payload));
   }
 
   /** Appends a hub-written terminal `status` event at lastSeq + 1; false when the log is already closed. */

@@ -1,4 +1,5 @@
-// Who is calling: admin (admin Bearer token or dashboard session cookie) or a runner (runner Bearer token).
+// Who is calling: admin (admin Bearer token, dashboard session cookie, or a Cloudflare Access identity when Access
+// is configured) or a runner (runner Bearer token).
 // Routes pick `requireAdmin` or `requireRunner`; a token of the other kind is a 403, no credentials a 401.
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
@@ -9,9 +10,14 @@ import { isLiveSession, isStoredAdminToken } from '../db/queries/tokens';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
 import { hashesEqual, hashToken, TOKEN_PREFIX } from '../lib/tokens';
+import { accessActor, accessConfig, accessToken } from './access';
 import { SESSION_COOKIE } from './session-cookie';
 
-export type Identity = { kind: 'admin'; via: 'bearer' | 'session' } | { kind: 'runner'; runnerId: string };
+export type Identity =
+  | { kind: 'admin'; via: 'bearer' | 'session' }
+  /** Signed in through Cloudflare Access; `cookie`: the browser sent Access's cookie (so: the CSRF check). */
+  | { kind: 'admin'; via: 'access'; email: string; cookie: boolean }
+  | { kind: 'runner'; runnerId: string };
 
 const BEARER = /^Bearer +([^\s]+)$/i;
 
@@ -42,6 +48,13 @@ async function identify(c: Context<AppEnv>): Promise<Identity> {
     if (await isAdminToken(c.env, db, token)) return { kind: 'admin', via: 'bearer' };
     throw new AppError('UNAUTHORIZED', 'the token is not valid');
   }
+  // Before the session: behind Access, the person Access vouches for is the more precise name for the audit log.
+  const access = accessConfig(c.env);
+  const assertion = access === null ? null : accessToken(c);
+  if (access !== null && assertion !== null) {
+    const email = await accessActor(access, assertion.token);
+    return { kind: 'admin', via: 'access', email, cookie: assertion.cookie };
+  }
   const session = getCookie(c, SESSION_COOKIE);
   if (session !== undefined) {
     if (await isLiveSession(db, await hashToken(session), Date.now())) return { kind: 'admin', via: 'session' };
@@ -62,7 +75,7 @@ export function assertCookieOrigin(c: Context<AppEnv>): void {
   const origin = c.req.header('origin');
   if (origin === undefined || origin === new URL(c.req.url).origin) return;
   if (dashboardOrigins(c.env).includes(origin)) return;
-  throw new AppError('FORBIDDEN', `a session cookie is not accepted from origin ${origin}`);
+  throw new AppError('FORBIDDEN', `a session or Access cookie is not accepted from origin ${origin}`);
 }
 
 export function dashboardOrigins(env: Env): string[] {
@@ -72,13 +85,14 @@ export function dashboardOrigins(env: Env): string[] {
     .filter((origin) => origin.length > 0);
 }
 
-/** Admin only: the admin Bearer token, or a session cookie from an allowed origin. Runner tokens get a 403. */
+/** Admin only: the admin Bearer token, a session cookie from an allowed origin, or a valid Cloudflare Access token.
+ * Runner tokens get a 403. */
 export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
   const identity = await identify(c);
   if (identity.kind !== 'admin') {
     throw new AppError('FORBIDDEN', 'this endpoint needs the admin token; runner tokens are not accepted here');
   }
-  if (identity.via === 'session') assertCookieOrigin(c);
+  if (identity.via === 'session' || (identity.via === 'access' && identity.cookie)) assertCookieOrigin(c);
   c.set('identity', identity);
   await next();
 });
@@ -106,8 +120,10 @@ export const noTokenInUrl = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-/** Who the audit log names for an admin's action: `admin` (the API token) or `dashboard` (a session). */
+/** Who the audit log names for an admin's action: `admin` (the API token), `dashboard` (a session) or the email
+ * Cloudflare Access vouches for. */
 export function actorOf(identity: Identity): string {
   if (identity.kind === 'runner') return `runner:${identity.runnerId}`;
+  if (identity.via === 'access') return identity.email;
   return identity.via === 'session' ? 'dashboard' : 'admin';
 }

@@ -11,6 +11,8 @@ import {
   getExecution,
   insertExecution,
   listExecutions,
+  MAX_PROMPT_WORDS,
+  promptWords,
   recordCancelRequest,
   toExecution,
   type ExecutionRow,
@@ -77,10 +79,17 @@ export const executionsRoutes = new Hono<AppEnv>()
   })
 
   .get('/', requireAdmin, query(ListExecutionsQuery), async (c) => {
-    const { status, agent, limit, cursor } = c.req.valid('query');
+    const { status, agent, runner, label, q, limit, cursor } = c.req.valid('query');
+    const words = q === undefined ? undefined : promptWords(q);
+    if (words !== undefined && words.length > MAX_PROMPT_WORDS) {
+      throw new AppError('BAD_REQUEST', `query.q: at most ${MAX_PROMPT_WORDS} words, not ${words.length}`);
+    }
     const rows = await listExecutions(createDb(c.env.DB), {
       status,
       agent,
+      runner,
+      label,
+      words,
       limit,
       after: cursor === undefined ? undefined : decodeCursor(cursor),
     });

@@ -1,5 +1,5 @@
 // Execution rows as the HTTP API reads and writes them: create, get, list, cancel. Lifecycle moves live in lifecycle.ts.
-import { and, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import { DEFAULT_AGENT } from '../../domain/budget-scopes';
 import type { CursorKey } from '../../lib/cursor';
 import { toIso, toIsoOrNull } from '../../lib/time';
@@ -59,6 +59,11 @@ export async function listExecutions(
   opts: {
     status?: ExecutionStatus | undefined;
     agent?: string | undefined;
+    runner?: string | undefined;
+    /** Only executions whose labels include this one. */
+    label?: string | undefined;
+    /** Words the prompt must each contain, case-insensitively (see promptWords). */
+    words?: readonly string[] | undefined;
     limit: number;
     after?: CursorKey | undefined;
   },
@@ -66,6 +71,14 @@ export async function listExecutions(
   const conditions: SQL[] = [];
   if (opts.status) conditions.push(eq(executions.status, opts.status));
   if (opts.agent) conditions.push(eq(executions.agent, opts.agent));
+  if (opts.runner) conditions.push(eq(executions.runnerId, opts.runner));
+  if (opts.label) {
+    conditions.push(sql`EXISTS (SELECT 1 FROM json_each(${executions.labels}) WHERE json_each.value = ${opts.label})`);
+  }
+  for (const word of opts.words ?? []) {
+    // SQLite's LIKE ignores ASCII case; the word's own % and _ are matched literally.
+    conditions.push(sql`${executions.prompt} LIKE ${`%${escapeLike(word)}%`} ESCAPE '\\'`);
+  }
   if (opts.after) {
     const { createdAt, id } = opts.after;
     conditions.push(
@@ -79,6 +92,16 @@ export async function listExecutions(
     .orderBy(desc(executions.createdAt), desc(executions.id))
     .limit(opts.limit + 1);
 }
+
+/** At most this many words in a prompt search: each is a bound parameter, and D1 allows 100 per query. */
+export const MAX_PROMPT_WORDS = 16;
+
+/** The distinct words of a prompt search, split on whitespace. */
+export function promptWords(q: string): string[] {
+  return [...new Set(q.split(/\s+/).filter((word) => word.length > 0))];
+}
+
+const escapeLike = (word: string) => word.replace(/[\\%_]/g, (char) => `\\${char}`);
 
 /** queued|blocked → cancelled, only if still waiting (a Fleet may be claiming it at this moment); true if it moved. */
 export async function cancelQueuedExecution(db: Db, id: string, now: number, reason: string): Promise<boolean> {

@@ -1,0 +1,24 @@
+// What a batch of newly stored events means to a person with the dashboard closed: an approval to give, the
+// execution ended. Used by execution-hub.ts, which sends these with notify() after the batch's commit.
+import { approvalPush, endedPush } from '../notify/push-payloads';
+import type { ExecutionEvent } from '../protocol/events';
+import type { PushPayload } from '../protocol';
+import type { HubMeta } from './hub-log';
+
+/** The notifications for `events` (stored once each, so sent once each); `closing`: this batch closed the log. */
+export function pushesOf(meta: HubMeta, events: readonly ExecutionEvent[], closing: boolean): PushPayload[] {
+  const executionId = meta.executionId;
+  if (executionId === null) return [];
+  const pushes: PushPayload[] = [];
+  for (const event of events) {
+    if (event.type === 'approval.requested') pushes.push(approvalPush(executionId, event.data));
+  }
+  if (closing && meta.status !== null) {
+    const ended = endedPush(executionId, meta.status, {
+      reason: meta.statusReason,
+      resultText: meta.result?.text ?? null,
+    });
+    if (ended !== null) pushes.push(ended);
+  }
+  return pushes;
+}

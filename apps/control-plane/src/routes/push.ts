@@ -1,0 +1,66 @@
+// /api/v1/push: Web Push for the dashboard. The VAPID public key a browser subscribes with, and the subscriptions
+// (one per browser, by endpoint) with the topics each wants. Sending lives in notify/push.ts.
+import { Hono } from 'hono';
+import type { z } from 'zod';
+import { createDb } from '../db/client';
+import {
+  countPushSubscriptions,
+  deletePushSubscription,
+  listPushSubscriptions,
+  toPushSubscriptionView,
+  upsertPushSubscription,
+} from '../db/queries/push';
+import type { AppEnv } from '../env';
+import { AppError } from '../errors';
+import { decodeBase64Url } from '../lib/base64url';
+import { requireAdmin } from '../middleware/auth';
+import { jsonBody } from '../middleware/validate';
+import { MAX_SUBSCRIPTIONS } from '../notify/push';
+import { vapidKeys } from '../notify/vapid';
+import { DeletePushSubscriptionBody, PushSubscriptionBody, type VapidKey } from '../protocol';
+
+/** The keys must be what RFC 8291 encrypts to: an uncompressed P-256 point and a 16-byte secret. */
+function assertKeys(keys: { p256dh: string; auth: string }): void {
+  const point = decodeBase64Url(keys.p256dh);
+  if (point.byteLength !== 65 || point[0] !== 0x04) {
+    throw new AppError('BAD_REQUEST', 'body.keys.p256dh: must be an uncompressed P-256 public key (65 bytes)');
+  }
+  if (decodeBase64Url(keys.auth).byteLength !== 16) {
+    throw new AppError('BAD_REQUEST', 'body.keys.auth: must be a 16-byte secret');
+  }
+}
+
+export const pushRoutes = new Hono<AppEnv>()
+  .get('/vapid', requireAdmin, async (c) => {
+    const { publicKey } = await vapidKeys(c.env, createDb(c.env.DB));
+    return c.json({ publicKey } satisfies z.infer<typeof VapidKey>);
+  })
+
+  .post('/subscriptions', requireAdmin, jsonBody(PushSubscriptionBody), async (c) => {
+    const db = createDb(c.env.DB);
+    const { endpoint, keys, topics } = c.req.valid('json');
+    assertKeys(keys);
+    const row = { endpoint, p256dh: keys.p256dh, auth: keys.auth, topics: [...new Set(topics)], createdAt: Date.now() };
+    // Checked before the upsert, so a renewal at the limit still goes through; two racing new ones may pass it.
+    if ((await countPushSubscriptions(db)) >= MAX_SUBSCRIPTIONS) {
+      const known = (await listPushSubscriptions(db, MAX_SUBSCRIPTIONS)).some((s) => s.endpoint === endpoint);
+      if (!known) {
+        throw new AppError('CONFLICT', `at most ${MAX_SUBSCRIPTIONS} push subscriptions; delete an unused one first`);
+      }
+    }
+    const created = await upsertPushSubscription(db, row);
+    return c.json(toPushSubscriptionView(row), created ? 201 : 200);
+  })
+
+  .get('/subscriptions', requireAdmin, async (c) => {
+    const rows = await listPushSubscriptions(createDb(c.env.DB), MAX_SUBSCRIPTIONS);
+    return c.json({ items: rows.map(toPushSubscriptionView), nextCursor: null });
+  })
+
+  .delete('/subscriptions', requireAdmin, jsonBody(DeletePushSubscriptionBody), async (c) => {
+    const { endpoint } = c.req.valid('json');
+    if (!(await deletePushSubscription(createDb(c.env.DB), endpoint))) {
+      throw new AppError('NOT_FOUND', 'no push subscription has this endpoint');
+    }
+    return c.body(null, 204);
+  });
