@@ -14,5 +14,8 @@ export default {
   kit: {
     // The dashboard reads no Cloudflare bindings, so `vite dev` skips the emulated platform (a second workerd).
     adapter: { ...cloudflare, emulate: undefined },
+    // Root-relative asset URLs: the service worker serves one cached shell for every route offline, which only
+    // works when the shell's `./_app/...` links do not depend on the page's depth.
+    paths: { relative: false },
   },
 };

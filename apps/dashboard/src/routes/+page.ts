@@ -1,16 +1,12 @@
-// Loads the first page of executions for the home page; a 401 sends the person to /login.
-import { error, redirect } from '@sveltejs/kit';
-import { ApiError, createApiClient } from '$lib/api-client';
-import { PAGE_SIZE } from '$lib/execution-list';
-import { loginHref } from '$lib/paths';
+// Loads the overview (running now, recent results, spend, budgets, runners); a 401 sends the person to /login.
+import { failLoad, loadClient } from '$lib/load-api';
+import { loadOverview } from '$lib/overview';
 import type { PageLoad } from './$types';
 
 export const load: PageLoad = async ({ fetch, url }) => {
-  const api = createApiClient({ fetch, onUnauthorized: () => redirect(307, loginHref(url)) });
   try {
-    return { firstPage: await api.listExecutions({ limit: PAGE_SIZE }) };
+    return { overview: await loadOverview(loadClient(fetch, url)) };
   } catch (e) {
-    if (e instanceof ApiError) error(e.status >= 400 ? e.status : 503, { message: e.message, code: e.code });
-    throw e;
+    failLoad(e);
   }
 };
