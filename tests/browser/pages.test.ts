@@ -1,0 +1,159 @@
+// Every page of the dashboard at 390×844 and 1280×800, with real data behind it: a screenshot of each (saved under
+// test-results/screenshots/, the README's come from here) and an axe check with no serious or critical violation,
+// in the light theme and, for the busiest pages, the dark one.
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  describeViolations,
+  DESKTOP,
+  openPage,
+  PHONE,
+  screenshot,
+  seriousViolations,
+  signIn,
+  type Viewport,
+} from '../fixtures/browser';
+import { putBudget } from '../fixtures/budgets';
+import { waitFor } from '../fixtures/wait';
+import { type BrowserStack, startBrowserStack } from './support';
+
+const MODEL = 'claude-sonnet-4-5';
+let env: BrowserStack;
+let repo: string;
+const ids: Record<string, string> = {};
+
+beforeAll(async () => {
+  env = await startBrowserStack();
+  const { api } = env.stack;
+  repo = await mkdtemp(path.join(os.tmpdir(), 'claudeops-pages-repo-'));
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-C', repo, '-c', 'user.name=T', '-c', 'user.email=t@localhost', ...args]);
+  git('init', '-q', '-b', 'main');
+  await writeFile(path.join(repo, 'app.js'), 'export const version = 1;\n');
+  git('add', '.');
+  git('commit', '-q', '-m', 'initial');
+  git('checkout', '-q', '-b', 'feature');
+  await writeFile(path.join(repo, 'app.js'), 'export const version = 2;\nexport const name = "app";\n');
+  git('commit', '-q', '-am', 'feature');
+  git('checkout', '-q', 'main');
+
+  await putBudget(api, 'global', { period: 'day', softLimitUsd: 5, hardLimitUsd: 10 });
+  await putBudget(api, 'agent:bug-fixer', { period: 'month', hardLimitUsd: 50 });
+  const review = await api.createExecution({
+    agent: 'pr-reviewer',
+    inputs: { repo, ref: 'feature', base: 'main' },
+    model: MODEL,
+  });
+  const health = await api.createExecution({ agent: 'system-health-reporter', inputs: {}, model: MODEL });
+  const change = await api.createExecution({
+    agent: 'code-task',
+    inputs: { task: 'Greet [script:write-file:hello.txt]', repo },
+    model: MODEL,
+  });
+  ids.review = review.id;
+  ids.health = health.id;
+  ids.change = change.id;
+  // code-task asks before its Bash command: allow it, so the run commits a diff to show.
+  const approval = await waitFor(async () => (await api.approvals({ executionId: change.id, status: 'pending' }))[0], {
+    timeoutMs: 60_000,
+    what: 'the code-task approval',
+  });
+  await api.decide(approval.id, { decision: 'allow', message: 'fine' });
+  for (const id of Object.values(ids)) await env.stack.waitForEnd(id);
+  // One approval left waiting, for the approvals page and the banner.
+  const waiting = await api.createExecution({
+    prompt: 'Create later.txt [script:write-tool:later.txt]',
+    model: MODEL,
+    permissions: { allow: [], ask: ['Write'], deny: [] },
+  });
+  ids.waiting = waiting.id;
+  await waitFor(async () => (await api.approvals({ executionId: waiting.id, status: 'pending' }))[0], {
+    timeoutMs: 60_000,
+    what: 'a pending approval',
+  });
+});
+
+afterAll(async () => {
+  if (ids.waiting) await env?.stack.api.cancel(ids.waiting);
+  await env?.dispose();
+  if (repo) await rm(repo, { recursive: true, force: true });
+});
+
+async function runnerId(): Promise<string> {
+  const { items } = await env.stack.api.json<{ items: Array<{ id: string }> }>('GET', '/api/v1/runners');
+  return items[0]!.id;
+}
+
+/** Every page, with what must be on it before the screenshot. */
+const PAGES: Array<{ name: string; path: string | (() => Promise<string> | string); shows: RegExp }> = [
+  { name: 'overview', path: '/', shows: /overview/i },
+  { name: 'executions', path: '/executions', shows: /executions/i },
+  { name: 'execution-review', path: () => `/executions/${ids.review}`, shows: /verdict|review/i },
+  { name: 'execution-health', path: () => `/executions/${ids.health}`, shows: /health|status/i },
+  { name: 'execution-diff', path: () => `/executions/${ids.change}`, shows: /hello\.txt/ },
+  { name: 'execution-waiting', path: () => `/executions/${ids.waiting}`, shows: /later\.txt/ },
+  { name: 'approvals', path: '/approvals', shows: /approvals/i },
+  { name: 'costs', path: '/costs', shows: /costs|spend/i },
+  { name: 'runners', path: '/runners', shows: /runners/i },
+  { name: 'runner', path: async () => `/runners/${await runnerId()}`, shows: /cpu/i },
+  { name: 'templates', path: '/templates', shows: /templates/i },
+  { name: 'template-edit', path: '/templates/pr-reviewer', shows: /pr-reviewer/ },
+  { name: 'template-new', path: '/templates/new', shows: /new template|template/i },
+  { name: 'settings', path: '/settings', shows: /notifications/i },
+];
+
+async function visit(page: Page, target: (typeof PAGES)[number]) {
+  const url = typeof target.path === 'function' ? await target.path() : target.path;
+  await page.goto(url);
+  await page.getByRole('heading', { level: 1 }).first().waitFor();
+  await page.getByText(target.shows).first().waitFor();
+}
+
+describe.each([
+  ['phone', PHONE],
+  ['desktop', DESKTOP],
+] as Array<[string, Viewport]>)('every page on a %s', (_name, viewport) => {
+  let page: Page;
+
+  beforeAll(async () => {
+    page = await openPage(env.browser, viewport, env.dashboard.url);
+  });
+
+  afterAll(async () => {
+    await page?.context().close();
+  });
+
+  it('the sign-in page', async () => {
+    await page.goto('/login');
+    await page.getByLabel(/token/i).waitFor();
+    await screenshot(page, 'login', viewport);
+    const violations = await seriousViolations(page);
+    expect(violations, describeViolations(violations)).toEqual([]);
+    await signIn(page, env.stack.controlPlane.adminToken);
+  });
+
+  it.each(PAGES.map((p) => [p.name, p] as const))('%s', async (_page, target) => {
+    await visit(page, target);
+    await screenshot(page, target.name, viewport);
+    const violations = await seriousViolations(page);
+    expect(violations, describeViolations(violations)).toEqual([]);
+  });
+
+  it('the dark theme passes the same checks on the busiest pages', async () => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    try {
+      for (const target of PAGES.filter((p) => ['overview', 'execution-diff', 'approvals', 'costs'].includes(p.name))) {
+        await visit(page, target);
+        await screenshot(page, `${target.name}-dark`, viewport);
+        const violations = await seriousViolations(page);
+        expect(violations, `${target.name}: ${describeViolations(violations)}`).toEqual([]);
+      }
+    } finally {
+      await page.emulateMedia({ colorScheme: 'light' });
+    }
+  });
+});
