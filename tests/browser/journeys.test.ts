@@ -42,7 +42,7 @@ const workspaceFile = (executionId: string, name: string) =>
 
 /** The execution page's status, as the page shows it (the status badge in its header). */
 const shownStatus = (page: Page, status: string) =>
-  page.locator('main header, main .header, main').getByText(status, { exact: true }).first();
+  page.locator('main').getByText(status, { exact: true }).filter({ visible: true }).first();
 
 describe('the dashboard in a browser', () => {
   it('signs in with the token (no token in the URL or storage), shows the overview, and signs out', async () => {
@@ -55,7 +55,8 @@ describe('the dashboard in a browser', () => {
     const cookies = await page.context().cookies();
     expect(cookies.every((c) => c.httpOnly)).toBe(true);
 
-    await page.getByText(/admin/i).first().click();
+    await page.locator('summary', { hasText: 'Account and theme' }).click();
+    await page.getByText(/Signed in as/).waitFor();
     await page.getByRole('button', { name: /sign out/i }).click();
     await page.waitForURL((url) => url.pathname.startsWith('/login'));
     await page.goto('/executions');
@@ -75,10 +76,11 @@ describe('the dashboard in a browser', () => {
     const page = await signedIn(DESKTOP);
     await page.goto('/executions');
     await page.getByRole('button', { name: 'New execution' }).click();
-    await page.getByLabel('Template').selectOption('code-task');
-    await page.getByLabel('task', { exact: true }).fill('Write the notes [script:write-tool:notes.txt]');
-    await page.getByLabel('repo', { exact: true }).fill(repo);
-    await page.getByRole('button', { name: 'Start execution' }).click();
+    const form = page.getByRole('form', { name: 'New execution' });
+    await form.getByLabel('Template').selectOption('code-task');
+    await form.getByLabel('task', { exact: true }).fill('Write the notes [script:write-tool:notes.txt]');
+    await form.getByLabel('repo', { exact: true }).fill(repo);
+    await form.getByRole('button', { name: 'Start execution' }).click();
     await page.waitForURL(/\/executions\/ex_[0-9a-z]{26}$/);
     const id = page.url().split('/').at(-1)!;
 
@@ -87,7 +89,7 @@ describe('the dashboard in a browser', () => {
       .getByText(/Finished\. The tool call worked/)
       .first()
       .waitFor();
-    await page.getByText('notes.txt').first().waitFor();
+    await page.getByText('notes.txt').filter({ visible: true }).first().waitFor();
     const execution = await env.stack.api.getExecution(id);
     expect(execution).toMatchObject({ agent: 'code-task', status: 'succeeded', repo });
     await screenshot(page, 'journey-template-run', DESKTOP);

@@ -110,7 +110,7 @@ async function visit(page: Page, target: (typeof PAGES)[number]) {
   const url = typeof target.path === 'function' ? await target.path() : target.path;
   await page.goto(url);
   await page.getByRole('heading', { level: 1 }).first().waitFor();
-  await page.getByText(target.shows).first().waitFor();
+  await page.getByText(target.shows).filter({ visible: true }).first().waitFor();
 }
 
 describe.each([

@@ -10,6 +10,7 @@ import {
   pendingCountLabel,
   pollsApprovals,
   rememberOptions,
+  summaryHeadline,
   summaryLines,
   timeLeft,
   type PendingSnapshot,
@@ -153,6 +154,12 @@ describe('ApprovalPoller', () => {
 });
 
 describe('approval text', () => {
+  it('gives the first line of a summary, without repeating the tool name shown before it', () => {
+    expect(summaryHeadline('Write a.txt (new file)\n\nhello', 140, 'Write')).toBe('a.txt (new file)');
+    expect(summaryHeadline('$ npm test\nRun the tests', 140, 'Bash')).toBe('$ npm test');
+    expect(summaryHeadline('x'.repeat(200), 10)).toBe(`${'x'.repeat(9)}…`);
+  });
+
   it('colours a unified diff and leaves other summaries plain', () => {
     const diff = summaryLines('Edit a.ts\n\n--- a.ts\n+++ a.ts\n@@ -1,2 +1,2 @@\n keep\n-old\n+new');
     expect(diff.map((l) => l.kind)).toEqual(['text', 'text', 'meta', 'meta', 'hunk', 'text', 'del', 'add']);

@@ -127,8 +127,10 @@ function diffKind(line: string): SummaryLineKind {
 }
 
 /** The first line of a summary (the banner's one-liner). */
-export function summaryHeadline(summary: string, max = 140): string {
-  const line = summary.trim().split('\n', 1)[0] ?? '';
+export function summaryHeadline(summary: string, max = 140, tool?: string): string {
+  let line = summary.trim().split('\n', 1)[0] ?? '';
+  // Shown after the tool's name: "Write a.txt (new file…)" reads "Write a.txt…", not "Write Write a.txt…".
+  if (tool && line.startsWith(`${tool} `)) line = line.slice(tool.length + 1);
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 

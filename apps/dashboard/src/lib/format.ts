@@ -50,3 +50,18 @@ export function promptTitle(prompt: string, max = 120): string {
   const line = prompt.trim().split('\n', 1)[0] ?? '';
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
+
+/**
+ * What names an execution in a list or a heading: a template run by its template and inputs ("bug-fixer: sum(2, 3)
+ * returns -1 · https://…"), since its prompt opens with the template's boilerplate; any other by its prompt.
+ */
+export function executionTitle(
+  execution: { prompt: string; agent: string; inputs: Record<string, string> | null },
+  max = 120,
+): string {
+  if (execution.agent === 'default' || execution.inputs === null) return promptTitle(execution.prompt, max);
+  const values = Object.values(execution.inputs)
+    .map((value) => value.trim().split('\n', 1)[0] ?? '')
+    .filter((value) => value !== '');
+  return promptTitle(values.length > 0 ? `${execution.agent}: ${values.join(' · ')}` : execution.agent, max);
+}

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Execution } from '@claudeops/control-plane/protocol';
 import { toolInputSummary, usageSummary } from './event-view';
 import { appendPage, mergeFirstPage } from './execution-list';
-import { formatDuration, formatUsd, promptTitle, relativeTime } from './format';
+import { executionTitle, formatDuration, formatUsd, promptTitle, relativeTime } from './format';
 import { loginHref, safeNext } from './paths';
 import { latestStatus } from './status';
 import { executionFixture } from './test-fixtures';
@@ -74,6 +74,14 @@ describe('formatting', () => {
   it("titles a row by the prompt's first line", () => {
     expect(promptTitle('Fix the build\nthen run the tests')).toBe('Fix the build');
     expect(promptTitle('x'.repeat(200), 10)).toBe(`${'x'.repeat(9)}…`);
+    const run = {
+      prompt: 'You are fixing a bug…',
+      agent: 'bug-fixer',
+      inputs: { issue: 'sum is wrong\nmore', repo: '/r' },
+    };
+    expect(executionTitle(run)).toBe('bug-fixer: sum is wrong · /r');
+    expect(executionTitle({ ...run, agent: 'system-health-reporter', inputs: {} })).toBe('system-health-reporter');
+    expect(executionTitle({ prompt: 'Say hi\nplease', agent: 'default', inputs: null })).toBe('Say hi');
   });
 });
 
