@@ -157,3 +157,39 @@ describe.each([
     }
   });
 });
+
+describe('the installable app', () => {
+  it('has a manifest with its icons, and its service worker starts the app shell offline', async () => {
+    const page = await openPage(env.browser, PHONE, env.dashboard.url);
+    try {
+      await signIn(page, env.stack.controlPlane.adminToken);
+      const manifest = (await page.evaluate(
+        `fetch(document.querySelector('link[rel="manifest"]').href).then((r) => r.json())`,
+      )) as { display: string; start_url: string; icons: Array<{ src: string; sizes: string; type: string }> };
+      expect(manifest).toMatchObject({ display: 'standalone', start_url: '/' });
+      for (const size of ['192x192', '512x512']) {
+        const icon = manifest.icons.find((i) => i.sizes === size && i.type === 'image/png');
+        expect(icon, `a ${size} PNG icon`).toBeDefined();
+        const response = await page.request.get(icon!.src);
+        expect(response.headers()['content-type']).toContain('image/png');
+      }
+      // Registered by SvelteKit; once it is active and controls the page, the shell comes from its cache.
+      await page.evaluate('navigator.serviceWorker.ready.then(() => true)');
+      await page.reload();
+      await expect.poll(() => page.evaluate('Boolean(navigator.serviceWorker.controller)')).toBe(true);
+      await page.context().setOffline(true);
+      try {
+        await page.goto('/runners');
+        await page.getByRole('navigation', { name: 'Main' }).waitFor();
+        await page
+          .getByRole('link', { name: /approvals/i })
+          .first()
+          .waitFor();
+      } finally {
+        await page.context().setOffline(false);
+      }
+    } finally {
+      await page.context().close();
+    }
+  });
+});
