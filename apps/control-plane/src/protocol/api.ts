@@ -1,10 +1,8 @@
-// HTTP API v1 bodies, queries and responses. The dashboard, the runner and outside clients share these.
+// HTTP API v1 bodies, queries and responses: executions, runners, sessions, budgets and costs (approvals.ts,
+// agents.ts and account.ts hold the rest). The dashboard, the runner and outside clients share these.
 import { z } from 'zod';
 import {
   AgentName,
-  ApprovalDecision,
-  ApprovalId,
-  ApprovalStatus,
   ApprovalTimeoutSeconds,
   BudgetPeriod,
   BudgetScope,
@@ -16,7 +14,6 @@ import {
   Labels,
   GitRef,
   PermissionPolicy,
-  RememberScope,
   RepoRef,
   RunnerId,
 } from './common';
@@ -74,7 +71,8 @@ export const CreateExecutionBody = z
   });
 export type CreateExecutionBody = z.infer<typeof CreateExecutionBody>;
 
-const limit = (max: number, dflt: number) => z.coerce.number().int().min(1).max(max).default(dflt);
+/** A `limit` query parameter: 1 to max, `dflt` when absent. */
+export const limit = (max: number, dflt: number) => z.coerce.number().int().min(1).max(max).default(dflt);
 
 export const ListExecutionsQuery = z.strictObject({
   status: ExecutionStatus.optional(),
@@ -294,229 +292,3 @@ export const RunnerMetricsPage = z.object({ items: z.array(RunnerMetricsSample),
 export const MAX_PATCH_BYTES = 1024 * 1024;
 /** Header on the patch PUT and GET: `true` when the runner cut the patch at MAX_PATCH_BYTES. */
 export const PATCH_TRUNCATED_HEADER = 'x-claudeops-patch-truncated';
-
-// ---------------------------------------------------------------------------------------------------------------
-// Approvals and the audit log.
-
-export const Approval = z.object({
-  id: ApprovalId,
-  executionId: ExecutionId,
-  /** The execution's agent template. */
-  agent: z.string(),
-  tool: z.string(),
-  input: z.unknown(),
-  summary: z.string(),
-  /** What `remember` grants: `Bash(npm test)`, `Write`… */
-  pattern: z.string(),
-  status: ApprovalStatus,
-  createdAt: IsoTime,
-  /** When it is denied if nobody answers. */
-  expiresAt: IsoTime,
-  decision: ApprovalDecision.nullable(),
-  /** Who answered: `admin` (API token), `dashboard` (a session), `timeout`, `system` (the execution ended). */
-  decidedBy: z.string().nullable(),
-  decidedAt: IsoTime.nullable(),
-  message: z.string().nullable(),
-  remember: RememberScope.nullable(),
-  reason: z.string().nullable(),
-});
-export type Approval = z.infer<typeof Approval>;
-
-export const ListApprovalsQuery = z.strictObject({
-  status: ApprovalStatus.optional(),
-  executionId: ExecutionId.optional(),
-  limit: limit(200, 50),
-  cursor: z.string().min(1).max(500).optional(),
-});
-
-export const ApprovalDecisionBody = z.strictObject({
-  decision: ApprovalDecision,
-  /** Told to Claude with a denial (and recorded with either answer). */
-  message: z.string().trim().max(2000).optional(),
-  remember: RememberScope.optional(),
-});
-export type ApprovalDecisionBody = z.infer<typeof ApprovalDecisionBody>;
-
-export const AUDIT_ACTIONS = [
-  'approval.allowed',
-  'approval.denied',
-  'approval.expired',
-  'approval.cancelled',
-  'agent.created',
-  'agent.updated',
-  'agent.deleted',
-] as const;
-export const AuditAction = z.enum(AUDIT_ACTIONS);
-
-export const AuditEntry = z.object({
-  id: z.string(),
-  at: IsoTime,
-  /** Who: `admin`, `dashboard`, `timeout`, `system`. */
-  actor: z.string(),
-  action: AuditAction,
-  /** The approval id or agent name the entry is about. */
-  subject: z.string(),
-  executionId: ExecutionId.nullable(),
-  /** For approvals: tool, input, decision, message, remember, pattern, reason; for agents: the template after it. */
-  details: z.record(z.string(), z.unknown()),
-});
-export type AuditEntry = z.infer<typeof AuditEntry>;
-
-export const ListAuditQuery = z.strictObject({
-  action: AuditAction.optional(),
-  executionId: ExecutionId.optional(),
-  subject: z.string().min(1).max(200).optional(),
-  limit: limit(500, 100),
-  cursor: z.string().min(1).max(500).optional(),
-});
-
-// ---------------------------------------------------------------------------------------------------------------
-// Agent templates.
-
-const AgentFields = {
-  description: z.string().max(2000),
-  /** The prompt, with `{{name}}` placeholders filled from an execution's `inputs`. */
-  prompt: z.string().trim().min(1, 'prompt must not be empty').max(100_000),
-  model: z.string().min(1).max(200).nullable(),
-  permissions: PermissionPolicy.nullable(),
-  maxTurns: z.number().int().min(1).max(10_000).nullable(),
-  maxBudgetUsd: z.number().positive().max(100_000).nullable(),
-  /** Labels a runner must carry (added to the execution's). */
-  labels: Labels,
-  /** Repository used when the execution names none. */
-  repo: RepoRef.nullable(),
-  ref: GitRef.nullable(),
-  appendSystemPrompt: z.string().max(100_000).nullable(),
-  /** JSON Schema (an object schema) of the structured result; stored as `result.structured`. */
-  outputSchema: z
-    .record(z.string(), z.unknown())
-    .refine((s) => s.type === 'object', { message: 'outputSchema must be a JSON Schema with "type": "object"' })
-    .nullable(),
-  /** Claude Code's built-in tools offered (empty: none); null: its standard set. */
-  tools: z.array(z.string().min(1).max(200)).max(200).nullable(),
-  approvalTimeoutSeconds: ApprovalTimeoutSeconds.nullable(),
-  /** The runner collects a snapshot of its host for Claude first (system-health-reporter). */
-  hostSnapshot: z.boolean(),
-};
-
-export const CreateAgentBody = z.strictObject({
-  name: AgentName.refine((n) => n !== 'default', { message: '`default` names executions without a template' }),
-  description: AgentFields.description.default(''),
-  prompt: AgentFields.prompt,
-  model: AgentFields.model.optional(),
-  permissions: AgentFields.permissions.optional(),
-  maxTurns: AgentFields.maxTurns.optional(),
-  maxBudgetUsd: AgentFields.maxBudgetUsd.optional(),
-  labels: AgentFields.labels.default([]),
-  repo: AgentFields.repo.optional(),
-  ref: AgentFields.ref.optional(),
-  appendSystemPrompt: AgentFields.appendSystemPrompt.optional(),
-  outputSchema: AgentFields.outputSchema.optional(),
-  tools: AgentFields.tools.optional(),
-  approvalTimeoutSeconds: AgentFields.approvalTimeoutSeconds.optional(),
-  hostSnapshot: AgentFields.hostSnapshot.default(false),
-});
-export type CreateAgentBody = z.infer<typeof CreateAgentBody>;
-
-/** PATCH /api/v1/agents/:name: the fields given replace the template's (null clears an optional one). */
-export const UpdateAgentBody = z
-  .strictObject({
-    description: AgentFields.description.optional(),
-    prompt: AgentFields.prompt.optional(),
-    model: AgentFields.model.optional(),
-    permissions: AgentFields.permissions.optional(),
-    maxTurns: AgentFields.maxTurns.optional(),
-    maxBudgetUsd: AgentFields.maxBudgetUsd.optional(),
-    labels: AgentFields.labels.optional(),
-    repo: AgentFields.repo.optional(),
-    ref: AgentFields.ref.optional(),
-    appendSystemPrompt: AgentFields.appendSystemPrompt.optional(),
-    outputSchema: AgentFields.outputSchema.optional(),
-    tools: AgentFields.tools.optional(),
-    approvalTimeoutSeconds: AgentFields.approvalTimeoutSeconds.optional(),
-    hostSnapshot: AgentFields.hostSnapshot.optional(),
-  })
-  .refine((b) => Object.keys(b).length > 0, { message: 'give at least one field to change' });
-export type UpdateAgentBody = z.infer<typeof UpdateAgentBody>;
-
-export const Agent = z.object({
-  name: AgentName,
-  ...AgentFields,
-  /** The `{{name}}` placeholders of the prompt, in order of first use: what an execution must give. */
-  inputs: z.array(z.string()),
-  /** Seeded by the migrations (still editable). */
-  builtin: z.boolean(),
-  createdAt: IsoTime,
-  updatedAt: IsoTime,
-});
-export type Agent = z.infer<typeof Agent>;
-
-export const ListAgentsQuery = z.strictObject({
-  limit: limit(200, 100),
-  cursor: z.string().min(1).max(500).optional(),
-});
-
-// ---------------------------------------------------------------------------------------------------------------
-// Who is signed in, and Web Push.
-
-/** GET /api/v1/me: who the request is from (the dashboard shows it; the audit log records `actor`). */
-export const Me = z.object({
-  /** `admin` (API token), `dashboard` (a session), or the Cloudflare Access identity's email. */
-  actor: z.string(),
-  via: z.enum(['bearer', 'session', 'access']),
-});
-export type Me = z.infer<typeof Me>;
-
-/** What a device can be notified of: an approval needed, an execution finished or failed, a budget alert. */
-export const PUSH_TOPICS = ['approval', 'finished', 'failed', 'budget'] as const;
-export const PushTopic = z.enum(PUSH_TOPICS);
-export type PushTopic = z.infer<typeof PushTopic>;
-
-const Base64Url = z
-  .string()
-  .min(1)
-  .max(500)
-  .regex(/^[A-Za-z0-9_-]+={0,2}$/, 'must be base64url');
-
-/** GET /api/v1/push/vapid: the application server key a browser subscribes with (base64url, uncompressed P-256). */
-export const VapidKey = z.object({ publicKey: z.string() });
-
-/** POST /api/v1/push/subscriptions: a browser's PushSubscription (its toJSON()) and the topics it wants. */
-export const PushSubscriptionBody = z.strictObject({
-  endpoint: z
-    .url({ protocol: /^https?$/ })
-    .max(2000)
-    .refine((v) => v.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(v), {
-      message: 'a push endpoint must be https',
-    }),
-  expirationTime: z.number().nullable().optional(),
-  keys: z.strictObject({ p256dh: Base64Url, auth: Base64Url }),
-  topics: z
-    .array(PushTopic)
-    .min(1)
-    .max(PUSH_TOPICS.length)
-    .default([...PUSH_TOPICS]),
-});
-export type PushSubscriptionBody = z.infer<typeof PushSubscriptionBody>;
-
-export const PushSubscriptionView = z.object({
-  endpoint: z.string(),
-  topics: z.array(PushTopic),
-  createdAt: IsoTime,
-});
-export type PushSubscriptionView = z.infer<typeof PushSubscriptionView>;
-
-/** DELETE /api/v1/push/subscriptions: the endpoint to forget. */
-export const DeletePushSubscriptionBody = z.strictObject({ endpoint: z.string().min(1).max(2000) });
-
-/** The JSON a push message carries (encrypted, RFC 8291); the service worker shows it as a notification. */
-export const PushPayload = z.object({
-  topic: PushTopic,
-  title: z.string(),
-  body: z.string(),
-  /** Dashboard path to open on click: /executions/ex_…, /approvals… */
-  url: z.string(),
-  /** Collapses repeated notifications about the same thing. */
-  tag: z.string(),
-});
-export type PushPayload = z.infer<typeof PushPayload>;
