@@ -17,8 +17,17 @@ let env: BrowserStack;
 const pages: Page[] = [];
 const dirs: string[] = [];
 
+/** Markdown from Claude with HTML a page must never run: it is shown as text, never executed. */
+const HOSTILE = [
+  '**Bold claim** and `code`.',
+  '<img src="x" onerror="window.__xss = 1"> <script>window.__xss = 2</script>',
+  '[click me](javascript:window.__xss=3) <a href="javascript:window.__xss=4">raw link</a>',
+].join('\n\n');
+
 beforeAll(async () => {
-  env = await startBrowserStack();
+  env = await startBrowserStack({
+    scripts: { hostile: () => ({ blocks: [{ type: 'text', text: HOSTILE }] }) },
+  });
 });
 
 afterEach(async () => {
@@ -170,5 +179,16 @@ describe('the dashboard in a browser', () => {
     await expect.poll(async () => Number(await log.getAttribute('data-last-seq'))).toBe(events.at(-1)?.seq);
     expect(await log.getAttribute('data-events')).toBe(String(events.length));
     expect(await log.getAttribute('data-gaps')).toBe('0');
+  });
+
+  it('renders Claude’s Markdown and never runs the HTML in it', async () => {
+    const created = await env.stack.api.createExecution({ prompt: 'Say it [script:hostile]', model: MODEL });
+    await env.stack.waitForEnd(created.id);
+    const page = await signedIn(DESKTOP);
+    await page.goto(`/executions/${created.id}`);
+    await page.locator('strong', { hasText: 'Bold claim' }).first().waitFor();
+    expect(await page.evaluate('window.__xss ?? null')).toBeNull();
+    expect(await page.locator('[onerror], script:not([src]):has-text("__xss")').count()).toBe(0);
+    expect(await page.locator('a[href^="javascript:"]').count()).toBe(0);
   });
 });

@@ -3,6 +3,7 @@
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from '../fixtures/browser';
 import { type Dashboard, dashboardPort, startDashboard } from '../fixtures/dashboard';
+import type { ScriptedAnthropicOptions } from '../fixtures/scripted-anthropic';
 import { type Stack, startStack } from '../fixtures/stack';
 
 export interface BrowserStack {
@@ -12,10 +13,10 @@ export interface BrowserStack {
   dispose(): Promise<void>;
 }
 
-export async function startBrowserStack(): Promise<BrowserStack> {
+export async function startBrowserStack(anthropic: ScriptedAnthropicOptions = {}): Promise<BrowserStack> {
   const port = await dashboardPort();
   const origins = [`http://127.0.0.1:${port}`, `http://localhost:${port}`].join(',');
-  const stack = await startStack({ controlPlane: { vars: { CLAUDEOPS_DASHBOARD_ORIGINS: origins } } });
+  const stack = await startStack({ anthropic, controlPlane: { vars: { CLAUDEOPS_DASHBOARD_ORIGINS: origins } } });
   let dashboard: Dashboard | undefined;
   let browser: Browser | undefined;
   try {
