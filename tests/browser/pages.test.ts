@@ -158,8 +158,43 @@ describe.each([
   });
 });
 
+/** Delivers a push message to the page's service worker (as a push service would, through Chromium's DevTools
+ * protocol) and checks the notification it shows. */
+async function showsPushMessages(page: Page): Promise<void> {
+  const origin = new URL(page.url()).origin;
+  await page.context().grantPermissions(['notifications'], { origin });
+  const cdp = await page.context().newCDPSession(page);
+  const registration = new Promise<string>((resolve) => {
+    cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
+      const found = registrations.find((r) => r.scopeURL.startsWith(origin) && !r.isDeleted);
+      if (found) resolve(found.registrationId);
+    });
+  });
+  await cdp.send('ServiceWorker.enable');
+  const payload = {
+    topic: 'approval',
+    title: 'Approval needed: Write',
+    body: 'later.txt (new file)',
+    url: `/executions/${ids.waiting}`,
+    tag: 'approval-test',
+  };
+  await cdp.send('ServiceWorker.deliverPushMessage', {
+    origin,
+    registrationId: await registration,
+    data: JSON.stringify(payload),
+  });
+  const shown = () =>
+    page.evaluate(
+      `navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((all) => all.map((n) => ({ title: n.title, body: n.body, tag: n.tag, url: n.data && n.data.url })))`,
+    );
+  await expect
+    .poll(shown)
+    .toContainEqual({ title: payload.title, body: payload.body, tag: payload.tag, url: payload.url });
+  await cdp.detach();
+}
+
 describe('the installable app', () => {
-  it('has a manifest with its icons, and its service worker starts the app shell offline', async () => {
+  it('has a manifest with its icons, and a service worker that shows push messages and starts the app offline', async () => {
     const page = await openPage(env.browser, PHONE, env.dashboard.url);
     try {
       await signIn(page, env.stack.controlPlane.adminToken);
@@ -177,6 +212,7 @@ describe('the installable app', () => {
       await page.evaluate('navigator.serviceWorker.ready.then(() => true)');
       await page.reload();
       await expect.poll(() => page.evaluate('Boolean(navigator.serviceWorker.controller)')).toBe(true);
+      await showsPushMessages(page);
       await page.context().setOffline(true);
       try {
         await page.goto('/runners');
