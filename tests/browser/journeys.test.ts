@@ -191,4 +191,28 @@ describe('the dashboard in a browser', () => {
     expect(await page.locator('[onerror], script:not([src]):has-text("__xss")').count()).toBe(0);
     expect(await page.locator('a[href^="javascript:"]').count()).toBe(0);
   });
+
+  it('approves with the keyboard alone: the skip link, then Tab to Allow and Enter', async () => {
+    const created = await env.stack.api.createExecution({
+      prompt: 'Create keyboard.txt [script:write-tool:keyboard.txt]',
+      model: MODEL,
+      permissions: { allow: [], ask: ['Write'], deny: [] },
+    });
+    await env.stack.waitForStatus(created.id, (e) => e.status === 'awaiting_approval');
+    const page = await signedIn(DESKTOP);
+    await page.goto(`/approvals`);
+    await page.getByRole('button', { name: 'Allow' }).first().waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.textContent?.trim()')).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    let focused = '';
+    for (let presses = 0; presses < 60 && focused !== 'Allow'; presses += 1) {
+      await page.keyboard.press('Tab');
+      focused = String(await page.evaluate('document.activeElement?.textContent?.trim() ?? ""'));
+    }
+    expect(focused).toBe('Allow');
+    await page.keyboard.press('Enter');
+    expect((await env.stack.waitForEnd(created.id)).status).toBe('succeeded');
+    expect(existsSync(workspaceFile(created.id, 'keyboard.txt'))).toBe(true);
+  });
 });
