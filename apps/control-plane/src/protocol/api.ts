@@ -121,7 +121,7 @@ export const Execution = z.object({
   costEstimatedUsd: z.number().nullable(),
   /** Some model was priced by its family rather than an exact price row. */
   costIsEstimate: z.boolean(),
-  /** The agent template the execution was started from (`default` until templates exist). */
+  /** The agent template the execution was started from (`default`: none, a plain prompt). */
   agent: z.string(),
   /** Why the execution is `blocked` (which budget), else null. */
   blockedReason: z.string().nullable(),

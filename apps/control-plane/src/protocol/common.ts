@@ -63,7 +63,7 @@ export const ErrorBody = z.object({ error: z.object({ code: z.enum(ERROR_CODES),
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
 /**
- * A budget scope: `global`, `agent:<template name>` (`agent:default` until templates exist) or `label:<label>`.
+ * A budget scope: `global`, `agent:<template name>` (`agent:default`: executions without a template) or `label:<label>`.
  */
 export const BudgetScope = z
   .string()
