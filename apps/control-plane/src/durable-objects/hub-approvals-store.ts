@@ -69,13 +69,18 @@ export interface StoredAnswer {
 }
 
 export class HubApprovalStore {
+  // Asked after every stored batch (the log's hot path), so both are kept in memory once read: whether some row is
+  // ahead of D1 (undefined: ask SQLite again), and the started status D1 was last given.
+  private unsyncedRows: boolean | undefined;
+  private startedStatus: ExecutionStatus | undefined;
+
   constructor(private readonly sql: SqlStorage) {
     sql.exec(SCHEMA);
   }
 
   /** A new pending approval; a repeated request (same id) changes nothing. */
   open(request: EventData<'approval.requested'>, now: number): void {
-    this.sql.exec(
+    const cursor = this.sql.exec(
       `INSERT OR IGNORE INTO hub_approvals (id, tool, input, summary, pattern, timeout_ms, status, created_at,
          expires_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
       request.approvalId,
@@ -87,6 +92,7 @@ export class HubApprovalStore {
       now,
       now + request.timeoutMs,
     );
+    if (cursor.rowsWritten > 0) this.unsyncedRows = true;
   }
 
   /** Writes the answer if the approval is still pending (true then); `delivered` when no runner needs telling. */
@@ -104,7 +110,9 @@ export class HubApprovalStore {
       delivered ? 1 : 0,
       id,
     );
-    return cursor.rowsWritten > 0;
+    if (cursor.rowsWritten === 0) return false;
+    this.unsyncedRows = true;
+    return true;
   }
 
   markDelivered(id: string): void {
@@ -113,6 +121,7 @@ export class HubApprovalStore {
 
   markSynced(id: string, version: number): void {
     this.sql.exec('UPDATE hub_approvals SET synced = MAX(synced, ?) WHERE id = ?', version, id);
+    this.unsyncedRows = undefined;
   }
 
   get(id: string): ApprovalRow | null {
@@ -143,24 +152,30 @@ export class HubApprovalStore {
   }
 
   unsynced(): ApprovalRow[] {
-    return this.sql.exec<ApprovalRow>('SELECT * FROM hub_approvals WHERE synced < version').toArray();
+    const rows = this.sql.exec<ApprovalRow>('SELECT * FROM hub_approvals WHERE synced < version').toArray();
+    if (rows.length === 0) this.unsyncedRows = false;
+    return rows;
   }
 
   hasUnsynced(): boolean {
-    return this.sql.exec('SELECT 1 FROM hub_approvals WHERE synced < version LIMIT 1').toArray().length > 0;
+    this.unsyncedRows ??=
+      this.sql.exec('SELECT 1 FROM hub_approvals WHERE synced < version LIMIT 1').toArray().length > 0;
+    return this.unsyncedRows;
   }
 
   startedStatusSynced(): ExecutionStatus {
-    const row = this.sql
-      .exec<{ status: ExecutionStatus | null }>(
-        'SELECT started_status_synced AS status FROM hub_approval_state WHERE id = 1',
-      )
-      .one();
-    return row.status ?? 'running';
+    this.startedStatus ??=
+      this.sql
+        .exec<{ status: ExecutionStatus | null }>(
+          'SELECT started_status_synced AS status FROM hub_approval_state WHERE id = 1',
+        )
+        .one().status ?? 'running';
+    return this.startedStatus;
   }
 
   markStartedStatusSynced(status: ExecutionStatus): void {
     this.sql.exec('UPDATE hub_approval_state SET started_status_synced = ? WHERE id = 1', status);
+    this.startedStatus = status;
   }
 }
 
