@@ -3,7 +3,7 @@
 // token (say .wrangler/ was deleted). Used by scripts/start.ts.
 import path from 'node:path';
 import { RegistrationToken, RunnerView, page } from '@claudeops/control-plane/protocol';
-import { loadRegistration } from '../apps/runner/src/state';
+import { loadRegistration } from '../apps/runner/src/daemon/state';
 import { REPO_ROOT } from './wrangler';
 
 export const RUNNER_BIN = path.join(REPO_ROOT, 'apps', 'runner', 'bin', 'claudeops-runner.js');

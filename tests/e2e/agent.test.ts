@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EVENT_DATA, type EventDraft, type EventData } from '@claudeops/control-plane/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type AgentHandle, startAgent } from '../../apps/runner/src/agent';
+import { type AgentHandle, startAgent } from '../../apps/runner/src/agent/agent';
 import { processesIn } from '../fixtures/processes';
 import { type ScriptedAnthropic, startScriptedAnthropic } from '../fixtures/scripted-anthropic';
 import { waitFor } from '../fixtures/wait';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { EVENT_DATA, type EventData, type EventDraft } from '@claudeops/control-plane/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLAUDE_CODE_DEFAULT_MODEL, priceUsage } from '../../apps/control-plane/src/domain/pricing';
-import { type AgentHandle, startAgent } from '../../apps/runner/src/agent';
+import { type AgentHandle, startAgent } from '../../apps/runner/src/agent/agent';
 import { DEFAULT_USAGE, type Script } from '../fixtures/anthropic-scripts';
 import { type ScriptedAnthropic, startScriptedAnthropic } from '../fixtures/scripted-anthropic';
 

@@ -3,6 +3,6 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../src/cli.ts');
+const { main } = await import('../src/daemon/cli.ts');
 // Exit explicitly: a library's stray timer must not keep a stopped runner alive.
 process.exit(await main(process.argv.slice(2)));

@@ -1,0 +1,201 @@
+// One accepted job's run, for the job runner: the state a job holding a slot carries, and its execute path (workspace,
+// the host snapshot of a health run, Claude Code behind the approval gate, the checked result, the commit, the final
+// status, the wait for its log to drain). job-budget.ts shares the state.
+import { randomUUID } from 'node:crypto';
+import type {
+  CancelReason,
+  EventData,
+  EventDraft,
+  ExecutionStatus,
+  HostSnapshot,
+  Job,
+} from '@claudeops/control-plane/protocol';
+import type { AgentHandle, AgentOptions, AgentOutcome, startAgent } from '../agent/agent';
+import { throughModelProxy } from '../agent/agent-env';
+import { ApprovalGate } from '../permissions/approval-gate';
+import { hasModelCredentials, promptWithSnapshot, skippedResult } from '../health/health-run';
+import { collectHostSnapshot } from '../health/host-snapshot';
+import { errorMessage, type Logger } from '../support/logger';
+import type { PermitAnswer } from '../proxy/model-proxy';
+import { newRunCookie, type RunRecords } from '../daemon/run-records';
+import { ResultShaper } from '../agent/structured-output';
+import { WorkspaceError, type Workspace, type Workspaces } from '../workspace/workspace';
+
+export type StartAgent = typeof startAgent;
+
+/** What the job runner needs of a log streamer (LogStreamer in production, a recorder in tests). */
+export interface EventStream {
+  start(): void;
+  emit(draft: EventDraft): number | null;
+  drained(): Promise<void>;
+  /** Asks the hub whether a model call may start (see LogStreamer.requestPermit). */
+  requestPermit(signal?: AbortSignal): Promise<PermitAnswer>;
+  stop(): void;
+  /** Where the stream stands, for `claudeops-runner status` (LogStreamer has it). */
+  readonly progress?: { lastSeq: number; ackedSeq: number; unacked: number; spooled?: number };
+}
+
+/** A job holding one of the runner's slots. */
+export interface ActiveJob {
+  job: Job;
+  stream: EventStream;
+  handle: AgentHandle | null;
+  cancelReason: CancelReason | null;
+  /** The hub closed the log: nobody wants this run's events any more. */
+  logClosed: boolean;
+  outcome: AgentOutcome | null;
+  /** Which budget stopped the run (a refused permit, a hard alert), for the final status of a `budget` cancel. */
+  budgetNote: string | null;
+  since: string;
+  /** Claude Code's result, for the commit message of a worktree. */
+  result: EventData<'result'> | null;
+  /** Aborts preparing the workspace (a clone can take a while). */
+  abort: AbortController;
+  /** The run's tool-call approvals, once Claude Code is about to start; the hub's decisions go to it. */
+  gate: ApprovalGate | null;
+}
+
+/** What executeJob needs of the job runner (its options, its workspaces and its logger). */
+export interface JobExecutionDeps {
+  startAgent: StartAgent;
+  workspaces: Workspaces;
+  agentEnv?: Record<string, string>;
+  modelBaseUrl?: (executionId: string) => string;
+  agentOptions?: AgentOptions;
+  runRecords?: RunRecords;
+  /** Reads the host for a health run (host-snapshot.ts by default). */
+  collectHostSnapshot?: () => Promise<HostSnapshot>;
+  log: Logger;
+}
+
+export const CANCEL_TEXT: Record<CancelReason, string> = {
+  user: 'cancelled by user',
+  lease_lost: 'the runner lost its lease on this execution',
+  runner_shutdown: 'the runner shut down',
+  budget: 'a budget limit was reached',
+};
+
+/** The longest reason a status or log event the runner writes itself carries. */
+export const MAX_REASON = 2000;
+
+/** Runs one job to its final status; resolves once the hub has every event of it (or the stream gave up). */
+export async function executeJob(active: ActiveJob, deps: JobExecutionDeps): Promise<void> {
+  const { job, stream } = active;
+  stream.start();
+  stream.emit(statusDraft('running'));
+  let outcome: AgentOutcome;
+  let workspace: Workspace | undefined;
+  try {
+    workspace = await deps.workspaces.prepare(job, (draft) => stream.emit(draft), active.abort.signal);
+    if (active.cancelReason || active.logClosed) {
+      outcome = { status: 'cancelled', reason: CANCEL_TEXT[active.cancelReason ?? 'lease_lost'] };
+    } else {
+      outcome = await runAgent(active, deps, workspace.cwd);
+    }
+  } catch (error) {
+    outcome = active.cancelReason
+      ? { status: 'cancelled', reason: CANCEL_TEXT[active.cancelReason] }
+      : error instanceof WorkspaceError
+        ? { status: 'failed', reason: error.message }
+        : { status: 'failed', reason: `the runner could not run Claude Code: ${errorMessage(error)}` };
+  }
+  // The commit and the `git` event come before the final status, which closes the log.
+  await workspace?.finish({ status: outcome.status, result: active.result, publish: !active.logClosed });
+  active.outcome = outcome;
+  const reason =
+    outcome.status === 'cancelled' && active.cancelReason === 'budget' && active.budgetNote
+      ? `cancelled: ${active.budgetNote}`
+      : (outcome.reason ??
+        (outcome.status === 'cancelled' && active.cancelReason ? CANCEL_TEXT[active.cancelReason] : undefined));
+  stream.emit(statusDraft(outcome.status, reason));
+  deps.log.info('job finished', { executionId: job.executionId, status: outcome.status, reason });
+  // The slot stays taken until the hub has every event: the execution is not over for anyone watching before then.
+  await stream.drained();
+  stream.stop();
+}
+
+/** Claude Code's run (after a health run's host snapshot), or the snapshot alone when no model can be asked. */
+async function runAgent(active: ActiveJob, deps: JobExecutionDeps, cwd: string): Promise<AgentOutcome> {
+  const { job, stream } = active;
+  const started = Date.now();
+  let prompt = job.prompt;
+  let snapshot: HostSnapshot | null = null;
+  if (job.hostSnapshot) {
+    snapshot = await (deps.collectHostSnapshot ?? collectHostSnapshot)();
+    stream.emit({ type: 'host.snapshot', ts: new Date().toISOString(), data: { snapshot } });
+    prompt = promptWithSnapshot(prompt, snapshot);
+    if (active.cancelReason || active.logClosed) {
+      return { status: 'cancelled', reason: CANCEL_TEXT[active.cancelReason ?? 'lease_lost'] };
+    }
+    if (!hasModelCredentials(deps.agentEnv ?? {})) {
+      active.result = skippedResult(snapshot, Date.now() - started, `skipped-${randomUUID()}`);
+      stream.emit({ type: 'result', ts: new Date().toISOString(), data: active.result });
+      return { status: 'succeeded' };
+    }
+  }
+  const emit = (draft: EventDraft) => stream.emit(draft);
+  const shaper = new ResultShaper(job, snapshot);
+  active.gate = new ApprovalGate({
+    policy: job.permissions,
+    timeoutMs: job.approvalTimeoutSeconds * 1000,
+    emit,
+    cwd,
+  });
+  const handle = deps.startAgent(
+    {
+      executionId: job.executionId,
+      prompt,
+      model: job.model,
+      maxBudgetUsd: job.maxBudgetUsd,
+      cwd,
+      env: agentEnv(deps, job.executionId),
+      ...recordRun(deps, job.executionId),
+      canUseTool: active.gate.canUseTool,
+      disallowedTools: job.permissions?.deny ?? [],
+      tools: job.tools,
+      maxTurns: job.maxTurns,
+      appendSystemPrompt: job.appendSystemPrompt,
+      outputSchema: job.outputSchema,
+    },
+    (draft) => {
+      if (draft.type !== 'result') return emit(draft);
+      const { data, problem } = shaper.shape(draft.data);
+      if (problem) emit({ type: 'log', ts: draft.ts, data: { level: 'error', message: problem } });
+      active.result = data;
+      return emit({ ...draft, data });
+    },
+    deps.agentOptions,
+  );
+  active.handle = handle;
+  const outcome = await handle.done;
+  active.gate.close('the execution ended');
+  // Claude Code succeeded, but what it returned cannot be recorded as the template's result.
+  return outcome.status === 'succeeded' && shaper.failure ? { status: 'failed', reason: shaper.failure } : outcome;
+}
+
+/** Records the run before Claude Code starts: a restarted runner reaps its processes by this cookie. */
+function recordRun(deps: JobExecutionDeps, executionId: string): { cookie?: string; onSpawn?: (pid: number) => void } {
+  const records = deps.runRecords;
+  if (!records) return {};
+  const cookie = newRunCookie(executionId);
+  records.begin(executionId, cookie);
+  const onSpawn = (pid: number) => {
+    try {
+      records.spawned(executionId, pid);
+    } catch (error) {
+      deps.log.warn('could not record the Claude Code process', { executionId, error: errorMessage(error) });
+    }
+  };
+  return { cookie, onSpawn };
+}
+
+function agentEnv(deps: JobExecutionDeps, executionId: string): Record<string, string> {
+  const env = { ...deps.agentEnv };
+  return deps.modelBaseUrl ? throughModelProxy(env, deps.modelBaseUrl(executionId)) : env;
+}
+
+function statusDraft(status: ExecutionStatus, reason?: string): EventDraft {
+  const data: { status: ExecutionStatus; reason?: string } = { status };
+  if (reason) data.reason = reason.slice(0, MAX_REASON);
+  return { type: 'status', ts: new Date().toISOString(), data };
+}

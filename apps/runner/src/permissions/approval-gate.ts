@@ -1,0 +1,210 @@
+// One run's answer to Claude Code's canUseTool (used by the agent through the job runner): the execution's permission
+// policy allows or denies a call outright; anything else waits for a person's decision, which the hub relays as an
+// `exec.approval.result` frame. Records `approval.requested` / `approval.decided` events and the run's
+// `awaiting_approval` ⇄ `running` status; "remember" adds a standing grant for the rest of the run.
+import { randomInt } from 'node:crypto';
+import type { CanUseTool, PermissionResult } from '@anthropic-ai/claude-agent-sdk';
+import type { EventData, EventDraft, ExecutionStatus, PermissionPolicy } from '@claudeops/control-plane/protocol';
+import { truncateText } from '../agent/agent-events';
+import { patternFor, summarize } from './approval-summary';
+import { evaluate } from './permissions';
+
+export type ApprovalDecisionData = EventData<'approval.decided'>;
+
+export interface ApprovalGateOptions {
+  /** Null: every tool runs without asking (and nothing is recorded). */
+  policy: PermissionPolicy | null;
+  /** How long the hub gives a person to answer (it sends the `expired` decision). */
+  timeoutMs: number;
+  emit: (draft: EventDraft) => void;
+  /** The execution's working directory: relative paths in rules and tool inputs resolve against it. */
+  cwd: string;
+  /** Standing grants the run starts with. */
+  grants?: readonly string[];
+  now?: () => Date;
+}
+
+interface Waiting {
+  tool: string;
+  settle: (decision: ApprovalDecisionData, pattern: string | null) => void;
+}
+
+/** Bytes of the JSON of a request's input and summary, so the event stays well under MAX_EVENT_BYTES (64 KiB). */
+const INPUT_BYTES = 16 * 1024;
+const SUMMARY_BYTES = 24 * 1024;
+
+function boundedInput(input: Record<string, unknown>): unknown {
+  const { text, truncated } = truncateText(JSON.stringify(input), INPUT_BYTES);
+  return truncated ? { truncated: true, preview: text } : input;
+}
+
+const ID_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
+
+export function newApprovalId(): string {
+  let id = 'ap_';
+  for (let i = 0; i < 26; i++) id += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
+  return id;
+}
+
+function duration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 120) return `${seconds} seconds`;
+  const minutes = Math.round(seconds / 60);
+  return minutes < 120 ? `${minutes} minutes` : `${Math.round(minutes / 60)} hours`;
+}
+
+export class ApprovalGate {
+  private readonly grants: string[];
+  /** Patterns a person denied with "remember". */
+  private readonly denials: string[] = [];
+  private readonly waiting = new Map<string, Waiting>();
+  private closedReason: string | null = null;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: ApprovalGateOptions) {
+    this.grants = [...(options.grants ?? [])];
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** The callback Claude Code's query() takes. */
+  readonly canUseTool: CanUseTool = (toolName, input, options) =>
+    this.check(toolName, input, { signal: options.signal, toolUseID: options.toolUseID });
+
+  /** Standing grants so far (the policy's allow rules not included). */
+  get standingGrants(): readonly string[] {
+    return this.grants;
+  }
+
+  /** Approvals waiting for a decision. */
+  get pending(): number {
+    return this.waiting.size;
+  }
+
+  async check(
+    toolName: string,
+    input: Record<string, unknown>,
+    context: { signal?: AbortSignal; toolUseID?: string } = {},
+  ): Promise<PermissionResult> {
+    const { policy, cwd } = this.options;
+    if (policy === null) return { behavior: 'allow', updatedInput: input };
+    const rules = this.denials.length > 0 ? { ...policy, deny: [...policy.deny, ...this.denials] } : policy;
+    const { verdict, rule } = evaluate(rules, this.grants, toolName, input, { cwd });
+    if (verdict === 'allow') return { behavior: 'allow', updatedInput: input };
+    if (verdict === 'deny') {
+      return {
+        behavior: 'deny',
+        message: `Denied by the permission policy (rule "${rule}"): this ${toolName} call is not allowed in this execution.`,
+      };
+    }
+    if (this.closedReason !== null) return this.ended(toolName, this.closedReason);
+    const approvalId = newApprovalId();
+    const summary = truncateText(await summarize(toolName, input, cwd), SUMMARY_BYTES).text;
+    const pattern = patternFor(toolName, input);
+    const answer = this.wait(approvalId, toolName, context.signal);
+    this.draft('approval.requested', {
+      approvalId,
+      tool: toolName.slice(0, 200),
+      input: boundedInput(input),
+      summary,
+      pattern,
+      ...(context.toolUseID ? { toolUseId: context.toolUseID.slice(0, 200) } : {}),
+      timeoutMs: this.options.timeoutMs,
+    });
+    if (this.waiting.size === 1) this.status('awaiting_approval');
+    const { decision, grantedPattern } = await answer;
+    this.draft('approval.decided', decision);
+    if (this.waiting.size === 0 && this.closedReason === null) this.status('running');
+    if (decision.decision === 'allow') {
+      if (decision.remember && !this.grants.includes(grantedPattern ?? pattern))
+        this.grants.push(grantedPattern ?? pattern);
+      return { behavior: 'allow', updatedInput: input };
+    }
+    // A remembered denial refuses the same pattern for the rest of the run without asking again.
+    if (decision.remember && decision.status === 'denied' && !this.denials.includes(grantedPattern ?? pattern))
+      this.denials.push(grantedPattern ?? pattern);
+    return this.denied(toolName, decision);
+  }
+
+  /**
+   * A decision from the hub. Unknown and already-settled ids are ignored: the hub repeats a decision after every
+   * reconnect until it has stored this run's `approval.decided` event, which the log streamer resends by itself.
+   */
+  resolve(decision: ApprovalDecisionData, pattern: string | null = null): void {
+    this.waiting.get(decision.approvalId)?.settle(decision, pattern || null);
+  }
+
+  /** The run is ending: every waiting approval is denied (recorded as cancelled), later ones at once. Idempotent. */
+  close(reason: string): void {
+    if (this.closedReason !== null) return;
+    this.closedReason = reason;
+    for (const [approvalId, waiting] of this.waiting) waiting.settle(this.cancelled(approvalId, reason), null);
+  }
+
+  private wait(
+    approvalId: string,
+    tool: string,
+    signal: AbortSignal | undefined,
+  ): Promise<{ decision: ApprovalDecisionData; grantedPattern: string | null }> {
+    return new Promise((resolve) => {
+      const onAbort = () =>
+        this.waiting.get(approvalId)?.settle(this.cancelled(approvalId, 'Claude Code withdrew the tool call'), null);
+      this.waiting.set(approvalId, {
+        tool,
+        settle: (decision, grantedPattern) => {
+          this.waiting.delete(approvalId);
+          signal?.removeEventListener('abort', onAbort);
+          resolve({ decision, grantedPattern });
+        },
+      });
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private cancelled(approvalId: string, reason: string): ApprovalDecisionData {
+    return {
+      approvalId,
+      status: 'cancelled',
+      decision: 'deny',
+      decidedBy: 'runner',
+      message: null,
+      remember: null,
+      reason: reason.slice(0, 2000),
+    };
+  }
+
+  private denied(tool: string, decision: ApprovalDecisionData): PermissionResult {
+    switch (decision.status) {
+      case 'expired':
+        return {
+          behavior: 'deny',
+          message:
+            `Nobody answered the approval request for this ${tool} call within ` +
+            `${duration(this.options.timeoutMs)}, so it was denied. Do not retry it; carry on without it or stop.`,
+        };
+      case 'cancelled':
+        return this.ended(tool, decision.reason ?? 'the execution ended');
+      default: {
+        const said = decision.message ? ` with the message: ${decision.message}` : '';
+        const why = !said && decision.reason ? ` (${decision.reason})` : '';
+        return { behavior: 'deny', message: `${decision.decidedBy} denied this ${tool} call${said}${why}.` };
+      }
+    }
+  }
+
+  private ended(tool: string, reason: string): PermissionResult {
+    return {
+      behavior: 'deny',
+      message: `This ${tool} call was not approved: ${reason}.`,
+      interrupt: true,
+    };
+  }
+
+  private status(status: ExecutionStatus): void {
+    this.draft('status', { status });
+  }
+
+  private draft<T extends EventDraft['type']>(type: T, data: EventData<T>): void {
+    this.options.emit({ type, ts: this.now().toISOString(), data } as EventDraft);
+  }
+}
