@@ -58,6 +58,7 @@ export class BenchRunner {
       labels: ['bench'],
       maxConcurrent: 4,
       running: [],
+      sandbox: 'none',
     };
     this.control.send(JSON.stringify(hello));
   }

@@ -30,6 +30,7 @@ export async function helloRunner(
     name: 'test-runner',
     maxConcurrent: 1,
     running: [],
+    sandbox: 'none',
     ...hello,
   } satisfies Hello);
   expect(await socket.next('runner.welcome')).toMatchObject({ runnerId: id });

@@ -6,9 +6,12 @@ import type {
   ApprovalStatus,
   BudgetPeriod,
   ExecutionStatus,
+  NetworkPolicy,
   PermissionPolicy,
   PushTopic,
   RememberScope,
+  ResourceLimits,
+  SandboxKind,
 } from '../protocol';
 
 /** Times are Unix epoch milliseconds; the API turns them into ISO 8601 strings. */
@@ -75,6 +78,18 @@ export const executions = sqliteTable(
     hostSnapshot: integer('host_snapshot', { mode: 'boolean' })
       .notNull()
       .default(sql`0`),
+    /** protocol NetworkPolicy as JSON; null: `open`. */
+    network: text('network', { mode: 'json' }).$type<NetworkPolicy>(),
+    /** protocol ResourceLimits as JSON; null: none. */
+    limits: text('limits', { mode: 'json' }).$type<ResourceLimits>(),
+    /** Never offered to a runner that cannot confine it. */
+    requireSandbox: integer('require_sandbox', { mode: 'boolean' })
+      .notNull()
+      .default(sql`0`),
+    /** JSON array of the runner secrets (env names) the execution gets; null: none. */
+    secrets: text('secrets', { mode: 'json' }).$type<string[]>(),
+    /** How the runner that took it confined it (`bubblewrap` | `none`); null until a runner accepts it. */
+    sandbox: text('sandbox').$type<SandboxKind>(),
   },
   (t) => [
     index('executions_created_idx').on(t.createdAt, t.id),
@@ -100,6 +115,10 @@ export const runners = sqliteTable(
     /** Latest metrics sample (protocol RunnerMetrics) as JSON. */
     metrics: text('metrics', { mode: 'json' }),
     createdAt: integer('created_at').notNull(),
+    /** How the runner said it confines jobs (runner.hello); null before its first hello. */
+    sandbox: text('sandbox').$type<SandboxKind>(),
+    /** Revoked (DELETE /api/v1/runners/:id): its token is refused; the row stays for history. */
+    revokedAt: integer('revoked_at'),
   },
   (t) => [uniqueIndex('runners_token_hash_idx').on(t.tokenHash)],
 );
@@ -125,6 +144,9 @@ export const registrationTokens = sqliteTable(
     expiresAt: integer('expires_at').notNull(),
     usedAt: integer('used_at'),
     runnerId: text('runner_id'),
+    /** Labels and slots the runner registered with it gets; null: what the runner asks for at registration. */
+    labels: text('labels', { mode: 'json' }).$type<string[]>(),
+    maxConcurrent: integer('max_concurrent'),
   },
   (t) => [uniqueIndex('registration_tokens_hash_idx').on(t.tokenHash)],
 );
@@ -138,6 +160,8 @@ export const apiTokens = sqliteTable(
     tokenHash: text('token_hash').notNull(),
     createdAt: integer('created_at').notNull(),
     expiresAt: integer('expires_at'),
+    /** A session's: the hash of the admin token it was made with; a changed or rotated admin token ends it. */
+    adminTokenHash: text('admin_token_hash'),
   },
   (t) => [uniqueIndex('api_tokens_hash_idx').on(t.tokenHash)],
 );
@@ -203,6 +227,13 @@ export const agents = sqliteTable('agents', {
   hostSnapshot: integer('host_snapshot', { mode: 'boolean' })
     .notNull()
     .default(sql`0`),
+  network: text('network', { mode: 'json' }).$type<NetworkPolicy>(),
+  limits: text('limits', { mode: 'json' }).$type<ResourceLimits>(),
+  requireSandbox: integer('require_sandbox', { mode: 'boolean' })
+    .notNull()
+    .default(sql`0`),
+  /** JSON array of runner secret names its executions get. */
+  secrets: text('secrets', { mode: 'json' }).$type<string[]>(),
   /** Seeded by a migration. */
   builtin: integer('builtin', { mode: 'boolean' })
     .notNull()

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { limit } from './api';
 import { AgentName, ApprovalTimeoutSeconds, GitRef, IsoTime, Labels, PermissionPolicy, RepoRef } from './common';
+import { NetworkPolicy, ResourceLimits, SecretNames } from './sandbox';
 
 const AgentFields = {
   description: z.string().max(2000),
@@ -27,6 +28,14 @@ const AgentFields = {
   approvalTimeoutSeconds: ApprovalTimeoutSeconds.nullable(),
   /** The runner collects a snapshot of its host for Claude first (system-health-reporter). */
   hostSnapshot: z.boolean(),
+  /** What its executions' processes may reach (null: `open`). */
+  network: NetworkPolicy.nullable(),
+  /** Memory, CPUs and processes its executions may use (null: no limits). */
+  limits: ResourceLimits.nullable(),
+  /** Its executions are offered only to runners that confine them (bubblewrap). */
+  requireSandbox: z.boolean(),
+  /** Runner secrets (environment names) its executions get, redacted in every event; null: none. */
+  secrets: SecretNames.nullable(),
 };
 
 export const CreateAgentBody = z.strictObject({
@@ -45,6 +54,10 @@ export const CreateAgentBody = z.strictObject({
   tools: AgentFields.tools.optional(),
   approvalTimeoutSeconds: AgentFields.approvalTimeoutSeconds.optional(),
   hostSnapshot: AgentFields.hostSnapshot.default(false),
+  network: AgentFields.network.optional(),
+  limits: AgentFields.limits.optional(),
+  requireSandbox: AgentFields.requireSandbox.default(false),
+  secrets: AgentFields.secrets.optional(),
 });
 export type CreateAgentBody = z.infer<typeof CreateAgentBody>;
 
@@ -65,6 +78,10 @@ export const UpdateAgentBody = z
     tools: AgentFields.tools.optional(),
     approvalTimeoutSeconds: AgentFields.approvalTimeoutSeconds.optional(),
     hostSnapshot: AgentFields.hostSnapshot.optional(),
+    network: AgentFields.network.optional(),
+    limits: AgentFields.limits.optional(),
+    requireSandbox: AgentFields.requireSandbox.optional(),
+    secrets: AgentFields.secrets.optional(),
   })
   .refine((b) => Object.keys(b).length > 0, { message: 'give at least one field to change' });
 export type UpdateAgentBody = z.infer<typeof UpdateAgentBody>;

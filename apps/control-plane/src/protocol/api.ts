@@ -18,6 +18,7 @@ import {
   RunnerId,
 } from './common';
 import { ExecutionEvent } from './events';
+import { NetworkPolicy, ResourceLimits, SandboxKind } from './sandbox';
 import { RunnerMetrics } from './frames';
 
 export const Health = z.object({ ok: z.literal(true), version: z.string() });
@@ -52,6 +53,12 @@ export const CreateExecutionBody = z
     /** How long an approval waits for a person before it is denied (default: the template's, else 600). */
     approvalTimeoutSeconds: ApprovalTimeoutSeconds.optional(),
     maxTurns: z.number().int().min(1).max(10_000).optional(),
+    /** What its processes may reach (default: the template's, else `open`). */
+    network: NetworkPolicy.optional(),
+    /** Memory, CPUs and processes it may use (default: the template's, else none). */
+    limits: ResourceLimits.optional(),
+    /** Offer it only to runners that confine it (a template's `true` cannot be turned off here). */
+    requireSandbox: z.boolean().optional(),
   })
   .refine((b) => b.prompt !== undefined || b.agent !== undefined, {
     message: 'give a `prompt`, or an `agent` template with its `inputs`',
@@ -140,6 +147,13 @@ export const Execution = z.object({
   permissions: PermissionPolicy.nullable(),
   /** The template inputs it was started with. */
   inputs: z.record(z.string(), z.string()).nullable(),
+  /** How the runner confined it: `bubblewrap`, or `none` (unconfined); null until a runner takes it. */
+  sandbox: SandboxKind.nullable(),
+  network: NetworkPolicy,
+  limits: ResourceLimits.nullable(),
+  requireSandbox: z.boolean(),
+  /** Names of the runner secrets it gets (from its template). */
+  secrets: z.array(z.string()),
 });
 export type Execution = z.infer<typeof Execution>;
 
@@ -159,6 +173,8 @@ export const RunnerView = z.object({
   version: z.string().nullable(),
   lastHeartbeatAt: IsoTime.nullable(),
   createdAt: IsoTime,
+  /** How it confines jobs, as its last hello said; null before its first hello. */
+  sandbox: SandboxKind.nullable(),
 });
 export type RunnerView = z.infer<typeof RunnerView>;
 

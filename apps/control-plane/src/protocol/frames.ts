@@ -14,6 +14,7 @@ import {
   RunnerId,
 } from './common';
 import { EVENT_DATA, ExecutionEvent, MAX_EVENTS_PER_FRAME } from './events';
+import { NetworkPolicy, ResourceLimits, SandboxKind, SecretNames } from './sandbox';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Control socket: GET /api/v1/runners/connect (Bearer runner token), one per runner, held by the Fleet DO.
@@ -41,6 +42,13 @@ export const Job = z.object({
   approvalTimeoutSeconds: z.number().int().positive().default(DEFAULT_APPROVAL_TIMEOUT_SECONDS),
   /** Collect a host snapshot first and hand it to Claude (system-health-reporter). */
   hostSnapshot: z.boolean().default(false),
+  /** What the run's processes may reach. */
+  network: NetworkPolicy.default('open'),
+  limits: ResourceLimits.nullable().default(null),
+  /** Only a confining runner may run it (the Fleet never offers it to another; the runner refuses it too). */
+  requireSandbox: z.boolean().default(false),
+  /** The runner secrets (environment names) the run gets. */
+  secrets: SecretNames.default([]),
 });
 export type Job = z.infer<typeof Job>;
 
@@ -75,6 +83,8 @@ export const RunnerToFleet = z.discriminatedUnion('type', [
     labels: Labels,
     maxConcurrent: z.number().int().min(1).max(64),
     running: z.array(ExecutionId).max(64),
+    /** How this runner confines jobs; an older runner says nothing: `none`. */
+    sandbox: SandboxKind.default('none'),
   }),
   /** runner -> fleet, every heartbeatIntervalMs; idempotent; renews the leases of the executions it lists. */
   z.object({

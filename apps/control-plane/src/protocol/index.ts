@@ -6,4 +6,5 @@ export * from './approvals';
 export * from './agents';
 export * from './account';
 export * from './frames';
+export * from './sandbox';
 export * from './reports';

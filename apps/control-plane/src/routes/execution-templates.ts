@@ -16,6 +16,11 @@ export async function newExecutionFields(db: Db, body: CreateExecutionBody): Pro
     approvalTimeoutSeconds: body.approvalTimeoutSeconds ?? null,
     maxTurns: body.maxTurns ?? null,
   };
+  const confinement = {
+    network: body.network ?? null,
+    limits: body.limits ?? null,
+    requireSandbox: body.requireSandbox ?? false,
+  };
   if (body.agent === undefined) {
     // The schema lets a body without `agent` through only with a prompt.
     if (body.prompt === undefined) throw new AppError('BAD_REQUEST', 'give a `prompt`, or an `agent` template');
@@ -28,6 +33,7 @@ export async function newExecutionFields(db: Db, body: CreateExecutionBody): Pro
       repo: body.repo ?? null,
       ref: body.ref ?? null,
       permissions: body.permissions ?? null,
+      ...confinement,
     };
   }
   const template = await getAgent(db, body.agent);
@@ -45,6 +51,11 @@ export async function newExecutionFields(db: Db, body: CreateExecutionBody): Pro
     outputSchema: template.outputSchema,
     tools: template.tools,
     hostSnapshot: template.hostSnapshot,
+    // The body may tighten the template's confinement, never loosen requireSandbox; the network and limits it gives win.
+    network: body.network ?? template.network,
+    limits: body.limits ?? template.limits,
+    requireSandbox: template.requireSandbox || (body.requireSandbox ?? false),
+    secrets: template.secrets,
   };
 }
 

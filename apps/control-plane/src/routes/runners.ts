@@ -46,6 +46,7 @@ function toRunnerView(row: RunnerRow, live: Snapshot | undefined, fleetKnown: bo
     version: row.version,
     lastHeartbeatAt: toIsoOrNull(row.lastHeartbeatAt),
     createdAt: toIso(row.createdAt),
+    sandbox: row.sandbox,
   };
 }
 

@@ -141,6 +141,7 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps = {}): 
     // Draining: exactly the slots in use, so the Fleet sees none free.
     maxConcurrent: draining ? Math.max(1, jobs.running().length) : config.maxConcurrent,
     running: running(),
+    sandbox: 'none',
   });
   const connection: ControlConnection = new ControlConnection({
     url: config.url,

@@ -41,7 +41,15 @@ async function setup(): Promise<ControlConnection> {
   return new ControlConnection({
     url: server.url,
     token: TOKEN,
-    hello: () => ({ type: 'runner.hello', version: '9.9.9', name: 'box', labels: ['gpu'], maxConcurrent: 2, running }),
+    hello: () => ({
+      type: 'runner.hello',
+      version: '9.9.9',
+      name: 'box',
+      labels: ['gpu'],
+      maxConcurrent: 2,
+      running,
+      sandbox: 'none',
+    }),
     running: () => running,
     onJobFrame: (frame) => jobFrames.push(frame),
     metrics: async () => ({ cpuLoadPercent: 12.5, memUsedBytes: 100, memTotalBytes: 1000 }),

@@ -25,6 +25,10 @@ export const TEMPLATE_SNAPSHOT_COLUMNS = [
   'tools',
   'approvalTimeoutSeconds',
   'hostSnapshot',
+  'network',
+  'limits',
+  'requireSandbox',
+  'secrets',
 ] as const;
 type TemplateSnapshotColumn = (typeof TEMPLATE_SNAPSHOT_COLUMNS)[number];
 
@@ -158,5 +162,10 @@ export function toExecution(row: ExecutionRow): Execution {
     result: result.success ? result.data : null,
     permissions: row.permissions,
     inputs: row.inputs,
+    sandbox: row.sandbox,
+    network: row.network ?? 'open',
+    limits: row.limits,
+    requireSandbox: row.requireSandbox,
+    secrets: row.secrets ?? [],
   };
 }

@@ -34,6 +34,10 @@ export type JobRow = Pick<
   | 'tools'
   | 'approvalTimeoutSeconds'
   | 'hostSnapshot'
+  | 'network'
+  | 'limits'
+  | 'requireSandbox'
+  | 'secrets'
 > & {
   /** For a retry, the runner the attempt it retries ran on: dispatch prefers another. */
   avoidRunnerId: string | null;
@@ -65,6 +69,10 @@ const jobColumns = {
   tools: executions.tools,
   approvalTimeoutSeconds: executions.approvalTimeoutSeconds,
   hostSnapshot: executions.hostSnapshot,
+  network: executions.network,
+  limits: executions.limits,
+  requireSandbox: executions.requireSandbox,
+  secrets: executions.secrets,
   avoidRunnerId: retriedOnRunner,
 };
 
@@ -93,6 +101,10 @@ export const toJob = (row: JobRow): Job => ({
   tools: row.tools,
   approvalTimeoutSeconds: row.approvalTimeoutSeconds ?? DEFAULT_APPROVAL_TIMEOUT_SECONDS,
   hostSnapshot: row.hostSnapshot,
+  network: row.network ?? 'open',
+  limits: row.limits,
+  requireSandbox: row.requireSandbox,
+  secrets: row.secrets ?? [],
 });
 
 /** Queued and blocked executions, oldest first, after the `after` key, whose labels are all among `labels` (what
