@@ -7,7 +7,7 @@ import { cancelWaiting, finish, markRunning, recordCancel, setStartedStatus, STA
 import { costFigures } from '../domain/cost-ledger';
 import { toExecutionResult } from '../domain/log-effects';
 import { fleetOf } from '../lib/stubs';
-import type { CancelReason, ExecutionStatus } from '../protocol/common';
+import { CANCEL_REASON_TEXT, type CancelReason, type ExecutionStatus } from '../protocol/common';
 import type { HubApprovals } from './hub-approvals';
 import type { HubBudget } from './hub-budget';
 import { SYNCED, type HubMeta } from './hub-log';
@@ -27,8 +27,8 @@ export interface SyncSubject {
 
 /** The status reason of an execution the hub cancels before any runner had it. */
 export function cancelledText(reason: CancelReason, note: string | null): string {
-  if (reason === 'budget') return `cancelled: ${note ?? 'a budget limit was reached'}`;
-  return reason === 'user' ? 'cancelled by user' : `cancelled (${reason})`;
+  if (reason === 'budget') return `cancelled: ${note ?? CANCEL_REASON_TEXT.budget}`;
+  return reason === 'user' ? CANCEL_REASON_TEXT.user : `cancelled (${reason})`;
 }
 
 export function needsSync(s: SyncSubject): boolean {

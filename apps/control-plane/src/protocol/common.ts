@@ -26,6 +26,15 @@ export const isTerminal = (status: ExecutionStatus): boolean => TERMINAL_STATUSE
 /** `budget`: a hard limit of a budget scope, or the execution's own `maxBudgetUsd`, was reached. */
 export const CANCEL_REASONS = ['user', 'lease_lost', 'runner_shutdown', 'budget'] as const;
 export const CancelReason = z.enum(CANCEL_REASONS);
+/** What a person reads for each cancel reason: the runner's status reasons and Claude Code's outcome say these. */
+export const CANCEL_REASON_TEXT: Record<z.infer<typeof CancelReason>, string> = {
+  user: 'cancelled by user',
+  lease_lost: 'the runner lost its lease on this execution',
+  runner_shutdown: 'the runner shut down',
+  budget: 'a budget limit was reached',
+};
+/** The longest reason a status event (or an approval's message and reason) carries. */
+export const MAX_REASON_CHARS = 2000;
 export type CancelReason = z.infer<typeof CancelReason>;
 
 export const ExecutionId = z

@@ -7,6 +7,7 @@ import {
   BudgetScope,
   ExecutionStatus,
   IsoTime,
+  MAX_REASON_CHARS,
   RememberScope,
   Seq,
 } from './common';
@@ -23,7 +24,7 @@ export type TokenUsage = z.infer<typeof TokenUsage>;
 /** Per event type, the shape of `data`. */
 export const EVENT_DATA = {
   /** Lifecycle as the runner (or, when no runner can, the hub) sees it. */
-  status: z.object({ status: ExecutionStatus, reason: z.string().max(2000).optional() }),
+  status: z.object({ status: ExecutionStatus, reason: z.string().max(MAX_REASON_CHARS).optional() }),
   /** Claude Code's init message: the session it opened and what it can use. */
   'system.init': z.object({
     sessionId: z.string(),
@@ -108,10 +109,10 @@ export const EVENT_DATA = {
     status: ApprovalStatus.exclude(['pending']),
     decision: ApprovalDecision,
     decidedBy: z.string().max(200),
-    message: z.string().max(2000).nullable(),
+    message: z.string().max(MAX_REASON_CHARS).nullable(),
     remember: RememberScope.nullable(),
     /** Why it was denied without a person (timeout, the execution ended). */
-    reason: z.string().max(2000).nullable(),
+    reason: z.string().max(MAX_REASON_CHARS).nullable(),
   }),
   /** A snapshot of the runner's host (system-health-reporter), taken before Claude Code starts. */
   'host.snapshot': z.object({ snapshot: HostSnapshot }),

@@ -25,6 +25,7 @@ import { forwardedUpgrade, fleetOf, hubOf, isWebSocketUpgrade } from '../lib/stu
 import { requireAdmin, requireRunner } from '../middleware/auth';
 import { jsonBody, params, query } from '../middleware/validate';
 import {
+  CANCEL_REASON_TEXT,
   CancelExecutionBody,
   CreateExecutionBody,
   EventsQuery,
@@ -40,7 +41,6 @@ import {
 } from '../protocol';
 
 const IdParams = z.strictObject({ id: ExecutionId });
-const CANCELLED_BY_USER = 'cancelled by user';
 
 async function mustGet(db: ReturnType<typeof createDb>, id: string): Promise<ExecutionRow> {
   const row = await getExecution(db, id);
@@ -130,10 +130,10 @@ export const executionsRoutes = new Hono<AppEnv>()
     const { id } = c.req.valid('param');
     let row = await mustGet(db, id);
     if (row.status === 'queued' || row.status === 'blocked') {
-      if (await cancelQueuedExecution(db, id, Date.now(), CANCELLED_BY_USER)) {
+      if (await cancelQueuedExecution(db, id, Date.now(), CANCEL_REASON_TEXT.user)) {
         // D1 already says cancelled; a hub that cannot be reached only misses its closing status event.
         try {
-          await hubOf(c.env, id).close(id, 'cancelled', CANCELLED_BY_USER);
+          await hubOf(c.env, id).close(id, 'cancelled', CANCEL_REASON_TEXT.user);
         } catch (error) {
           console.error(`closing the log of cancelled ${id} failed`, error);
         }

@@ -13,7 +13,12 @@ import {
   type SpawnedProcess,
   type SpawnOptions,
 } from '@anthropic-ai/claude-agent-sdk';
-import type { CancelReason, EventDraft } from '@claudeops/control-plane/protocol';
+import {
+  CANCEL_REASON_TEXT,
+  MAX_REASON_CHARS,
+  type CancelReason,
+  type EventDraft,
+} from '@claudeops/control-plane/protocol';
 import { AgentEventMapper } from './agent-events';
 import { killRunProcesses, RUN_COOKIE_ENV, signalGroup } from './process-group';
 
@@ -65,14 +70,6 @@ export interface AgentOptions {
 const DEFAULT_GRACE_MS = 5_000;
 /** Claude Code's stderr beyond this is dropped (one note says so), so a noisy CLI cannot flood the log. */
 const STDERR_LIMIT_BYTES = 256 * 1024;
-const MAX_REASON_CHARS = 2_000;
-
-const CANCEL_REASONS: Record<CancelReason, string> = {
-  user: 'cancelled by user',
-  lease_lost: 'cancelled: the runner lost the lease',
-  runner_shutdown: 'cancelled: the runner shut down',
-  budget: 'cancelled: a budget limit was reached',
-};
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const clip = (text: string) => (text.length > MAX_REASON_CHARS ? `${text.slice(0, MAX_REASON_CHARS - 1)}…` : text);
@@ -197,7 +194,7 @@ export function startAgent(job: AgentJob, emit: (draft: EventDraft) => void, opt
     await endProcesses();
     return cancelReason === undefined
       ? outcomeOf(result, failure)
-      : { status: 'cancelled', reason: CANCEL_REASONS[cancelReason] };
+      : { status: 'cancelled', reason: CANCEL_REASON_TEXT[cancelReason] };
   };
 
   const done = run()

@@ -1,59 +1,20 @@
-// One accepted job's run, for the job runner: the state a job holding a slot carries, and its execute path (workspace,
-// the host snapshot of a health run, Claude Code behind the approval gate, the checked result, the commit, the final
-// status, the wait for its log to drain). job-budget.ts shares the state.
+// One accepted job's run, for the job runner: its execute path (workspace, the host snapshot of a health run, Claude
+// Code behind the approval gate, the checked result, the commit, the final status, the wait for its log to drain).
+// The job's state and its transitions are RunningJob's (running-job.ts).
 import { randomUUID } from 'node:crypto';
-import type {
-  CancelReason,
-  EventData,
-  EventDraft,
-  ExecutionStatus,
-  HostSnapshot,
-  Job,
-} from '@claudeops/control-plane/protocol';
-import type { AgentHandle, AgentOptions, AgentOutcome, startAgent } from '../agent/agent';
+import type { EventDraft, HostSnapshot } from '@claudeops/control-plane/protocol';
+import type { AgentOptions, AgentOutcome, startAgent } from '../agent/agent';
 import { throughModelProxy } from '../agent/agent-env';
 import { ApprovalGate } from '../permissions/approval-gate';
 import { hasModelCredentials, promptWithSnapshot, skippedResult } from '../health/health-run';
 import { collectHostSnapshot } from '../health/host-snapshot';
 import { errorMessage, type Logger } from '../support/logger';
-import type { PermitAnswer } from '../proxy/model-proxy';
 import { newRunCookie, type RunRecords } from '../daemon/run-records';
 import { ResultShaper } from '../agent/structured-output';
 import { WorkspaceError, type Workspace, type Workspaces } from '../workspace/workspace';
+import { statusDraft, type RunningJob } from './running-job';
 
 export type StartAgent = typeof startAgent;
-
-/** What the job runner needs of a log streamer (LogStreamer in production, a recorder in tests). */
-export interface EventStream {
-  start(): void;
-  emit(draft: EventDraft): number | null;
-  drained(): Promise<void>;
-  /** Asks the hub whether a model call may start (see LogStreamer.requestPermit). */
-  requestPermit(signal?: AbortSignal): Promise<PermitAnswer>;
-  stop(): void;
-  /** Where the stream stands, for `claudeops-runner status` (LogStreamer has it). */
-  readonly progress?: { lastSeq: number; ackedSeq: number; unacked: number; spooled?: number };
-}
-
-/** A job holding one of the runner's slots. */
-export interface ActiveJob {
-  job: Job;
-  stream: EventStream;
-  handle: AgentHandle | null;
-  cancelReason: CancelReason | null;
-  /** The hub closed the log: nobody wants this run's events any more. */
-  logClosed: boolean;
-  outcome: AgentOutcome | null;
-  /** Which budget stopped the run (a refused permit, a hard alert), for the final status of a `budget` cancel. */
-  budgetNote: string | null;
-  since: string;
-  /** Claude Code's result, for the commit message of a worktree. */
-  result: EventData<'result'> | null;
-  /** Aborts preparing the workspace (a clone can take a while). */
-  abort: AbortController;
-  /** The run's tool-call approvals, once Claude Code is about to start; the hub's decisions go to it. */
-  gate: ApprovalGate | null;
-}
 
 /** What executeJob needs of the job runner (its options, its workspaces and its logger). */
 export interface JobExecutionDeps {
@@ -68,18 +29,8 @@ export interface JobExecutionDeps {
   log: Logger;
 }
 
-export const CANCEL_TEXT: Record<CancelReason, string> = {
-  user: 'cancelled by user',
-  lease_lost: 'the runner lost its lease on this execution',
-  runner_shutdown: 'the runner shut down',
-  budget: 'a budget limit was reached',
-};
-
-/** The longest reason a status or log event the runner writes itself carries. */
-export const MAX_REASON = 2000;
-
 /** Runs one job to its final status; resolves once the hub has every event of it (or the stream gave up). */
-export async function executeJob(active: ActiveJob, deps: JobExecutionDeps): Promise<void> {
+export async function executeJob(active: RunningJob, deps: JobExecutionDeps): Promise<void> {
   const { job, stream } = active;
   stream.start();
   stream.emit(statusDraft('running'));
@@ -87,26 +38,17 @@ export async function executeJob(active: ActiveJob, deps: JobExecutionDeps): Pro
   let workspace: Workspace | undefined;
   try {
     workspace = await deps.workspaces.prepare(job, (draft) => stream.emit(draft), active.abort.signal);
-    if (active.cancelReason || active.logClosed) {
-      outcome = { status: 'cancelled', reason: CANCEL_TEXT[active.cancelReason ?? 'lease_lost'] };
-    } else {
-      outcome = await runAgent(active, deps, workspace.cwd);
-    }
+    outcome = active.ending ? active.stopped() : await runAgent(active, deps, workspace.cwd);
   } catch (error) {
     outcome = active.cancelReason
-      ? { status: 'cancelled', reason: CANCEL_TEXT[active.cancelReason] }
+      ? active.stopped()
       : error instanceof WorkspaceError
         ? { status: 'failed', reason: error.message }
         : { status: 'failed', reason: `the runner could not run Claude Code: ${errorMessage(error)}` };
   }
   // The commit and the `git` event come before the final status, which closes the log.
   await workspace?.finish({ status: outcome.status, result: active.result, publish: !active.logClosed });
-  active.outcome = outcome;
-  const reason =
-    outcome.status === 'cancelled' && active.cancelReason === 'budget' && active.budgetNote
-      ? `cancelled: ${active.budgetNote}`
-      : (outcome.reason ??
-        (outcome.status === 'cancelled' && active.cancelReason ? CANCEL_TEXT[active.cancelReason] : undefined));
+  const reason = active.finish(outcome);
   stream.emit(statusDraft(outcome.status, reason));
   deps.log.info('job finished', { executionId: job.executionId, status: outcome.status, reason });
   // The slot stays taken until the hub has every event: the execution is not over for anyone watching before then.
@@ -115,7 +57,7 @@ export async function executeJob(active: ActiveJob, deps: JobExecutionDeps): Pro
 }
 
 /** Claude Code's run (after a health run's host snapshot), or the snapshot alone when no model can be asked. */
-async function runAgent(active: ActiveJob, deps: JobExecutionDeps, cwd: string): Promise<AgentOutcome> {
+async function runAgent(active: RunningJob, deps: JobExecutionDeps, cwd: string): Promise<AgentOutcome> {
   const { job, stream } = active;
   const started = Date.now();
   let prompt = job.prompt;
@@ -124,9 +66,7 @@ async function runAgent(active: ActiveJob, deps: JobExecutionDeps, cwd: string):
     snapshot = await (deps.collectHostSnapshot ?? collectHostSnapshot)();
     stream.emit({ type: 'host.snapshot', ts: new Date().toISOString(), data: { snapshot } });
     prompt = promptWithSnapshot(prompt, snapshot);
-    if (active.cancelReason || active.logClosed) {
-      return { status: 'cancelled', reason: CANCEL_TEXT[active.cancelReason ?? 'lease_lost'] };
-    }
+    if (active.ending) return active.stopped();
     if (!hasModelCredentials(deps.agentEnv ?? {})) {
       active.result = skippedResult(snapshot, Date.now() - started, `skipped-${randomUUID()}`);
       stream.emit({ type: 'result', ts: new Date().toISOString(), data: active.result });
@@ -135,12 +75,13 @@ async function runAgent(active: ActiveJob, deps: JobExecutionDeps, cwd: string):
   }
   const emit = (draft: EventDraft) => stream.emit(draft);
   const shaper = new ResultShaper(job, snapshot);
-  active.gate = new ApprovalGate({
+  const gate = new ApprovalGate({
     policy: job.permissions,
     timeoutMs: job.approvalTimeoutSeconds * 1000,
     emit,
     cwd,
   });
+  active.openGate(gate);
   const handle = deps.startAgent(
     {
       executionId: job.executionId,
@@ -150,7 +91,7 @@ async function runAgent(active: ActiveJob, deps: JobExecutionDeps, cwd: string):
       cwd,
       env: agentEnv(deps, job.executionId),
       ...recordRun(deps, job.executionId),
-      canUseTool: active.gate.canUseTool,
+      canUseTool: gate.canUseTool,
       disallowedTools: job.permissions?.deny ?? [],
       tools: job.tools,
       maxTurns: job.maxTurns,
@@ -166,9 +107,9 @@ async function runAgent(active: ActiveJob, deps: JobExecutionDeps, cwd: string):
     },
     deps.agentOptions,
   );
-  active.handle = handle;
+  active.agentStarted(handle);
   const outcome = await handle.done;
-  active.gate.close('the execution ended');
+  active.closeGate('the execution ended');
   // Claude Code succeeded, but what it returned cannot be recorded as the template's result.
   return outcome.status === 'succeeded' && shaper.failure ? { status: 'failed', reason: shaper.failure } : outcome;
 }
@@ -192,10 +133,4 @@ function recordRun(deps: JobExecutionDeps, executionId: string): { cookie?: stri
 function agentEnv(deps: JobExecutionDeps, executionId: string): Record<string, string> {
   const env = { ...deps.agentEnv };
   return deps.modelBaseUrl ? throughModelProxy(env, deps.modelBaseUrl(executionId)) : env;
-}
-
-function statusDraft(status: ExecutionStatus, reason?: string): EventDraft {
-  const data: { status: ExecutionStatus; reason?: string } = { status };
-  if (reason) data.reason = reason.slice(0, MAX_REASON);
-  return { type: 'status', ts: new Date().toISOString(), data };
 }

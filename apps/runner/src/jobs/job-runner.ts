@@ -13,22 +13,16 @@ import type {
 import type { AgentOptions } from '../agent/agent';
 import type { JobFrame } from '../stream/connection';
 import { noteBudgetAlert, requestJobPermit } from './job-budget';
-import {
-  CANCEL_TEXT,
-  executeJob,
-  type ActiveJob,
-  type EventStream,
-  type JobExecutionDeps,
-  type StartAgent,
-} from './job-execution';
+import { executeJob, type JobExecutionDeps, type StartAgent } from './job-execution';
+import { RunningJob, type EventStream, type JobSnapshot } from './running-job';
 import type { StreamHandlers } from '../stream/log-streamer';
 import { createLogger, errorMessage, type Logger } from '../support/logger';
 import type { ProxiedExecution } from '../proxy/model-proxy';
-import { signalGroup } from '../agent/process-group';
 import type { RunRecords } from '../daemon/run-records';
 import { Workspaces } from '../workspace/workspace';
 
-export type { EventStream, StartAgent } from './job-execution';
+export type { StartAgent } from './job-execution';
+export type { EventStream, JobSnapshot } from './running-job';
 export type OpenStream = (executionId: string, handlers: StreamHandlers) => EventStream;
 
 export interface JobRunnerOptions {
@@ -52,18 +46,11 @@ export interface JobRunnerOptions {
   log?: Logger;
 }
 
-/** A running job as `claudeops-runner status` shows it. */
-export interface JobSnapshot {
-  executionId: string;
-  since: string;
-  progress: EventStream['progress'] | null;
-}
-
 /** Executions remembered after they end, so a late repeated offer never starts one a second time. */
 const FINISHED_MEMORY = 1000;
 
 export class JobRunner {
-  private readonly jobs = new Map<string, ActiveJob>();
+  private readonly jobs = new Map<string, RunningJob>();
   private readonly finished = new Set<string>();
   private accepting = true;
   private idleWaiters: Array<() => void> = [];
@@ -84,11 +71,7 @@ export class JobRunner {
   }
 
   snapshot(): JobSnapshot[] {
-    return [...this.jobs.values()].map((active) => ({
-      executionId: active.job.executionId,
-      since: active.since,
-      progress: active.stream.progress ?? null,
-    }));
+    return [...this.jobs.values()].map((active) => active.snapshot());
   }
 
   get freeSlots(): number {
@@ -123,24 +106,13 @@ export class JobRunner {
       this.options.send({ type: 'job.reject', executionId: id, reason });
       return;
     }
-    const active: ActiveJob = {
-      job,
-      stream: this.options.openStream(id, {
-        onCancel: (reason) => this.cancel(id, reason),
-        onClosed: (info) => this.logClosed(id, info.status),
-        onAlert: (alert) => this.alerted(id, alert),
-        onApprovalResult: (decision, pattern) => this.jobs.get(id)?.gate?.resolve(decision, pattern),
-      }),
-      handle: null,
-      cancelReason: null,
-      logClosed: false,
-      outcome: null,
-      budgetNote: null,
-      since: new Date().toISOString(),
-      result: null,
-      abort: new AbortController(),
-      gate: null,
-    };
+    const stream = this.options.openStream(id, {
+      onCancel: (reason) => this.cancel(id, reason),
+      onClosed: (info) => this.logClosed(id, info.status),
+      onAlert: (alert) => this.alerted(id, alert),
+      onApprovalResult: (decision, pattern) => this.jobs.get(id)?.resolveApproval(decision, pattern),
+    });
+    const active = new RunningJob(job, stream);
     this.jobs.set(id, active);
     this.options.send({ type: 'job.accept', executionId: id });
     this.log.info('accepted a job', { executionId: id });
@@ -156,14 +128,7 @@ export class JobRunner {
       this.log.debug('cancel for an execution not running here', { executionId, reason });
       return;
     }
-    if (active.cancelReason || active.outcome) return;
-    active.cancelReason = reason;
-    this.log.info('cancelling', { executionId, reason });
-    active.abort.abort();
-    // Approvals still waiting are answered (denied) now, so the run does not go back to `running` on its way out.
-    active.gate?.close(CANCEL_TEXT[reason]);
-    // Before the agent has started, execute() sees cancelReason and never starts it.
-    active.handle?.cancel(reason);
+    if (active.cancel(reason)) this.log.info('cancelling', { executionId, reason });
   }
 
   /** The execution's model calls as the model proxy sees them; undefined when it does not run here. */
@@ -182,7 +147,7 @@ export class JobRunner {
 
   /** Forced exit: SIGKILLs every running Claude Code's process group now, without waiting for the cancel's grace. */
   killAll(): void {
-    for (const active of this.jobs.values()) if (active.handle?.pid) signalGroup(active.handle.pid, 'SIGKILL');
+    for (const active of this.jobs.values()) active.kill();
   }
 
   /** Stops taking offers, cancels every running job, and waits (up to timeoutMs) until their logs are flushed. */
@@ -214,9 +179,7 @@ export class JobRunner {
 
   private logClosed(executionId: string, status: ExecutionStatus | null): void {
     const active = this.jobs.get(executionId);
-    if (!active || active.logClosed) return;
-    active.logClosed = true;
-    if (!active.outcome) {
+    if (active?.closeLog()) {
       this.log.warn('the hub closed the log of a running job; stopping it', { executionId, status });
       this.cancel(executionId, status === 'cancelled' ? 'user' : 'lease_lost');
     }

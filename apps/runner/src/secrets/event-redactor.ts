@@ -3,7 +3,7 @@
 // several events) goes through one redacting stream, so a secret split across them is redacted on both sides; a draft
 // whose tail could start a secret is held until the next draft, the hold window, or flush(). Every other string of
 // every draft is redacted whole.
-import type { EventDraft, EventType } from '@claudeops/control-plane/protocol';
+import { MAX_REASON_CHARS, type EventDraft, type EventType } from '@claudeops/control-plane/protocol';
 import type { RedactingTextStream, Redactor } from './redactor';
 
 /** The field of each text-bearing event type whose text may continue in the next event. */
@@ -17,7 +17,6 @@ const STREAMED: Partial<Record<EventType, string>> = {
 /** Held text beyond this is released at once (redacted as if it were final). */
 const MAX_HELD_CHARS = 256 * 1024;
 const MAX_HELD_EVENTS = 64;
-const MAX_REASON = 2000;
 
 export interface EventRedactorOptions {
   /** Longest a draft is held waiting for the next one (the log streamer's flush window). */
@@ -93,8 +92,8 @@ export class EventRedactor {
 
 /** A status reason longer after redaction than the protocol allows would make the whole status event invalid. */
 function clipReason(draft: EventDraft): EventDraft {
-  if (draft.type === 'status' && draft.data.reason !== undefined && draft.data.reason.length > MAX_REASON) {
-    draft.data.reason = draft.data.reason.slice(0, MAX_REASON);
+  if (draft.type === 'status' && draft.data.reason !== undefined && draft.data.reason.length > MAX_REASON_CHARS) {
+    draft.data.reason = draft.data.reason.slice(0, MAX_REASON_CHARS);
   }
   return draft;
 }
