@@ -30,6 +30,7 @@ const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   409: 'CONFLICT',
   413: 'PAYLOAD_TOO_LARGE',
   426: 'UPGRADE_REQUIRED',
+  429: 'RATE_LIMITED',
 };
 
 const errorJson = (c: Context, status: ContentfulStatusCode, code: ErrorCode, message: string) =>

@@ -10,6 +10,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UPGRADE_REQUIRED: 426,
+  RATE_LIMITED: 429,
   INTERNAL: 500,
 };
 

@@ -65,6 +65,8 @@ export const ERROR_CODES = [
   'CONFLICT',
   'PAYLOAD_TOO_LARGE',
   'UPGRADE_REQUIRED',
+  /** Too many requests or frames from one token (or login attempts from one address); see `Retry-After`. */
+  'RATE_LIMITED',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
