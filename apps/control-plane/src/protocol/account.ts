@@ -15,11 +15,27 @@ export const PUSH_TOPICS = ['approval', 'finished', 'failed', 'budget'] as const
 export const PushTopic = z.enum(PUSH_TOPICS);
 export type PushTopic = z.infer<typeof PushTopic>;
 
-const Base64Url = z
-  .string()
-  .min(1)
-  .max(500)
-  .regex(/^[A-Za-z0-9_-]+={0,2}$/, 'must be base64url');
+/** Bytes that unpadded base64url of `length` characters decodes to; null for a length no encoding has. */
+function base64UrlBytes(text: string): number | null {
+  const bare = text.replace(/=+$/, '');
+  if (bare.length % 4 === 1) return null;
+  // Padding, when present, must complete the last group of four.
+  if (bare.length !== text.length && text.length % 4 !== 0) return null;
+  return Math.floor((bare.length * 3) / 4);
+}
+
+/** base64url (padding optional) of exactly `bytes` bytes, checked by arithmetic so no decoder can throw later. */
+const Base64UrlOf = (bytes: number, what: string) =>
+  z
+    .string()
+    .max(500)
+    .regex(/^[A-Za-z0-9_-]+={0,2}$/, 'must be base64url')
+    .refine((v) => base64UrlBytes(v) === bytes, { message: `must be base64url of ${what} (${bytes} bytes)` });
+
+/** An uncompressed P-256 public key: 0x04 then x and y, 65 bytes; base64url of a leading 0x04 starts with `B`. */
+const P256PublicKey = Base64UrlOf(65, 'an uncompressed P-256 public key').refine((v) => v.startsWith('B'), {
+  message: 'must be an uncompressed P-256 public key (its first byte 0x04)',
+});
 
 /** GET /api/v1/push/vapid: the application server key a browser subscribes with (base64url, uncompressed P-256). */
 export const VapidKey = z.object({ publicKey: z.string() });
@@ -33,7 +49,7 @@ export const PushSubscriptionBody = z.strictObject({
       message: 'a push endpoint must be https',
     }),
   expirationTime: z.number().nullable().optional(),
-  keys: z.strictObject({ p256dh: Base64Url, auth: Base64Url }),
+  keys: z.strictObject({ p256dh: P256PublicKey, auth: Base64UrlOf(16, 'a 16-byte secret') }),
   topics: z
     .array(PushTopic)
     .min(1)
