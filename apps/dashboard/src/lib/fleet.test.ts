@@ -13,6 +13,7 @@ const runner = (id: string, name: string, status: 'online' | 'offline'): RunnerV
   version: null,
   lastHeartbeatAt: null,
   createdAt: '2026-01-01T00:00:00.000Z',
+  sandbox: 'bubblewrap',
 });
 const metrics = { cpuLoadPercent: 5, memUsedBytes: 1, memTotalBytes: 2 };
 

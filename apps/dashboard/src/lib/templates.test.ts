@@ -32,6 +32,10 @@ const agent = (overrides: Partial<Agent> = {}): Agent => ({
   tools: null,
   approvalTimeoutSeconds: null,
   hostSnapshot: false,
+  network: null,
+  limits: null,
+  requireSandbox: false,
+  secrets: null,
   inputs: ['issue', 'repo'],
   builtin: true,
   createdAt: '2026-01-01T00:00:00.000Z',
@@ -96,7 +100,32 @@ describe('template form', () => {
       prompt: 'Review {{ref}}',
       labels: ['gpu', 'linux'],
       hostSnapshot: false,
+      requireSandbox: false,
     });
+  });
+
+  it('edits network, limits, requireSandbox and secrets, and sends only what changed', () => {
+    const original = agent({ network: 'model-only', requireSandbox: true, limits: { memoryMb: 512 } });
+    const form = formFromAgent(original);
+    expect(form.confinement).toMatchObject({ networkMode: 'model-only', memoryMb: '512', requireSandbox: true });
+    expect(updateBody(original, read(form))).toBeNull();
+    form.confinement.networkMode = 'allow';
+    form.confinement.hosts = 'Registry.npmjs.org\n*.github.com, registry.npmjs.org';
+    form.confinement.memoryMb = '';
+    form.confinement.cpus = '1.5';
+    form.confinement.requireSandbox = false;
+    form.confinement.secrets = 'NPM_TOKEN';
+    expect(updateBody(original, read(form))).toEqual({
+      network: { allow: ['registry.npmjs.org', '*.github.com'] },
+      limits: { cpus: 1.5 },
+      requireSandbox: false,
+      secrets: ['NPM_TOKEN'],
+    });
+  });
+
+  it('counts an explicit "open", {} limits or [] secrets as the defaults the form reads back', () => {
+    const original = agent({ network: 'open', limits: {}, secrets: [] });
+    expect(updateBody(original, read(formFromAgent(original)))).toBeNull();
   });
 
   it('reports each bad field', () => {
@@ -106,11 +135,12 @@ describe('template form', () => {
     form.labels = 'ok, -bad';
     form.policy = { enabled: true, allow: 'Read\nnot a rule', ask: '', deny: '' };
     form.outputSchema = '{"type":"array"}';
+    form.confinement.pids = '3';
     const result = readForm(form);
     expect(result.ok).toBe(false);
     if (!result.ok) {
       expect(Object.keys(result.errors).sort()).toEqual(
-        ['allow', 'approvalTimeoutSeconds', 'labels', 'maxTurns', 'outputSchema', 'prompt'].sort(),
+        ['allow', 'approvalTimeoutSeconds', 'labels', 'maxTurns', 'outputSchema', 'pids', 'prompt'].sort(),
       );
     }
     expect(parseOutputSchema('{nope')).toMatchObject({ error: expect.stringMatching(/Not valid JSON/) });

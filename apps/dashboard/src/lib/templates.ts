@@ -1,7 +1,15 @@
 // The template form's logic: a template's fields as form text and back, checked in the browser before the API
 // sees them; the POST body for a new template and the PATCH body of only the changed fields (null clears); a
-// permission policy's textareas, one rule per line. Used by the template pages and the policy editor.
+// permission policy's textareas, one rule per line. Used by the template pages and the policy editor; the
+// confinement fields (network, limits, requireSandbox, secrets) come from confinement-form.ts.
 import type { Agent, CreateAgentBody, PermissionPolicy, UpdateAgentBody } from '@claudeops/control-plane/protocol';
+import {
+  confinementToText,
+  normalConfinement,
+  readConfinement,
+  type ConfinementErrors,
+  type ConfinementText,
+} from './confinement-form';
 
 /** `{{name}}` as the control plane reads placeholders (domain/templates.ts). */
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]{0,63})\s*\}\}/g;
@@ -77,6 +85,7 @@ export interface TemplateForm {
   tools: string;
   approvalTimeoutSeconds: string;
   hostSnapshot: boolean;
+  confinement: ConfinementText;
 }
 
 /** The fields a template has, as the API takes them (name apart). */
@@ -104,10 +113,11 @@ export function formFromAgent(agent: Agent | null): TemplateForm {
     tools: agent?.tools?.join('\n') ?? '',
     approvalTimeoutSeconds: agent?.approvalTimeoutSeconds?.toString() ?? '',
     hostSnapshot: agent?.hostSnapshot ?? false,
+    confinement: confinementToText(agent),
   };
 }
 
-export type FormErrors = Partial<Record<keyof TemplateForm | 'allow' | 'ask' | 'deny', string>>;
+export type FormErrors = Partial<Record<keyof TemplateForm | 'allow' | 'ask' | 'deny', string>> & ConfinementErrors;
 
 export type ReadResult = { ok: true; fields: TemplateFields } | { ok: false; errors: FormErrors };
 
@@ -167,7 +177,9 @@ export function readForm(form: TemplateForm): ReadResult {
   const schema = parseOutputSchema(form.outputSchema);
   if ('error' in schema) errors.outputSchema = schema.error;
   const tools = form.toolsMode === 'list' ? parseRules(form.tools.replaceAll(',', '\n')) : null;
-  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  const confinement = readConfinement(form.confinement);
+  if (!confinement.ok) Object.assign(errors, confinement.errors);
+  if (Object.keys(errors).length > 0 || !confinement.ok) return { ok: false, errors };
   const text = (value: string) => (value.trim() === '' ? null : value.trim());
   return {
     ok: true,
@@ -186,6 +198,7 @@ export function readForm(form: TemplateForm): ReadResult {
       tools,
       approvalTimeoutSeconds,
       hostSnapshot: form.hostSnapshot,
+      ...confinement.fields,
     },
   };
 }
@@ -207,7 +220,9 @@ export function createBody(name: string, fields: TemplateFields): CreateAgentBod
 export function updateBody(original: Agent, fields: TemplateFields): UpdateAgentBody | null {
   const body: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fields)) {
-    if (!sameValue(original[key as keyof TemplateFields], value)) body[key] = value;
+    if (!sameValue(normalConfinement(key, original[key as keyof TemplateFields]), normalConfinement(key, value))) {
+      body[key] = value;
+    }
   }
   return Object.keys(body).length > 0 ? (body as UpdateAgentBody) : null;
 }

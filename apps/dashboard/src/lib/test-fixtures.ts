@@ -29,5 +29,10 @@ export const executionFixture = (id: string, overrides: Partial<Execution> = {})
   result: null,
   permissions: null,
   inputs: null,
+  sandbox: null,
+  network: 'open',
+  limits: null,
+  requireSandbox: false,
+  secrets: [],
   ...overrides,
 });
