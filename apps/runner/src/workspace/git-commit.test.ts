@@ -1,8 +1,12 @@
 // Tests of the runner's commit message, diff stat parsing and capped, redacted patch, with real git where it matters.
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commitMessage, commitSubject, parseNumstat, readPatch } from './git-commit';
 import { createSourceRepo, gitIn, type SourceRepo } from '../testing/git-test-repo';
+import type { GitRepo } from './git';
+
+const repoOf = (source: SourceRepo): GitRepo => ({ gitDir: join(source.dir, '.git'), workTree: source.dir });
 
 describe('commit messages', () => {
   it('take their subject from the first line of the prompt, at most 72 characters', () => {
@@ -57,7 +61,7 @@ describe('readPatch', () => {
 
   it('returns the whole patch, redacted, when it fits', async () => {
     const head = await source.commit('config.txt', 'token=abcdefgh12345678\n');
-    const patch = await readPatch(source.dir, base, head, (t) => t.replaceAll('abcdefgh12345678', '[REDACTED]'));
+    const patch = await readPatch(repoOf(source), base, head, (t) => t.replaceAll('abcdefgh12345678', '[REDACTED]'));
     expect(patch.truncated).toBe(false);
     expect(patch.text).toContain('+token=[REDACTED]');
     expect(patch.text).not.toContain('abcdefgh12345678');
@@ -68,7 +72,7 @@ describe('readPatch', () => {
     const lines = Array.from({ length: 2000 }, (_, i) => `line ${i} ${'y'.repeat(40)}`).join('\n');
     const head = await source.commit('big.txt', lines + '\n');
     const cap = 4096;
-    const patch = await readPatch(source.dir, base, head, (t) => t, cap);
+    const patch = await readPatch(repoOf(source), base, head, (t) => t, cap);
     expect(patch.truncated).toBe(true);
     expect(Buffer.byteLength(patch.text)).toBeLessThanOrEqual(cap);
     expect(patch.text.endsWith('\n')).toBe(true);

@@ -1,7 +1,7 @@
 // What a job changed in its worktree: the runner's commit (author ClaudeOps, a message saying what the execution
 // did), the diff stat against the base commit, and the patch, capped. Used by workspace.ts.
 import { MAX_PATCH_BYTES } from '@claudeops/control-plane/protocol';
-import { git } from './git';
+import { git, type GitRepo } from './git';
 
 export const CLAUDEOPS_AUTHOR = { name: 'ClaudeOps', email: 'claudeops@localhost' } as const;
 /** The patch uploaded for an execution is cut here (at a line end), and flagged truncated: what the API accepts. */
@@ -79,45 +79,38 @@ export function commitMessage(info: CommitInfo): string {
 }
 
 /** Stages everything (ignored files stay out) and commits it as ClaudeOps; false when nothing changed. */
-export async function commitAll(worktree: string, message: string, signal?: AbortSignal): Promise<boolean> {
-  await git(['add', '--all'], { cwd: worktree, signal });
-  const staged = await git(['diff', '--cached', '--quiet'], { cwd: worktree, okCodes: [1], signal });
+export async function commitAll(worktree: GitRepo, message: string, signal?: AbortSignal): Promise<boolean> {
+  await git(['add', '--all'], { repo: worktree, signal });
+  const staged = await git(['diff', '--cached', '--quiet', '--no-ext-diff', '--no-textconv'], {
+    repo: worktree,
+    okCodes: [1],
+    signal,
+  });
   if (staged.code === 0) return false;
   const { name, email } = CLAUDEOPS_AUTHOR;
-  // The host's hooks and signing setup are for its people's commits: a hook or a pinentry could fail or hang here.
-  await git(
-    [
-      '-c',
-      'commit.gpgsign=false',
-      '-c',
-      'core.hooksPath=/dev/null',
-      'commit',
-      '--quiet',
-      '--no-verify',
-      '--cleanup=whitespace',
-      '--file=-',
-    ],
-    {
-      cwd: worktree,
-      input: message,
-      signal,
-      env: {
-        GIT_AUTHOR_NAME: name,
-        GIT_AUTHOR_EMAIL: email,
-        GIT_COMMITTER_NAME: name,
-        GIT_COMMITTER_EMAIL: email,
-      },
+  // No hook runs (git.ts turns them and signing off; --no-verify says so again): they are for people's commits.
+  await git(['commit', '--quiet', '--no-verify', '--cleanup=whitespace', '--file=-'], {
+    repo: worktree,
+    input: message,
+    signal,
+    env: {
+      GIT_AUTHOR_NAME: name,
+      GIT_AUTHOR_EMAIL: email,
+      GIT_COMMITTER_NAME: name,
+      GIT_COMMITTER_EMAIL: email,
     },
-  );
+  });
   return true;
 }
 
 /** HEAD against the base: which commit, its message, and the diff stat per file (renames under their new path). */
-export async function summarizeChanges(worktree: string, baseCommit: string): Promise<ChangeSummary> {
-  const head = (await git(['rev-parse', 'HEAD'], { cwd: worktree })).stdout.trim();
+export async function summarizeChanges(worktree: GitRepo, baseCommit: string): Promise<ChangeSummary> {
+  const head = (await git(['rev-parse', 'HEAD'], { repo: worktree })).stdout.trim();
   if (head === baseCommit) return { commit: null, message: null, files: [], insertions: 0, deletions: 0 };
-  const message = (await git(['log', '-1', '--format=%B', head], { cwd: worktree })).stdout.trimEnd();
-  const numstat = await git(['diff', '--numstat', '-z', '-M', '--no-ext-diff', baseCommit, head], { cwd: worktree });
+  const message = (await git(['log', '-1', '--format=%B', head], { repo: worktree })).stdout.trimEnd();
+  const numstat = await git(['diff', '--numstat', '-z', '-M', '--no-ext-diff', '--no-textconv', baseCommit, head], {
+    repo: worktree,
+  });
   const files = parseNumstat(numstat.stdout);
   return {
     commit: head,
@@ -147,14 +140,14 @@ export function parseNumstat(output: string): FileStat[] {
 
 /** `git diff base head` redacted and cut to `capBytes` at a line end; `bytes` is the whole patch's size. */
 export async function readPatch(
-  worktree: string,
+  worktree: GitRepo,
   baseCommit: string,
   head: string,
   redact: (text: string) => string,
   capBytes = PATCH_CAP_BYTES,
 ): Promise<Patch> {
   const diff = await git(['diff', '--no-color', '--no-ext-diff', '--no-textconv', '-M', baseCommit, head], {
-    cwd: worktree,
+    repo: worktree,
     maxStdoutBytes: capBytes + PATCH_READ_MARGIN,
   });
   const redacted = Buffer.from(redact(diff.stdout), 'utf8');

@@ -21,7 +21,7 @@ describe('scrubCredentials', () => {
 
 describe('git', () => {
   it('rejects with a GitError naming the command and git’s complaint', async () => {
-    const error = await git(['rev-parse', '--verify', 'nope'], { cwd: '/' }).catch((e: unknown) => e);
+    const error = await git(['rev-parse', '--verify', 'nope'], { repo: { gitDir: '/' } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GitError);
     expect((error as GitError).message).toMatch(/^git rev-parse failed: /);
   });

@@ -1,6 +1,8 @@
 // Running git for the runner's workspaces: never prompting, killable, with output capped, and with repository URLs
-// scrubbed of credentials before anything reaches an event. Used by repo-cache.ts, git-commit.ts, worktree-cleanup.ts.
+// scrubbed of credentials before anything reaches an event, and hardened so that nothing an agent can write steers
+// it (see GitRepo and HARDENING). Used by repo-cache.ts, git-commit.ts, worktree-cleanup.ts.
 import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
 
 /** A git command failed; `message` is for people (credential-free), `stderr` is git's own words (also scrubbed). */
 export class GitError extends Error {
@@ -14,9 +16,26 @@ export class GitError extends Error {
   }
 }
 
+/**
+ * Which repository a command works on, from the runner's own records: the cache's bare repository, or a worktree's
+ * admin dir (<cache>/worktrees/<name>) with its work tree. Never discovered from a `.git` file in a workspace: the
+ * agent can rewrite that one to point git at a config of its choosing.
+ */
+export interface GitRepo {
+  gitDir: string;
+  workTree?: string;
+}
+
 export interface GitOptions {
-  /** The directory git runs in (`-C`). */
-  cwd?: string;
+  /** The repository (`--git-dir`, `--work-tree`); none for commands that make one (`init`) or need none. */
+  repo?: GitRepo;
+  /**
+   * The command talks to the remote (fetch, `remote set-head --auto`): the host's system and global config stay in
+   * force, since its credential helpers, SSH setup and URL rewrites are how a private repository is reached. Every
+   * other command runs without them (GIT_CONFIG_NOSYSTEM, GIT_CONFIG_GLOBAL=/dev/null), so no `includeIf`, pager,
+   * credential helper or attribute file from outside the runner's records takes part.
+   */
+  network?: boolean;
   signal?: AbortSignal;
   /** Killed after this long (default 10 minutes: a first clone of a big repository is slow). */
   timeoutMs?: number;
@@ -40,7 +59,8 @@ export interface GitResult {
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 const STDERR_KEEP = 16 * 1024;
 
-// A repository lock a parent process may have set would point every command at the wrong repository.
+// A repository lock a parent process may have set would point every command at the wrong repository; the others
+// would undo the hardening below (config injected through the environment, an external diff, a pager).
 const INHERITED_REPO_VARS = [
   'GIT_DIR',
   'GIT_WORK_TREE',
@@ -50,6 +70,29 @@ const INHERITED_REPO_VARS = [
   'GIT_COMMON_DIR',
   'GIT_NAMESPACE',
   'GIT_PREFIX',
+  'GIT_CONFIG',
+  'GIT_CONFIG_PARAMETERS',
+  'GIT_CONFIG_COUNT',
+  'GIT_EXTERNAL_DIFF',
+  'GIT_EXEC_PATH',
+  'GIT_TEMPLATE_DIR',
+];
+
+/**
+ * Settings every runner git command carries, whatever a config says: no fsmonitor (a program git would start), no
+ * hooks, no pager, no external diff, no `ext::` transport, no submodule recursion, no signing, no automatic gc.
+ */
+const HARDENING = [
+  'core.fsmonitor=false',
+  'core.hooksPath=/dev/null',
+  'core.pager=cat',
+  'diff.external=',
+  'protocol.ext.allow=never',
+  'submodule.recurse=false',
+  'commit.gpgsign=false',
+  'tag.gpgsign=false',
+  'gc.auto=0',
+  'maintenance.auto=false',
 ];
 
 /**
@@ -57,21 +100,44 @@ const INHERITED_REPO_VARS = [
  * is reached, and they stay on this machine), minus inherited repository pointers, with every interactive prompt off:
  * a daemon has nobody to type a password, and a prompt would hang the job.
  */
-export function gitEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function gitEnvironment(extra: Record<string, string> = {}, network = true): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of INHERITED_REPO_VARS) delete env[name];
+  for (const name of Object.keys(env)) if (/^GIT_CONFIG_(KEY|VALUE)_\d+$/.test(name)) delete env[name];
   return {
     ...env,
     GIT_TERMINAL_PROMPT: '0',
     GCM_INTERACTIVE: 'never',
     SSH_ASKPASS_REQUIRE: 'never',
+    GIT_PAGER: 'cat',
+    PAGER: 'cat',
+    ...(network ? {} : { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_ATTR_NOSYSTEM: '1' }),
     ...extra,
   };
 }
 
+/** The hardened command line: `git <settings> --git-dir=… --work-tree=… <args>`. Exported for the tests. */
+export function gitArgs(args: string[], options: Pick<GitOptions, 'repo' | 'network'> = {}): string[] {
+  const settings = [...HARDENING];
+  // Credential helpers only where credentials are needed; an empty value clears any list a config built.
+  if (!options.network) settings.push('credential.helper=');
+  const { repo } = options;
+  if (repo) {
+    settings.push(`safe.directory=${repo.gitDir}`);
+    if (repo.workTree) settings.push(`safe.directory=${repo.workTree}`);
+  }
+  return [
+    '--no-pager',
+    ...settings.flatMap((setting) => ['-c', setting]),
+    ...(repo ? [`--git-dir=${repo.gitDir}`] : []),
+    ...(repo?.workTree ? [`--work-tree=${repo.workTree}`] : []),
+    ...args,
+  ];
+}
+
 /** Runs git; resolves with its output, rejects with a GitError (credential-free) on failure, timeout or abort. */
 export function git(args: string[], options: GitOptions = {}): Promise<GitResult> {
-  const fullArgs = options.cwd ? ['-C', options.cwd, ...args] : args;
+  const fullArgs = gitArgs(args, options);
   const what = `git ${args.find((arg) => !arg.startsWith('-')) ?? args[0] ?? ''}`.trim();
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) {
@@ -79,8 +145,10 @@ export function git(args: string[], options: GitOptions = {}): Promise<GitResult
       return;
     }
     // Its own session: no controlling terminal, so ssh cannot ask for a passphrase either; and the whole group dies.
+    // It runs in the git dir (the runner's), never in a workspace: nothing there is looked at for a repository.
     const child = spawn('git', fullArgs, {
-      env: gitEnvironment(options.env),
+      cwd: options.repo?.gitDir ?? tmpdir(),
+      env: gitEnvironment(options.env, options.network ?? false),
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       detached: true,
     });

@@ -1,9 +1,9 @@
 // The runner's cached clones: one bare repository per repo under <stateDir>/repos, fetched before each job, and the
 // worktree a job runs in (branch claudeops/<execution id>). Used by workspace.ts.
 import { createHash } from 'node:crypto';
-import { access, mkdir, rename, rm, stat } from 'node:fs/promises';
-import { basename, isAbsolute, join } from 'node:path';
-import { displayRepo, git, GitError, withRepoLock } from './git';
+import { access, lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, isAbsolute, join, resolve } from 'node:path';
+import { displayRepo, git, GitError, withRepoLock, type GitRepo } from './git';
 
 /** A job's repository could not be used (unreachable, not a repository, unknown ref); the job fails with `message`. */
 export class WorkspaceError extends Error {
@@ -62,10 +62,16 @@ export async function fetchCache(reposDir: string, repo: string, signal?: AbortS
         await mkdir(reposDir, { recursive: true });
         await rm(dir, { recursive: true, force: true });
         await git(['init', '--bare', '--quiet', dir], { signal });
-        await git(['remote', 'add', 'origin', repo], { cwd: dir, signal });
-        await git(['config', 'remote.origin.fetch', ORIGIN_HEADS], { cwd: dir, signal });
+        await git(['remote', 'add', 'origin', repo], { repo: { gitDir: dir }, signal });
+        await git(['config', 'remote.origin.fetch', ORIGIN_HEADS], { repo: { gitDir: dir }, signal });
+      } else {
+        await verifyCacheConfig(dir);
       }
-      await git(['fetch', '--quiet', '--prune', '--force', '--tags', 'origin'], { cwd: dir, signal });
+      await git(['fetch', '--quiet', '--prune', '--force', '--tags', 'origin'], {
+        repo: { gitDir: dir },
+        network: true,
+        signal,
+      });
       if (fresh) await rename(dir, cache);
     } catch (error) {
       if (fresh) await rm(dir, { recursive: true, force: true });
@@ -80,8 +86,10 @@ export async function resolveBase(cache: string, repo: string, ref: string | nul
   const shown = displayRepo(repo);
   if (ref === null) {
     try {
-      await git(['remote', 'set-head', 'origin', '--auto'], { cwd: cache });
-      const head = (await git(['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD'], { cwd: cache })).stdout.trim();
+      await git(['remote', 'set-head', 'origin', '--auto'], { repo: { gitDir: cache }, network: true });
+      const head = (
+        await git(['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD'], { repo: { gitDir: cache } })
+      ).stdout.trim();
       const branch = head.replace(/^refs\/remotes\/origin\//, '');
       return { baseRef: branch, baseCommit: await commitOf(cache, head) };
     } catch (error) {
@@ -98,12 +106,15 @@ export async function resolveBase(cache: string, repo: string, ref: string | nul
 }
 
 async function commitOf(cache: string, rev: string): Promise<string> {
-  return (await git(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`], { cwd: cache })).stdout.trim();
+  return (
+    await git(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`], { repo: { gitDir: cache } })
+  ).stdout.trim();
 }
 
 /**
- * Checks out `baseCommit` at `path` on branch `branch`. A directory left there by an earlier life of the same
- * execution is replaced, and the branch reset (-B): it is the same job starting again.
+ * Checks out `baseCommit` at `path` on branch `branch` and returns the worktree as the runner's records know it. A
+ * directory left there by an earlier life of the same execution is replaced, and the branch reset (-B): it is the
+ * same job starting again.
  */
 export async function addWorktree(
   cache: string,
@@ -111,25 +122,108 @@ export async function addWorktree(
   branch: string,
   baseCommit: string,
   signal?: AbortSignal,
-): Promise<void> {
-  await withRepoLock(cache, async () => {
+): Promise<GitRepo> {
+  return withRepoLock(cache, async () => {
     if (await stat(path).catch(() => null)) {
       await rm(path, { recursive: true, force: true });
-      await git(['worktree', 'prune'], { cwd: cache });
+      await git(['worktree', 'prune'], { repo: { gitDir: cache } });
     }
     try {
-      await git(['worktree', 'add', '--quiet', '--no-track', '-B', branch, path, baseCommit], { cwd: cache, signal });
+      await git(['worktree', 'add', '--quiet', '--no-track', '-B', branch, path, baseCommit], {
+        repo: { gitDir: cache },
+        signal,
+      });
     } catch (error) {
       throw asWorkspaceError(error, `cannot create a worktree on branch ${branch}`);
     }
+    const adminDir = await worktreeAdminDir(cache, path);
+    if (!adminDir) throw new WorkspaceError(`git made no record of the worktree at ${path}`);
+    return { gitDir: adminDir, workTree: path };
   });
+}
+
+/**
+ * The admin dir (<cache>/worktrees/<name>) of the worktree at `path`, found from the cache's own records (each
+ * admin dir's `gitdir` file names its worktree's `.git`); null if the cache has none for it.
+ */
+export async function worktreeAdminDir(cache: string, path: string): Promise<string | null> {
+  const root = join(cache, 'worktrees');
+  const names = await readdir(root).catch(() => [] as string[]);
+  for (const name of names) {
+    const gitdir = await readFile(join(root, name, 'gitdir'), 'utf8').catch(() => null);
+    if (gitdir !== null && resolve(root, name, gitdir.trim()) === join(resolve(path), '.git')) return join(root, name);
+  }
+  return null;
+}
+
+/**
+ * Checks a worktree against the runner's records before the runner's own git commands touch it, and puts its `.git`
+ * file back as git wrote it (so git in the workspace, a person's included, finds the runner's repository again). A
+ * work tree that is no longer a plain directory, or a cache or admin dir that is not what the runner made, is refused.
+ */
+export async function reclaimWorktree(cache: string, worktree: GitRepo): Promise<void> {
+  const { gitDir, workTree } = worktree;
+  if (!workTree) throw new WorkspaceError('the workspace has no work tree');
+  const dir = await lstat(workTree).catch(() => null);
+  if (!dir?.isDirectory()) throw new WorkspaceError(`the workspace ${workTree} is no longer a directory`);
+  await verifyCacheConfig(cache);
+  const commondir = await readFile(join(gitDir, 'commondir'), 'utf8').catch(() => null);
+  if (commondir === null || resolve(gitDir, commondir.trim()) !== resolve(cache)) {
+    throw new WorkspaceError(`the runner's record of the worktree ${workTree} (${gitDir}) is missing or altered`);
+  }
+  const dotGit = join(workTree, '.git');
+  const text = `gitdir: ${gitDir}\n`;
+  if ((await readFile(dotGit, 'utf8').catch(() => null)) !== text) {
+    // Whatever stands there (a rewritten file, a directory, a symlink) goes; rm never follows a link.
+    await rm(dotGit, { recursive: true, force: true });
+    await writeFile(dotGit, text, { flag: 'wx' });
+  }
 }
 
 /** Forgets worktrees whose directories are gone (the cleanup removed them); their branches stay. */
 export function pruneWorktrees(cache: string): Promise<void> {
   return withRepoLock(cache, async () => {
-    await git(['worktree', 'prune'], { cwd: cache });
+    await git(['worktree', 'prune'], { repo: { gitDir: cache } });
   });
+}
+
+/**
+ * The settings a cache's config may hold: the ones `git init --bare` and `git remote add` write. Anything else (a
+ * fsmonitor, an include, a filter or diff driver, `extensions.worktreeConfig`, which would make git read a
+ * config.worktree from the worktree's admin dir) was not written by the runner, and the cache is not used.
+ */
+const CACHE_CONFIG_KEYS = new Set([
+  'core.repositoryformatversion',
+  'core.filemode',
+  'core.bare',
+  'core.ignorecase',
+  'core.precomposeunicode',
+  'core.symlinks',
+  'core.logallrefupdates',
+  'remote.origin.url',
+  'remote.origin.fetch',
+  'extensions.objectformat',
+  'extensions.refstorage',
+  'extensions.relativeworktrees',
+]);
+
+/** Refuses a cache whose config holds a setting the runner did not write (see CACHE_CONFIG_KEYS). */
+export async function verifyCacheConfig(cache: string): Promise<void> {
+  // --file reads that one file (includes are not followed with --file); nothing in it is run.
+  const listed = await git(['config', '--file', join(cache, 'config'), '--null', '--list']).catch((error: unknown) => {
+    throw asWorkspaceError(error, `cannot read the config of the runner's cache ${cache}`);
+  });
+  const foreign = listed.stdout
+    .split('\0')
+    .filter((entry) => entry !== '')
+    .map((entry) => entry.split('\n')[0]!.toLowerCase())
+    .filter((key) => !CACHE_CONFIG_KEYS.has(key));
+  if (foreign.length > 0) {
+    throw new WorkspaceError(
+      `the runner's cache ${cache} has settings the runner did not write (${[...new Set(foreign)].join(', ')}); ` +
+        'it is not used: remove that directory and the next job rebuilds it',
+    );
+  }
 }
 
 function asWorkspaceError(error: unknown, message: string): WorkspaceError {

@@ -7,9 +7,9 @@ import type { EventData, EventDraft, Job } from '@claudeops/control-plane/protoc
 import { ApiError, type PatchUpload } from '../stream/api-client';
 import { sleep } from '../support/backoff';
 import { commitAll, commitMessage, readPatch, summarizeChanges } from './git-commit';
-import { displayRepo, scrubCredentials } from './git';
+import { displayRepo, scrubCredentials, type GitRepo } from './git';
 import { createLogger, errorMessage, type Logger } from '../support/logger';
-import { addWorktree, fetchCache, resolveBase, WorkspaceError, type BaseCommit } from './repo-cache';
+import { addWorktree, fetchCache, reclaimWorktree, resolveBase, WorkspaceError, type BaseCommit } from './repo-cache';
 import {
   cleanupWorkspaces,
   DEFAULT_WORKTREE_MAX_AGE_MS,
@@ -52,6 +52,14 @@ export interface Workspace {
 
 const FILES_IN_EVENT = 1000;
 
+/** A prepared worktree as the runner recorded it: its cache, git's admin dir and work tree, its branch and base. */
+interface WorktreeTarget {
+  cache: string;
+  worktree: GitRepo;
+  branch: string;
+  base: BaseCommit;
+}
+
 export class Workspaces {
   private readonly active = new Set<string>();
   private readonly log: Logger;
@@ -79,11 +87,13 @@ export class Workspaces {
     const repo = job.repo;
     const branch = `claudeops/${id}`;
     let base: BaseCommit;
+    let cache: string;
+    let worktree: GitRepo;
     try {
       await mkdir(this.options.workspacesDir, { recursive: true });
-      const cache = await fetchCache(this.options.reposDir, repo, signal);
+      cache = await fetchCache(this.options.reposDir, repo, signal);
       base = await resolveBase(cache, repo, job.ref);
-      await addWorktree(cache, cwd, branch, base.baseCommit, signal);
+      worktree = await addWorktree(cache, cwd, branch, base.baseCommit, signal);
     } catch (error) {
       this.active.delete(id);
       const failure =
@@ -96,7 +106,9 @@ export class Workspaces {
     }
     const shown = displayRepo(repo);
     emit(logDraft('info', `worktree of ${shown} on branch ${branch} from ${base.baseRef} (${base.baseCommit})`));
-    return { cwd, finish: (run) => this.finishWorktree(job, cwd, branch, base, run, emit) };
+    // From here on git works on the records addWorktree returned, never on what the workspace's `.git` says.
+    const target = { cache, worktree, branch, base };
+    return { cwd, finish: (run) => this.finishWorktree(job, target, run, emit) };
   }
 
   /** Applies the retention policy: one run at a time; a call during a run gets a fresh run after it. */
@@ -117,6 +129,7 @@ export class Workspaces {
       maxAgeMs: this.options.maxAgeMs ?? DEFAULT_WORKTREE_MAX_AGE_MS,
       maxCount: this.options.maxCount ?? DEFAULT_WORKTREE_MAX_COUNT,
       keep: this.active,
+      reposDir: this.options.reposDir,
     });
     if (result.removed.length > 0) this.log.info('removed old workspaces', { count: result.removed.length });
     for (const { executionId, error } of result.failed) {
@@ -125,16 +138,12 @@ export class Workspaces {
     return result;
   }
 
-  private async finishWorktree(
-    job: Job,
-    cwd: string,
-    branch: string,
-    base: BaseCommit,
-    run: FinishedRun,
-    emit: Emit,
-  ): Promise<void> {
+  private async finishWorktree(job: Job, target: WorktreeTarget, run: FinishedRun, emit: Emit): Promise<void> {
     const id = job.executionId;
+    const { cache, worktree, branch, base } = target;
+    const cwd = worktree.workTree ?? '';
     try {
+      await reclaimWorktree(cache, worktree);
       const message = this.redact(
         commitMessage({
           prompt: job.prompt,
@@ -145,10 +154,10 @@ export class Workspaces {
           costUsd: run.result?.totalCostUsd,
         }),
       );
-      await commitAll(cwd, message);
-      const changes = await summarizeChanges(cwd, base.baseCommit);
+      await commitAll(worktree, message);
+      const changes = await summarizeChanges(worktree, base.baseCommit);
       const patch = changes.commit
-        ? await readPatch(cwd, base.baseCommit, changes.commit, (text) => this.redact(text))
+        ? await readPatch(worktree, base.baseCommit, changes.commit, (text) => this.redact(text))
         : { text: '', bytes: 0, truncated: false };
       emit({
         type: 'git',

@@ -44,6 +44,7 @@ describe('cleanupWorkspaces', () => {
       maxAgeMs: 7 * DAY,
       maxCount: 50,
       keep: new Set(),
+      reposDir: join(dir, 'repos'),
       now: NOW,
     });
     expect(result.removed).toEqual([old]);
@@ -60,6 +61,7 @@ describe('cleanupWorkspaces', () => {
       maxAgeMs: 365 * DAY,
       maxCount: 3,
       keep: new Set([running]),
+      reposDir: join(dir, 'repos'),
       now: NOW,
     });
     // Newest first: ids[0] (2 days), ids[1] (3 days) fit beside the running one; the rest go.
@@ -73,6 +75,7 @@ describe('cleanupWorkspaces', () => {
       maxAgeMs: 0,
       maxCount: 0,
       keep: new Set(),
+      reposDir: join(dir, 'repos'),
     });
     expect(result).toEqual({ removed: [], failed: [] });
   });

@@ -1,9 +1,9 @@
 // The workspace retention policy: execution workspaces (git worktrees and plain directories) older than a maximum
 // age, or beyond a maximum count, are removed; running executions' never. Branches stay in the cache clone. Run by
 // workspace.ts on start and after each job.
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { pruneWorktrees } from './repo-cache';
+import { lstat, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pruneWorktrees, worktreeAdminDir } from './repo-cache';
 
 export const DEFAULT_WORKTREE_MAX_AGE_MS = 7 * 24 * 3600_000;
 export const DEFAULT_WORKTREE_MAX_COUNT = 50;
@@ -17,6 +17,8 @@ export interface CleanupPolicy {
   maxCount: number;
   /** Executions whose workspaces are in use. */
   keep: ReadonlySet<string>;
+  /** The runner's cached clones: the worktrees of removed workspaces are pruned from those that recorded them. */
+  reposDir: string;
   now?: number;
 }
 
@@ -36,38 +38,51 @@ export async function cleanupWorkspaces(policy: CleanupPolicy): Promise<CleanupR
   const candidates: Array<{ id: string; mtimeMs: number }> = [];
   for (const entry of entries) {
     if (!entry.isDirectory() || !WORKSPACE_NAME.test(entry.name) || policy.keep.has(entry.name)) continue;
-    const info = await stat(join(policy.workspacesDir, entry.name)).catch(() => null);
-    if (info) candidates.push({ id: entry.name, mtimeMs: info.mtimeMs });
+    // lstat: a workspace replaced by a symlink is not followed (its target is nobody's workspace).
+    const info = await lstat(join(policy.workspacesDir, entry.name)).catch(() => null);
+    if (info?.isDirectory()) candidates.push({ id: entry.name, mtimeMs: info.mtimeMs });
   }
   candidates.sort((a, b) => b.mtimeMs - a.mtimeMs || (a.id < b.id ? 1 : -1));
   const room = Math.max(0, policy.maxCount - policy.keep.size);
   const doomed = candidates.filter((c, index) => index >= room || now - c.mtimeMs > policy.maxAgeMs);
 
   const result: CleanupResult = { removed: [], failed: [] };
-  const caches = new Set<string>();
+  const removedPaths: string[] = [];
   for (const { id } of doomed) {
     const path = join(policy.workspacesDir, id);
     try {
-      const cache = await worktreeCache(path);
+      // rm never follows a symlink: a link the agent left in its workspace is removed, not what it points at.
       await rm(path, { recursive: true, force: true });
-      if (cache) caches.add(cache);
+      removedPaths.push(path);
       result.removed.push(id);
     } catch (error) {
       result.failed.push({ executionId: id, error: error instanceof Error ? error.message : String(error) });
     }
   }
-  for (const cache of caches) {
+  for (const cache of await cachesRecording(policy.reposDir, removedPaths)) {
     // A cache removed by hand has nothing left to prune.
     await pruneWorktrees(cache).catch(() => undefined);
   }
   return result;
 }
 
-/** The repository a worktree belongs to, from its `.git` file ("gitdir: <repo>/worktrees/<name>"); null if none. */
-async function worktreeCache(path: string): Promise<string | null> {
-  const text = await readFile(join(path, '.git'), 'utf8').catch(() => null);
-  const gitdir = text ? /^gitdir: (.+)$/m.exec(text)?.[1]?.trim() : undefined;
-  if (!gitdir) return null;
-  const absolute = isAbsolute(gitdir) ? gitdir : resolve(path, gitdir);
-  return dirname(dirname(absolute));
+/**
+ * The caches whose own records (worktrees/<name>/gitdir) name one of `paths`: the runner's records decide which
+ * repository to prune, never a workspace's `.git` file, which the agent could have pointed anywhere.
+ */
+async function cachesRecording(reposDir: string, paths: string[]): Promise<string[]> {
+  if (paths.length === 0) return [];
+  const names = await readdir(reposDir).catch(() => [] as string[]);
+  const found: string[] = [];
+  for (const name of names) {
+    if (!name.endsWith('.git')) continue;
+    const cache = join(reposDir, name);
+    for (const path of paths) {
+      if (await worktreeAdminDir(cache, path)) {
+        found.push(cache);
+        break;
+      }
+    }
+  }
+  return found;
 }
