@@ -45,6 +45,38 @@ describe('createApiClient', () => {
     expect(error).toMatchObject({ status: 409, code: 'CONFLICT', message: 'already ended' });
   });
 
+  it('revokes a runner with DELETE and rotates the admin token with POST, a 409 keeping the API’s message', async () => {
+    const revoked = {
+      id: 'rn_01m7ybe5p7sv3qba6hvr235f9b',
+      name: 'box',
+      status: 'offline',
+      labels: [],
+      maxConcurrent: 1,
+      runningExecutions: [],
+      freeSlots: 0,
+      version: null,
+      lastHeartbeatAt: null,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      sandbox: 'bubblewrap',
+      revokedAt: '2026-01-02T00:00:00.000Z',
+    };
+    const fetch = fakeFetch(200, revoked);
+    await expect(createApiClient({ fetch }).revokeRunner(revoked.id)).resolves.toMatchObject({
+      revokedAt: revoked.revokedAt,
+    });
+    expect(fetch.mock.calls[0]?.[0]).toBe(`/api/v1/runners/${revoked.id}`);
+    expect(fetch.mock.calls[0]?.[1]?.method).toBe('DELETE');
+
+    const rotate = fakeFetch(200, { token: 'coa_new' });
+    await expect(createApiClient({ fetch: rotate }).rotateAdminToken()).resolves.toEqual({ token: 'coa_new' });
+    expect(rotate.mock.calls[0]?.[0]).toBe('/api/v1/admin-token/rotate');
+    expect(rotate.mock.calls[0]?.[1]?.method).toBe('POST');
+    const env = createApiClient({
+      fetch: fakeFetch(409, { error: { code: 'CONFLICT', message: 'set by CLAUDEOPS_ADMIN_TOKEN; change it there' } }),
+    });
+    await expect(env.rotateAdminToken()).rejects.toMatchObject({ status: 409, message: /CLAUDEOPS_ADMIN_TOKEN/ });
+  });
+
   it('calls onUnauthorized on a 401 (the page then goes to /login)', async () => {
     const onUnauthorized = vi.fn();
     const api = createApiClient({

@@ -17,6 +17,7 @@ import {
   PushSubscriptionView,
   RunnerDetail,
   RunnerMetricsPage,
+  RotatedAdminToken,
   RunnerView,
   VapidKey,
 } from '@claudeops/control-plane/protocol';
@@ -229,6 +230,10 @@ export function createApiClient({ fetch, onUnauthorized }: ApiClientOptions) {
     runnerMetrics(id: string, params: { from?: string; to?: string; limit?: number } = {}) {
       return json(RunnerMetricsPage, withQuery(`/runners/${enc(id)}/metrics`, params));
     },
+    /** Revokes a runner: its token is refused at once, its sockets close, its running executions go `lost`. */
+    revokeRunner(id: string): Promise<RunnerView> {
+      return json(RunnerView, `/runners/${enc(id)}`, { method: 'DELETE' });
+    },
 
     // Who, sessions and notifications
     me(): Promise<Me> {
@@ -239,6 +244,10 @@ export function createApiClient({ fetch, onUnauthorized }: ApiClientOptions) {
     },
     async signOut(): Promise<void> {
       await request('/sessions', { method: 'DELETE' });
+    },
+    /** A new admin token, shown once; every session ends with the old one (409 when CLAUDEOPS_ADMIN_TOKEN sets it). */
+    rotateAdminToken(): Promise<RotatedAdminToken> {
+      return json(RotatedAdminToken, '/admin-token/rotate', { method: 'POST', json: {} });
     },
     vapidKey(): Promise<{ publicKey: string }> {
       return json(VapidKey, '/push/vapid');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunnerDetail, RunnerView } from '@claudeops/control-plane/protocol';
-import { loadFleet, sortRunners } from './fleet';
+import { loadFleet, revokeQuestion, sortRunners } from './fleet';
 
 const runner = (id: string, name: string, status: 'online' | 'offline'): RunnerView => ({
   id,
@@ -40,5 +40,15 @@ describe('fleet', () => {
     expect(asked.sort()).toEqual(['a', 'c']);
     expect(fleet.metrics).toEqual({ a: metrics });
     expect(fleet.runners.map((r) => r.id)).toEqual(['a', 'c', 'b']);
+  });
+
+  it('says before revoking what happens to the runner and the executions it runs', () => {
+    expect(revokeQuestion({ name: 'gpu-box', runningExecutions: [] })).toBe(
+      'Revoke the runner gpu-box? Its token stops working at once and its connections close. To use the machine again, register it anew.',
+    );
+    expect(revokeQuestion({ name: 'gpu-box', runningExecutions: ['ex_a'] })).toContain(
+      'The execution it runs now will be marked lost',
+    );
+    expect(revokeQuestion({ name: 'gpu-box', runningExecutions: ['ex_a', 'ex_b'] })).toContain('The 2 executions');
   });
 });

@@ -1,4 +1,5 @@
-// The runners list with each online runner's latest metrics: the runners page's load and its polling.
+// The runners list with each online runner's latest metrics: the runners page's load and its polling; the question
+// asked before revoking a runner.
 import type { RunnerMetrics, RunnerView } from '@claudeops/control-plane/protocol';
 import type { ApiClient } from '$lib/api-client';
 
@@ -25,4 +26,14 @@ export async function loadFleet(api: Pick<ApiClient, 'listRunners' | 'getRunner'
   const metrics: Record<string, RunnerMetrics | null> = {};
   for (const detail of details) if (detail) metrics[detail.id] = detail.metrics;
   return { runners, metrics };
+}
+
+/** What revoking does to this runner, asked before the DELETE. */
+export function revokeQuestion(runner: Pick<RunnerView, 'name' | 'runningExecutions'>): string {
+  const running = runner.runningExecutions.length;
+  const jobs =
+    running === 0
+      ? ''
+      : ` The ${running === 1 ? 'execution' : `${running} executions`} it runs now will be marked lost and retried by their policy.`;
+  return `Revoke the runner ${runner.name}? Its token stops working at once and its connections close.${jobs} To use the machine again, register it anew.`;
 }
