@@ -18,8 +18,12 @@ export function lostReason(
   lease: Pick<Lease, 'runnerId' | 'expiresAt'>,
   facts: AttemptFacts | null,
   retryId: string | null,
+  /** What happened to the runner, when it was not silence (`runner r_… was revoked`). */
+  cause?: string,
 ): string {
-  const lost = `runner ${lease.runnerId} stopped heartbeating; lease expired at ${new Date(lease.expiresAt).toISOString()}`;
+  const lost =
+    cause ??
+    `runner ${lease.runnerId} stopped heartbeating; lease expired at ${new Date(lease.expiresAt).toISOString()}`;
   if (facts === null) return lost;
   if (retryId !== null) return `${lost}; retried as ${retryId} (attempt ${facts.attempt + 1} of ${facts.maxAttempts})`;
   const which =

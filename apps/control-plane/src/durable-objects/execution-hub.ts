@@ -15,16 +15,19 @@ import { HubApprovals, type Answer, type DecideOutcome } from './hub-approvals';
 import { HubBudget, type BudgetBatch } from './hub-budget';
 import { HubBudgetStore, type BudgetAlert } from './hub-budget-store';
 import { HubLog, type HubMeta, type LogItem } from './hub-log';
+import { closeDisowned, HubOwner, type StreamOwner } from './hub-owner';
 import { HubPatch, type StoredPatch } from './hub-patch';
 import { pushesOf } from './hub-push';
 import { readRunnerFrame } from './hub-runner-frames';
 import { needsSync, syncOnce, type SyncSubject } from './hub-sync';
 import { fanOut, refuseViewerFrame, sendReplay, statusFromD1 } from './hub-viewers';
 import { Coalesced } from './coalesce';
+import { PermitLimiter } from './frame-limits';
 import { closeSocket, errorFrame, isUpgrade, sendFrame } from './sockets';
 
 type Role = 'runner' | 'viewer';
-type Attachment = { role: Role };
+/** A runner socket also says whose it is (hub-owner). */
+type Attachment = { role: Role } & Partial<StreamOwner>;
 
 /** How far past the contiguous end the hub holds events (only a reconnecting runner sends out of order). */
 const MAX_AHEAD = 4 * MAX_EVENTS_PER_FRAME;
@@ -37,9 +40,12 @@ export class ExecutionHub extends DurableObject<Env> {
   private readonly syncSubject: SyncSubject;
   private readonly approvals: HubApprovals;
   private readonly alarms: HubAlarm;
+  private readonly owner: HubOwner;
   private log: LogState<LogItem>;
   private meta: HubMeta;
   private readonly syncD1Task = new Coalesced(() => this.syncD1Once());
+  /** Model-call permits over the rate limit wait for the bucket to refill (frame-limits.ts). */
+  private readonly permits = new PermitLimiter(this.env, (requestId) => this.budget.answerPermit(requestId));
   /** Opened on first use: most hubs never hold a patch. */
   private patchStore: HubPatch | null = null;
 
@@ -47,6 +53,7 @@ export class ExecutionHub extends DurableObject<Env> {
     super(ctx, env);
     this.store = new HubLog(ctx.storage.sql, ctx.storage);
     this.alarms = new HubAlarm(ctx.storage);
+    this.owner = new HubOwner(ctx.storage.sql);
     ({ log: this.log, meta: this.meta } = this.store.load());
     this.budget = new HubBudget(env, new HubBudgetStore(ctx.storage.sql), {
       executionId: () => this.meta.executionId,
@@ -91,13 +98,19 @@ export class ExecutionHub extends DurableObject<Env> {
       role === 'viewer' && this.meta.status === null ? await statusFromD1(this.env, this.meta.executionId) : null;
     // The runner's first connection reads what names the budgets, so its usage can be checked from the first event.
     if (role === 'runner' && this.budget.state.facts === null) await this.budget.tryFacts();
+    const owner = role === 'runner' ? HubOwner.fromRequest(request) : null;
+    const refusal = owner === null ? null : this.owner.refusal(owner);
+    if (refusal !== null) {
+      const error = { code: 'FORBIDDEN', message: `this runner no longer holds the execution: ${refusal}` };
+      return Response.json({ error }, { status: 403 });
+    }
     const { 0: client, 1: server } = new WebSocketPair();
     if (role === 'runner') {
       // One stream per execution: a reconnecting runner replaces its half-open predecessor.
       for (const old of this.ctx.getWebSockets('runner')) closeSocket(old, 4000, 'replaced by a newer connection');
     }
     this.ctx.acceptWebSocket(server, [role]);
-    server.serializeAttachment({ role } satisfies Attachment);
+    server.serializeAttachment({ role, ...owner } satisfies Attachment);
     if (role === 'runner') this.welcomeRunner(server);
     else this.replay(server, Number(new URL(request.url).searchParams.get('after') ?? 0) || 0, dbStatus);
     return new Response(null, { status: 101, webSocket: client });
@@ -105,9 +118,9 @@ export class ExecutionHub extends DurableObject<Env> {
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     try {
-      const { role } = ws.deserializeAttachment() as Attachment;
-      if (role === 'viewer') refuseViewerFrame(ws);
-      else await this.acceptFrame(ws, message);
+      const attachment = ws.deserializeAttachment() as Attachment;
+      if (attachment.role === 'viewer') refuseViewerFrame(ws);
+      else if (!this.refuseDisowned(ws, attachment)) await this.acceptFrame(ws, message);
     } catch (err) {
       console.error('ExecutionHub: message handler failed', err);
       sendFrame(ws, errorFrame('INTERNAL', 'the hub could not handle this frame') satisfies HubToRunner);
@@ -142,6 +155,17 @@ export class ExecutionHub extends DurableObject<Env> {
       sendFrame(ws, { type: 'exec.cancel', reason: this.meta.cancel ?? reason } satisfies HubToRunner);
     }
     await this.syncD1();
+  }
+
+  /** The Fleet took the execution from this runner (rejected, requeued, lost, revoked): its stream sockets are
+   * closed and every assignment up to `through` is refused from now on (hub-owner). Idempotent. */
+  async disown(executionId: string, runnerId: string, through: number, reason: string): Promise<void> {
+    this.remember(executionId);
+    this.owner.disown(runnerId, through, reason);
+    for (const ws of this.ctx.getWebSockets('runner')) {
+      const attachment = ws.deserializeAttachment() as Attachment | null;
+      if (attachment?.runnerId === runnerId || attachment?.runnerId == null) closeDisowned(ws, reason);
+    }
   }
 
   /** A budget alert from a BudgetGuard, relayed to viewers and the runner (see HubBudget.alert). Idempotent. */
@@ -183,11 +207,20 @@ export class ExecutionHub extends DurableObject<Env> {
     });
   }
 
+  /** True (and the socket closed) when the frame comes from a runner the execution was taken from. */
+  private refuseDisowned(ws: WebSocket, owner: Partial<StreamOwner>): boolean {
+    const refusal = this.owner.refusal({ runnerId: owner.runnerId ?? null, assignedAt: owner.assignedAt ?? null });
+    if (refusal === null) return false;
+    sendFrame(ws, errorFrame('FORBIDDEN', `frame refused: ${refusal}`) satisfies HubToRunner);
+    closeDisowned(ws, refusal);
+    return true;
+  }
+
   private async acceptFrame(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const request = readRunnerFrame(ws, message);
     if (request === null) return;
     if (request.type === 'exec.permit') {
-      await this.budget.answerPermit(request.requestId);
+      await this.permits.admit(ws, request.requestId);
       return;
     }
     let plan = planBatch(this.log, request.items, { closes: (item) => closesLog(item.event), maxAhead: MAX_AHEAD });

@@ -1,10 +1,12 @@
 // One Fleet dispatch round: offers waiting (queued or blocked) executions, oldest first, to connected runners with
 // free slots and the labels they need, each once every budget scope it falls in has admitted it (fleet-admission);
 // one a budget refuses is marked blocked with the reason and the round goes on to the next; a retry goes to another
-// runner than the one its previous attempt ran on when one fits. Used by fleet.ts.
+// runner than the one its previous attempt ran on when one fits; a job that requires a sandbox goes only to a runner
+// that announced bubblewrap (it stays queued, saying so, while none is connected). Used by fleet.ts.
 import { createDb } from '../db/client';
 import { claimQueued, listQueued, markBlocked, toJob, type JobRow } from '../db/queries/lifecycle';
-import { freeSlots, pickRunner, type RunnerSlots } from '../domain/dispatch';
+import { noteWaiting } from '../db/queries/runners';
+import { freeSlots, pickRunner, satisfiesLabels, type RunnerSlots } from '../domain/dispatch';
 import { leaseTtlMs } from '../domain/lease';
 import type { FleetToRunner } from '../protocol/frames';
 import { Admission } from './fleet-admission';
@@ -16,6 +18,8 @@ import { sendFrame } from './sockets';
 const JOBS_PER_FREE_SLOT = 4;
 /** A round reads at most this many waiting executions. */
 const MAX_JOBS_PER_ROUND = 1_000;
+/** Why a queued job that requires a sandbox waits (shown as its blockedReason while it stays queued). */
+export const NO_SANDBOX_RUNNER = 'waiting for a runner with a bubblewrap sandbox (requireSandbox)';
 
 export interface DispatchContext {
   readonly env: Env;
@@ -30,7 +34,9 @@ export async function offerWaiting(fleet: DispatchContext): Promise<boolean> {
   const { env, store } = fleet;
   const leases = [...store.leases().values()];
   const runners = new Map<string, RunnerSlots>();
+  const confining = new Set<string>();
   for (const [runnerId, info] of store.runners()) {
+    if (info.sandbox === 'bubblewrap') confining.add(runnerId);
     if (fleet.socketOf(runnerId) === null) continue;
     runners.set(runnerId, { ...info, leased: leases.filter((l) => l.runnerId === runnerId).length });
   }
@@ -46,8 +52,16 @@ export async function offerWaiting(fleet: DispatchContext): Promise<boolean> {
   for (let read = 0; free > 0 && read < MAX_JOBS_PER_ROUND; read += pageSize) {
     const page = await listQueued(db, labels, pageSize, after);
     for (const row of page) {
-      const runner = pickRunner([...runners.values()], row.labels, row.avoidRunnerId);
-      if (runner === null) continue;
+      const candidates = [...runners.values()].filter((r) => !row.requireSandbox || confining.has(r.runnerId));
+      const runner = pickRunner(candidates, row.labels, row.avoidRunnerId);
+      if (runner === null) {
+        // Only when no connected runner could ever take it; a busy confining runner is just a wait.
+        const unconfined = row.requireSandbox && !candidates.some((r) => satisfiesLabels(r.labels, row.labels));
+        if (unconfined && row.status === 'queued' && row.blockedReason !== NO_SANDBOX_RUNNER) {
+          await noteWaiting(db, row.id, NO_SANDBOX_RUNNER, Date.now());
+        }
+        continue;
+      }
       const admitted = await admission.admit(row);
       if (!admitted.ok) {
         // A row already blocked for this reason is not rewritten every round.

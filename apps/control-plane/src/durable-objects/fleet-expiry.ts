@@ -16,11 +16,17 @@ import type { FleetStore } from './fleet-store';
 export const RETRY_AGAIN_MS = 5_000;
 
 /** Ends the execution of an expired lease (the caller has removed the lease); false when that failed and the caller
- * should try again later. */
-export async function endExpired(env: Env, store: FleetStore, lease: Lease, now: number): Promise<boolean> {
+ * should try again later. `cause`: why the runner lost it, when not silence (a revocation). */
+export async function endExpired(
+  env: Env,
+  store: FleetStore,
+  lease: Lease,
+  now: number,
+  cause?: string,
+): Promise<boolean> {
   const outcome = expiryOutcome(lease);
   if (outcome.status === 'cancelled') return endExecution(env, lease.executionId, outcome.status, outcome.reason);
-  let reason = outcome.reason;
+  let reason = cause ?? outcome.reason;
   try {
     const row = await getExecution(createDb(env.DB), lease.executionId);
     if (row !== undefined && !isTerminal(row.status)) {
@@ -30,7 +36,7 @@ export async function endExpired(env: Env, store: FleetStore, lease: Lease, now:
         retryId = store.retryOf(lease.executionId) ?? newExecutionId(now);
         store.putRetry(lease.executionId, retryId, now);
       }
-      reason = lostReason(lease, facts, retryId);
+      reason = lostReason(lease, facts, retryId, cause);
     }
   } catch (err) {
     // Without the attempt numbers the retry policy cannot be applied; try again shortly rather than skip it.

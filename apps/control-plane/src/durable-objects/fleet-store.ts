@@ -1,8 +1,9 @@
-// The Fleet's durable state in its SQLite storage: leases, what each runner last announced about itself, and the
-// retries of lost executions not yet created in D1.
+// The Fleet's durable state in its SQLite storage: leases, what each runner last announced about itself (capped to
+// what it registered with) and how it confines jobs, and the retries of lost executions not yet created in D1.
 import type { RunnerSlots } from '../domain/dispatch';
 import type { Lease } from '../domain/lease';
 import type { CancelReason } from '../protocol/common';
+import type { SandboxKind } from '../protocol/sandbox';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS leases (
@@ -16,7 +17,8 @@ CREATE TABLE IF NOT EXISTS runners (
   labels TEXT NOT NULL,
   max_concurrent INTEGER NOT NULL,
   last_offered_at INTEGER NOT NULL DEFAULT 0,
-  offerable INTEGER NOT NULL DEFAULT 1
+  offerable INTEGER NOT NULL DEFAULT 1,
+  sandbox TEXT NOT NULL DEFAULT 'none'
 );
 CREATE TABLE IF NOT EXISTS retries (
   execution_id TEXT PRIMARY KEY,
@@ -31,9 +33,10 @@ type RunnerRow = {
   max_concurrent: number;
   last_offered_at: number;
   offerable: number;
+  sandbox: string;
 };
 
-export type RunnerInfo = Omit<RunnerSlots, 'leased'>;
+export type RunnerInfo = Omit<RunnerSlots, 'leased'> & { readonly sandbox: SandboxKind };
 
 const toLease = (row: LeaseRow): Lease => ({
   executionId: row.execution_id,
@@ -45,6 +48,11 @@ const toLease = (row: LeaseRow): Lease => ({
 export class FleetStore {
   constructor(private readonly sql: SqlStorage) {
     sql.exec(SCHEMA);
+    // A Fleet created before runners announced a sandbox: its runners table lacks the column.
+    const columns = sql.exec<{ name: string }>('PRAGMA table_info(runners)').toArray();
+    if (!columns.some((column) => column.name === 'sandbox')) {
+      sql.exec("ALTER TABLE runners ADD COLUMN sandbox TEXT NOT NULL DEFAULT 'none'");
+    }
   }
 
   leases(): Map<string, Lease> {
@@ -103,21 +111,28 @@ export class FleetStore {
           maxConcurrent: row.max_concurrent,
           lastOfferedAt: row.last_offered_at,
           offerable: row.offerable === 1,
+          sandbox: row.sandbox === 'bubblewrap' ? 'bubblewrap' : 'none',
         },
       ]),
     );
   }
 
-  /** What a runner.hello restates; it also takes offers again. */
-  putRunner(runnerId: string, labels: readonly string[], maxConcurrent: number): void {
+  /** What a runner.hello restates (within what the runner registered with); it also takes offers again. */
+  putRunner(runnerId: string, labels: readonly string[], maxConcurrent: number, sandbox: SandboxKind): void {
     this.sql.exec(
-      `INSERT INTO runners (runner_id, labels, max_concurrent, offerable) VALUES (?, ?, ?, 1)
+      `INSERT INTO runners (runner_id, labels, max_concurrent, offerable, sandbox) VALUES (?, ?, ?, 1, ?)
        ON CONFLICT (runner_id) DO UPDATE SET labels = excluded.labels, max_concurrent = excluded.max_concurrent,
-         offerable = 1`,
+         offerable = 1, sandbox = excluded.sandbox`,
       runnerId,
       JSON.stringify(labels),
       maxConcurrent,
+      sandbox,
     );
+  }
+
+  /** A revoked runner is forgotten: it gets no offers, and its hello is refused before it gets here again. */
+  deleteRunner(runnerId: string): void {
+    this.sql.exec('DELETE FROM runners WHERE runner_id = ?', runnerId);
   }
 
   setOfferable(runnerId: string, offerable: boolean): void {

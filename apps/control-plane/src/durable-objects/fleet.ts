@@ -1,18 +1,22 @@
 // Fleet Durable Object, one global instance: runners' control sockets, job offers, leases and the alarm that
-// notices expired ones. Thin: a dispatch round (with budget admission) lives in fleet-dispatch, runner choice in
-// domain/dispatch, lease math in domain/lease, what an expired lease becomes (lost, retried) in fleet-expiry.
+// notices expired ones, and revocation. Thin: a dispatch round (with budget admission) lives in fleet-dispatch, runner
+// choice in domain/dispatch, lease math in domain/lease, what an expired lease becomes (lost, retried) in
+// fleet-expiry, what a runner is trusted with (registered labels and slots, the hub told of a loss) in fleet-trust.
 import { DurableObject } from 'cloudflare:workers';
 import { createDb, type Db } from '../db/client';
-import { getJobs, requeue, setRunnerOffline, setRunnerOnline, toJob } from '../db/queries/lifecycle';
+import { getJobs, requeue, setRunnerOffline, toJob } from '../db/queries/lifecycle';
+import { getRunner, markRunnerOnline, recordExecutionSandbox } from '../db/queries/runners';
 import { recordHeartbeat } from '../db/queries/runner-metrics';
 import { freeSlots } from '../domain/dispatch';
-import { heartbeatIntervalMs, isExpired, leaseTtlMs, nextExpiry, reconcileRunning } from '../domain/lease';
+import { heartbeatIntervalMs, isExpired, leaseTtlMs, nextExpiry, reconcileRunning, type Lease } from '../domain/lease';
 import { RunnerId, type CancelReason } from '../protocol/common';
 import { RunnerToFleet, type FleetToRunner } from '../protocol/frames';
 import { offerWaiting } from './fleet-dispatch';
 import { createRetries, endExpired } from './fleet-expiry';
 import { FleetStore } from './fleet-store';
+import { capHello, disownOnHub, REVOKED_CLOSE_CODE } from './fleet-trust';
 import { Coalesced } from './coalesce';
+import { HeartbeatLimiter } from './frame-limits';
 import { closeSocket, isUpgrade, parseFrame, sendFrame } from './sockets';
 
 export type RunnerSnapshot = { runnerId: string; connected: boolean; running: string[]; freeSlots: number };
@@ -33,12 +37,15 @@ const stopJob = (ws: WebSocket, executionId: string, reason: CancelReason) =>
 export class Fleet extends DurableObject<Env> {
   private readonly store: FleetStore;
   private readonly intervalMs: number;
+  /** Heartbeats per runner, in memory (frame-limits.ts says why that is enough). */
+  private readonly heartbeats: HeartbeatLimiter;
   private readonly dispatchTask = new Coalesced(() => this.dispatchRound());
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new FleetStore(ctx.storage.sql);
     this.intervalMs = heartbeatIntervalMs(env.CLAUDEOPS_HEARTBEAT_INTERVAL_MS);
+    this.heartbeats = new HeartbeatLimiter(env, this.intervalMs);
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -63,8 +70,9 @@ export class Fleet extends DurableObject<Env> {
       const { runnerId } = ws.deserializeAttachment() as Attachment;
       const frame = parsed.frame;
       if (frame.type === 'runner.hello') await this.onHello(ws, runnerId, frame);
-      else if (frame.type === 'runner.heartbeat') await this.onHeartbeat(ws, runnerId, frame.running, frame.metrics);
-      else if (frame.type === 'job.accept') this.onAccept(ws, runnerId, frame.executionId);
+      else if (frame.type === 'runner.heartbeat') {
+        if (this.heartbeats.admit(ws, runnerId)) await this.onHeartbeat(ws, runnerId, frame.running, frame.metrics);
+      } else if (frame.type === 'job.accept') await this.onAccept(ws, runnerId, frame.executionId);
       else await this.onReject(runnerId, frame.executionId);
     } catch (err) {
       console.error('Fleet: message handler failed', err);
@@ -116,6 +124,22 @@ export class Fleet extends DurableObject<Env> {
     await this.dispatch();
   }
 
+  /** Revokes a runner (D1 already refuses its token): its control socket closes, it gets no more offers, and every
+   * execution it holds goes `lost` at once (retried by policy), its hub closing and refusing the runner's stream
+   * socket. Idempotent. */
+  async revoke(runnerId: string): Promise<void> {
+    for (const ws of this.ctx.getWebSockets(runnerId)) closeSocket(ws, REVOKED_CLOSE_CODE, 'this runner was revoked');
+    this.store.deleteRunner(runnerId);
+    const now = Date.now();
+    for (const lease of this.store.leases().values()) {
+      if (lease.runnerId !== runnerId) continue;
+      await this.endLease(lease, now, `runner ${runnerId} was revoked`);
+    }
+    await createRetries(this.env, this.store, Date.now());
+    await this.scheduleAlarm();
+    await this.dispatch();
+  }
+
   async snapshot(): Promise<RunnerSnapshot[]> {
     const leases = [...this.store.leases().values()];
     const runners = this.store.runners();
@@ -135,17 +159,27 @@ export class Fleet extends DurableObject<Env> {
   }
 
   private async onHello(ws: WebSocket, runnerId: string, hello: Hello): Promise<void> {
+    const db = createDb(this.env.DB);
+    // What it registered with bounds what it may claim; a revoked runner (its socket opened just before) gets nothing.
+    const registered = await getRunner(db, runnerId);
+    if (registered === undefined || registered.revokedAt !== null) {
+      closeSocket(ws, REVOKED_CLOSE_CODE, 'this runner was revoked');
+      return;
+    }
+    const capped = capHello(registered, hello);
     sendFrame(ws, {
       type: 'runner.welcome',
       runnerId,
       heartbeatIntervalMs: this.intervalMs,
       leaseTtlMs: leaseTtlMs(this.intervalMs),
     } satisfies FleetToRunner);
+    if (capped.excess !== null) {
+      sendFrame(ws, { type: 'error', error: { code: 'FORBIDDEN', message: capped.excess } } satisfies FleetToRunner);
+    }
     ws.serializeAttachment({ runnerId, hello: true } satisfies Attachment);
-    this.store.putRunner(runnerId, hello.labels, hello.maxConcurrent);
+    this.store.putRunner(runnerId, capped.labels, capped.maxConcurrent, hello.sandbox);
     const { unlisted } = this.reconcile(ws, runnerId, hello.running);
-    const db = createDb(this.env.DB);
-    await setRunnerOnline(db, runnerId, hello, Date.now());
+    await markRunnerOnline(db, runnerId, hello, Date.now());
     await this.reoffer(ws, db, runnerId, unlisted);
     await this.dispatch();
   }
@@ -163,13 +197,16 @@ export class Fleet extends DurableObject<Env> {
     await this.dispatch();
   }
 
-  private onAccept(ws: WebSocket, runnerId: string, executionId: string): void {
+  private async onAccept(ws: WebSocket, runnerId: string, executionId: string): Promise<void> {
     const lease = this.store.lease(executionId);
-    if (lease?.runnerId === runnerId) {
-      this.store.renew(runnerId, [executionId], Date.now() + leaseTtlMs(this.intervalMs));
-    } else {
+    if (lease?.runnerId !== runnerId) {
       stopJob(ws, executionId, 'lease_lost');
+      return;
     }
+    this.store.renew(runnerId, [executionId], Date.now() + leaseTtlMs(this.intervalMs));
+    // GET /api/v1/executions/:id says how the run is confined: as the runner that took it announced.
+    const sandbox = this.store.runners().get(runnerId)?.sandbox ?? 'none';
+    await recordExecutionSandbox(createDb(this.env.DB), executionId, runnerId, sandbox);
   }
 
   private async onReject(runnerId: string, executionId: string): Promise<void> {
@@ -177,7 +214,16 @@ export class Fleet extends DurableObject<Env> {
     this.store.deleteLease(executionId);
     // Until it restates its state, the runner is full whatever our count says; offering again would ping-pong.
     this.store.setOfferable(runnerId, false);
-    await requeue(createDb(this.env.DB), executionId, runnerId, Date.now());
+    const now = Date.now();
+    await requeue(createDb(this.env.DB), executionId, runnerId, now);
+    // Before it is offered again: whoever gets it next, this runner's stream socket may not write it any more.
+    await disownOnHub(
+      this.env,
+      executionId,
+      runnerId,
+      now,
+      'the runner turned the job down; it went back to the queue',
+    );
     await this.scheduleAlarm();
     await this.dispatch();
   }
@@ -231,16 +277,24 @@ export class Fleet extends DurableObject<Env> {
       // Read again: while an earlier close was awaited, a heartbeat may have renewed this lease or a sweep ended it.
       const lease = this.store.lease(executionId);
       if (lease === null || !isExpired(lease, now)) continue;
-      // Deleted first, so the hub's release call coming back into this object finds nothing left to do.
-      this.store.deleteLease(executionId);
-      const ws = this.socketOf(lease.runnerId);
-      if (ws !== null) stopJob(ws, executionId, 'lease_lost');
-      if (!(await endExpired(this.env, this.store, lease, now))) {
-        this.store.putLease({ ...lease, expiresAt: now + EXPIRY_RETRY_MS });
-      }
+      await this.endLease(lease, now);
     }
     await createRetries(this.env, this.store, Date.now());
     await this.scheduleAlarm();
+  }
+
+  /** Ends the execution a runner lost (lease expired, or the runner was revoked) and closes its stream socket. */
+  private async endLease(lease: Lease, now: number, cause?: string): Promise<void> {
+    const { executionId } = lease;
+    // Deleted first, so the hub's release call coming back into this object finds nothing left to do.
+    this.store.deleteLease(executionId);
+    const ws = this.socketOf(lease.runnerId);
+    if (ws !== null) stopJob(ws, executionId, 'lease_lost');
+    if (!(await endExpired(this.env, this.store, lease, now, cause))) {
+      this.store.putLease({ ...lease, expiresAt: now + EXPIRY_RETRY_MS });
+      return;
+    }
+    await disownOnHub(this.env, executionId, lease.runnerId, now, cause ?? 'the runner lost its lease');
   }
 
   private async scheduleAlarm(): Promise<void> {

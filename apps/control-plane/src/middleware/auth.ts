@@ -36,7 +36,8 @@ async function identify(c: Context<AppEnv>): Promise<Identity> {
     if (!token) throw new AppError('UNAUTHORIZED', 'the Authorization header must be "Bearer <token>"');
     if (token.startsWith(TOKEN_PREFIX.runner)) {
       const runner = await getRunnerByTokenHash(db, await hashToken(token));
-      if (!runner) throw new AppError('UNAUTHORIZED', 'the runner token is not valid');
+      // A revoked runner's token is refused from the moment it is revoked.
+      if (!runner) throw new AppError('UNAUTHORIZED', 'the runner token is not valid (unknown or revoked)');
       return { kind: 'runner', runnerId: runner.id };
     }
     if (token.startsWith(TOKEN_PREFIX.registration)) {
@@ -57,7 +58,10 @@ async function identify(c: Context<AppEnv>): Promise<Identity> {
   }
   const session = getCookie(c, SESSION_COOKIE);
   if (session !== undefined) {
-    if (await isLiveSession(db, await hashToken(session), Date.now())) return { kind: 'admin', via: 'session' };
+    const envAdminHash = c.env.CLAUDEOPS_ADMIN_TOKEN ? await hashToken(c.env.CLAUDEOPS_ADMIN_TOKEN) : null;
+    if (await isLiveSession(db, await hashToken(session), Date.now(), envAdminHash)) {
+      return { kind: 'admin', via: 'session' };
+    }
     throw new AppError('UNAUTHORIZED', 'the session has expired or is not valid; log in again');
   }
   throw new AppError('UNAUTHORIZED', 'authentication required: send "Authorization: Bearer <token>"');

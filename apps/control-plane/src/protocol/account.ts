@@ -1,4 +1,5 @@
-// HTTP API v1: who is signed in (GET /api/v1/me) and Web Push subscriptions (/api/v1/push).
+// HTTP API v1: who is signed in (GET /api/v1/me), the admin token's rotation (/api/v1/admin-token) and Web Push
+// subscriptions (/api/v1/push).
 import { z } from 'zod';
 import { IsoTime } from './common';
 
@@ -9,6 +10,12 @@ export const Me = z.object({
   via: z.enum(['bearer', 'session', 'access']),
 });
 export type Me = z.infer<typeof Me>;
+
+/** POST /api/v1/admin-token/rotate takes no fields: an empty body or `{}`. */
+export const RotateAdminTokenBody = z.strictObject({});
+/** The new admin token, shown this once (only its hash is stored); the old one and every session end with it. */
+export const RotatedAdminToken = z.object({ token: z.string() });
+export type RotatedAdminToken = z.infer<typeof RotatedAdminToken>;
 
 /** What a device can be notified of: an approval needed, an execution finished or failed, a budget alert. */
 export const PUSH_TOPICS = ['approval', 'finished', 'failed', 'budget'] as const;

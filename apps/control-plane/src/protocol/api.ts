@@ -130,7 +130,8 @@ export const Execution = z.object({
   costIsEstimate: z.boolean(),
   /** The agent template the execution was started from (`default`: none, a plain prompt). */
   agent: z.string(),
-  /** Why the execution is `blocked` (which budget), else null. */
+  /** Why the execution is `blocked` (which budget), or why a `queued` one waits (no runner with the sandbox its
+   * requireSandbox needs is connected); else null. */
   blockedReason: z.string().nullable(),
   repo: RepoRef.nullable(),
   ref: GitRef.nullable(),
@@ -175,6 +176,9 @@ export const RunnerView = z.object({
   createdAt: IsoTime,
   /** How it confines jobs, as its last hello said; null before its first hello. */
   sandbox: SandboxKind.nullable(),
+  /** When DELETE /api/v1/runners/:id revoked it (its token is refused, it gets no jobs); null while it is trusted.
+   * The control plane always sends it; optional so clients built before it still type-check. */
+  revokedAt: IsoTime.nullable().optional(),
 });
 export type RunnerView = z.infer<typeof RunnerView>;
 
@@ -186,8 +190,17 @@ export const CreateRegistrationTokenBody = z.strictObject({
     .min(60)
     .max(30 * 24 * 3600)
     .optional(),
+  /** The labels and slots the runner registered with this token gets, whatever it asks for (later hellos cannot
+   * widen them); absent: what the runner asks for at registration. */
+  labels: Labels.optional(),
+  maxConcurrent: z.number().int().min(1).max(64).optional(),
 });
-export const RegistrationToken = z.object({ token: z.string(), expiresAt: IsoTime });
+export const RegistrationToken = z.object({
+  token: z.string(),
+  expiresAt: IsoTime,
+  labels: Labels.nullable(),
+  maxConcurrent: z.number().int().nullable(),
+});
 
 export const RegisterRunnerBody = z.strictObject({
   registrationToken: z.string().min(1),

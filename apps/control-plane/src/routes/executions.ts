@@ -210,7 +210,14 @@ export const executionsRoutes = new Hono<AppEnv>()
     if (!isWebSocketUpgrade(c.req.raw)) {
       throw new AppError('UPGRADE_REQUIRED', 'this endpoint is a WebSocket: send "Upgrade: websocket"');
     }
-    assertOwnRunner(c, await mustGet(createDb(c.env.DB), id));
-    const request = forwardedUpgrade(c.req.raw, { 'x-claudeops-role': 'runner', 'x-claudeops-execution-id': id });
+    const row = await mustGet(createDb(c.env.DB), id);
+    assertOwnRunner(c, row);
+    // The hub ties the socket to this runner and this assignment, so a later requeue or loss can refuse it.
+    const request = forwardedUpgrade(c.req.raw, {
+      'x-claudeops-role': 'runner',
+      'x-claudeops-execution-id': id,
+      'x-claudeops-runner-id': row.runnerId ?? '',
+      'x-claudeops-assigned-at': String(row.assignedAt ?? 0),
+    });
     return hubOf(c.env, id).fetch(request);
   });

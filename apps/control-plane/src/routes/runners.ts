@@ -1,10 +1,11 @@
 // /api/v1/runners: the fleet as the dashboard sees it, one runner with its metrics and their history, registration
-// tokens, runner registration and the runner's control socket (forwarded to the Fleet Durable Object).
+// tokens (which may fix a runner's labels and slots), runner registration, revocation and the runner's control
+// socket (forwarded to the Fleet Durable Object).
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { createDb } from '../db/client';
 import { latestMetrics, listMetrics } from '../db/queries/runner-metrics';
-import { getRunner, listRunners, registerRunner, type RunnerRow } from '../db/queries/runners';
+import { getRunner, listRunners, registerRunner, revokeRunner, type RunnerRow } from '../db/queries/runners';
 import { insertRegistrationToken } from '../db/queries/tokens';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
@@ -34,7 +35,7 @@ type Snapshot = { runnerId: string; connected: boolean; running: string[]; freeS
 
 /** D1 has who the runners are; the Fleet knows who is connected and what each is running right now. */
 function toRunnerView(row: RunnerRow, live: Snapshot | undefined, fleetKnown: boolean): RunnerView {
-  const connected = fleetKnown ? (live?.connected ?? false) : row.status === 'online';
+  const connected = row.revokedAt === null && (fleetKnown ? (live?.connected ?? false) : row.status === 'online');
   return {
     id: row.id,
     name: row.name,
@@ -47,6 +48,7 @@ function toRunnerView(row: RunnerRow, live: Snapshot | undefined, fleetKnown: bo
     lastHeartbeatAt: toIsoOrNull(row.lastHeartbeatAt),
     createdAt: toIso(row.createdAt),
     sandbox: row.sandbox,
+    revokedAt: toIsoOrNull(row.revokedAt),
   };
 }
 
@@ -93,7 +95,10 @@ export const runnersRoutes = new Hono<AppEnv>()
   })
 
   .post('/registration-tokens', requireAdmin, jsonBody(CreateRegistrationTokenBody, { optional: true }), async (c) => {
-    const ttlSeconds = c.req.valid('json').ttlSeconds ?? DEFAULT_REGISTRATION_TTL_SECONDS;
+    const body = c.req.valid('json');
+    const ttlSeconds = body.ttlSeconds ?? DEFAULT_REGISTRATION_TTL_SECONDS;
+    const labels = body.labels ?? null;
+    const maxConcurrent = body.maxConcurrent ?? null;
     const token = generateToken('registration');
     const now = Date.now();
     const expiresAt = now + ttlSeconds * 1000;
@@ -102,8 +107,11 @@ export const runnersRoutes = new Hono<AppEnv>()
       tokenHash: await hashToken(token),
       createdAt: now,
       expiresAt,
+      labels,
+      maxConcurrent,
     });
-    return c.json({ token, expiresAt: toIso(expiresAt) } satisfies z.infer<typeof RegistrationToken>, 201);
+    const created = { token, expiresAt: toIso(expiresAt), labels, maxConcurrent };
+    return c.json(created satisfies z.infer<typeof RegistrationToken>, 201);
   })
 
   .post('/register', jsonBody(RegisterRunnerBody), async (c) => {
@@ -138,6 +146,17 @@ export const runnersRoutes = new Hono<AppEnv>()
     const live = snapshot?.find((entry) => entry.runnerId === row.id);
     const view = toRunnerView(row, live, snapshot !== null);
     return c.json({ ...view, metrics: latestMetrics(row.metrics) } satisfies RunnerDetail);
+  })
+
+  // Revokes the runner: its token answers 401 from now on, the Fleet closes its sockets and its leased executions go
+  // `lost` (retried by policy). The row stays, with revokedAt, for history. Idempotent: 200 with the runner each time.
+  .delete('/:id', requireAdmin, params(IdParams), async (c) => {
+    const { id } = c.req.valid('param');
+    const row = await revokeRunner(createDb(c.env.DB), id, Date.now());
+    if (!row) throw new AppError('NOT_FOUND', `runner ${id} does not exist`);
+    // Repeated on every call, so a revocation whose Fleet call failed is completed by calling again.
+    await fleetOf(c.env).revoke(id);
+    return c.json(toRunnerView(row, undefined, true) satisfies RunnerView);
   })
 
   // The newest `limit` samples in [from, to), oldest first: what a chart of the runner's recent load needs.

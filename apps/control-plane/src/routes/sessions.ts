@@ -17,13 +17,21 @@ import { CreateSessionBody, type Session } from '../protocol';
 export const sessionsRoutes = new Hono<AppEnv>()
   .post('/', jsonBody(CreateSessionBody), async (c) => {
     const db = createDb(c.env.DB);
-    if (!(await isAdminToken(c.env, db, c.req.valid('json').token))) {
+    const adminToken = c.req.valid('json').token;
+    if (!(await isAdminToken(c.env, db, adminToken))) {
       throw new AppError('UNAUTHORIZED', 'the token is not the admin token');
     }
     const session = generateToken('session');
     const now = Date.now();
     const expiresAt = now + SESSION_TTL_MS;
-    await insertSession(db, { id: newRowId(), tokenHash: await hashToken(session), createdAt: now, expiresAt });
+    // Tied to the admin token it was made with: rotating or changing that token ends the session.
+    await insertSession(db, {
+      id: newRowId(),
+      tokenHash: await hashToken(session),
+      createdAt: now,
+      expiresAt,
+      adminTokenHash: await hashToken(adminToken),
+    });
     setCookie(c, SESSION_COOKIE, session, sessionCookieOptions(c.req.url, SESSION_TTL_MS / 1000));
     return c.json({ expiresAt: toIso(expiresAt) } satisfies z.infer<typeof Session>, 201);
   })
