@@ -1,6 +1,6 @@
 // What a person does with the dashboard, in real Chromium against the whole local stack (real runner, real Claude
-// Code on the scripted API): sign in and out, start from a template and watch it finish, approve from a phone,
-// cancel, see a budget block and raise it, reload mid-run without losing a line.
+// Code on the scripted API): sign in and out, start from a template and watch it finish (and how it was sandboxed),
+// approve from a phone, cancel, see a budget block and raise it, reload mid-run without losing a line.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -101,6 +101,13 @@ describe('the dashboard in a browser', () => {
     await page.getByText('notes.txt').filter({ visible: true }).first().waitFor();
     const execution = await env.stack.api.getExecution(id);
     expect(execution).toMatchObject({ agent: 'code-task', status: 'succeeded', repo });
+    // How it ran, as the API reports it, is in the page header: the badge's word and the sandbox itself.
+    expect(['bubblewrap', 'none']).toContain(execution.sandbox);
+    const header = page.locator('main header').first();
+    const word = execution.sandbox === 'bubblewrap' ? 'sandboxed' : 'unconfined';
+    await header.getByText(`Sandbox: ${word}`, { exact: true }).waitFor({ timeout: 10_000 });
+    const sandboxRow = header.locator('dl > div').filter({ has: page.locator('dt', { hasText: /^Sandbox$/ }) });
+    expect(await sandboxRow.locator('dd').textContent()).toContain(execution.sandbox);
     await screenshot(page, 'journey-template-run', DESKTOP);
   });
 
