@@ -1,6 +1,13 @@
 // How an execution ran, in words (sandbox badge, network, limits), and the confinement fields of the template form.
 import { describe, expect, it } from 'vitest';
-import { limitsText, networkSummary, runnerSandboxText, sandboxBadge, sandboxPendingText } from './confinement';
+import {
+  limitsText,
+  networkSummary,
+  runnerSandboxText,
+  sandboxBadge,
+  sandboxPendingText,
+  templateConfinementText,
+} from './confinement';
 import { confinementToText, readConfinement, type ConfinementText } from './confinement-form';
 
 describe('how an execution ran', () => {
@@ -31,6 +38,22 @@ describe('how an execution ran', () => {
     expect(limitsText({ memoryMb: 700, cpus: 0.5 })).toBe('700 MB memory · 0.5 CPUs');
     expect(limitsText({})).toBeNull();
     expect(limitsText(null)).toBeNull();
+  });
+});
+
+describe('a template’s confinement in one line', () => {
+  it('names what is set, the defaults in words', () => {
+    expect(templateConfinementText({ network: null, limits: null, requireSandbox: false, secrets: null })).toBe(
+      'any runner · open network',
+    );
+    expect(
+      templateConfinementText({
+        network: 'model-only',
+        limits: { cpus: 2 },
+        requireSandbox: true,
+        secrets: ['NPM_TOKEN', 'GH_TOKEN'],
+      }),
+    ).toBe('sandbox required · model only · 2 CPUs · secrets: NPM_TOKEN, GH_TOKEN');
   });
 });
 

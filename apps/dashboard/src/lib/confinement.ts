@@ -1,6 +1,7 @@
-// How an execution was confined, in words: the sandbox badge, its network and its resource limits. Used by the
-// sandbox badge (execution page header and list rows), the execution summary and the runner card.
-import type { NetworkPolicy, ResourceLimits, SandboxKind } from '@claudeops/control-plane/protocol';
+// How an execution was confined, in words: the sandbox badge, its network and its resource limits; a template's
+// confinement in one line. Used by the sandbox badge (execution page header and list rows), the execution summary,
+// the runner card and the templates list.
+import type { Agent, NetworkPolicy, ResourceLimits, SandboxKind } from '@claudeops/control-plane/protocol';
 
 export interface SandboxBadge {
   /** The word on the badge: never colour alone. */
@@ -58,4 +59,17 @@ export function limitsText(limits: ResourceLimits | null): string | null {
 
 function formatMb(mb: number): string {
   return mb >= 1024 && mb % 1024 === 0 ? `${mb / 1024} GB` : `${mb} MB`;
+}
+
+/** A template's confinement in one line (`sandbox required · model only · 2 CPUs · secrets: NPM_TOKEN`). */
+export function templateConfinementText(
+  agent: Pick<Agent, 'network' | 'limits' | 'requireSandbox' | 'secrets'>,
+): string {
+  const parts = [
+    agent.requireSandbox ? 'sandbox required' : 'any runner',
+    networkSummary(agent.network).short,
+    limitsText(agent.limits),
+    agent.secrets && agent.secrets.length > 0 ? `secrets: ${agent.secrets.join(', ')}` : null,
+  ];
+  return parts.filter((part) => part !== null).join(' · ');
 }
