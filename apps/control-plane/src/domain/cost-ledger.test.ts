@@ -82,8 +82,12 @@ describe('account', () => {
     expect(charges).toEqual([{ chargeId: `${ID}:reconcile`, amountUsd: 0.25, seq: 2 }]);
     expect(costFigures(ledger)).toEqual({ costUsd: 2.25, costEstimatedUsd: 2, costIsEstimate: false });
 
+    // A lower total is the runner's word: nothing is given back, and the result event says so.
     const lower = account(live.ledger, [result(2, 1.5)], ID, price);
-    expect(lower.charges).toEqual([{ chargeId: `${ID}:reconcile`, amountUsd: -0.5, seq: 2 }]);
+    expect(lower.charges).toEqual([]);
+    expect(costFigures(lower.ledger)).toEqual({ costUsd: 2, costEstimatedUsd: 2, costIsEstimate: false });
+    expect(lower.priced.get(2)?.data).toMatchObject({ totalCostUsd: 1.5, chargedUsd: 2 });
+    expect(lower.priced.get(2)?.data).toHaveProperty('costWarning', expect.stringContaining('below the $2.000000'));
 
     const again = account(ledger, [result(3, 9)], ID, price);
     expect(again.charges).toEqual([]);

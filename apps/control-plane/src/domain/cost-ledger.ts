@@ -27,6 +27,9 @@ export interface CostLedger {
   readonly liveUsd: number;
   /** Claude Code's total_cost_usd from the first `result` event; null before it. */
   readonly resultUsd: number | null;
+  /** What the budgets keep above resultUsd: the runner reported a total below what was already charged, and a
+   * runner's word never gives spend back (absent in ledgers stored before this was kept: 0). */
+  readonly keptUsd?: number;
   /** Bumped by every change, so the hub knows which totals D1 has not seen. */
   readonly version: number;
 }
@@ -52,7 +55,13 @@ export const emptyLedger = (): CostLedger => ({ models: [], liveUsd: 0, resultUs
 const NOISE_USD = 1e-9;
 
 /** What the budgets hold for the execution: Claude Code's total once reconciled, the live estimate before. */
-export const chargedUsd = (ledger: CostLedger): number => ledger.resultUsd ?? ledger.liveUsd;
+export const chargedUsd = (ledger: CostLedger): number =>
+  ledger.resultUsd === null ? ledger.liveUsd : ledger.resultUsd + (ledger.keptUsd ?? 0);
+
+/** What a result event says when its total is below what was already charged (also on the execution's result). */
+export const underReportedText = (reportedUsd: number, chargedUsdFigure: number): string =>
+  `the runner reported a total of $${reportedUsd.toFixed(6)}, below the $${chargedUsdFigure.toFixed(6)} already ` +
+  'charged from its usage; the budgets keep the charged figure';
 
 /** The execution's cost fields in D1. */
 export const costFigures = (ledger: CostLedger) => ({
@@ -71,9 +80,11 @@ export function cacheWrites(usage: Usage): { fiveMinute: number; oneHour: number
 /**
  * Folds newly stored events (never duplicates: the sequencer drops those first) into the ledger, in seq order.
  * Each usage event is priced and charged as `<executionId>:<seq>`. The first `result` event reconciles: the
- * difference between Claude Code's total and the live estimate is charged as `<executionId>:reconcile` (it may be
- * negative), so the budgets hold Claude Code's figure while the estimate stays visible beside it. Usage that
- * arrives after the result is already in Claude Code's total, so it updates the estimate but is not charged.
+ * difference between Claude Code's total and the live estimate is charged as `<executionId>:reconcile` when the
+ * total is higher, so the budgets hold Claude Code's figure while the estimate stays visible beside it. A lower
+ * total is not given back (it is only the runner's word): the charged figure stays, and the result event carries
+ * `chargedUsd` and a `costWarning` a person can see. Usage that arrives after the result is already in Claude
+ * Code's total, so it updates the estimate but is not charged.
  */
 export function account(
   ledger: CostLedger,
@@ -87,16 +98,25 @@ export function account(
 
   const models = new Map(ledger.models.map((m) => [m.model, m]));
   let { liveUsd, resultUsd } = ledger;
+  let keptUsd = ledger.keptUsd ?? 0;
   const priced = new Map<number, ExecutionEvent>();
   const charges: Charge[] = [];
   for (const event of relevant) {
     if (event.type === 'result') {
-      if (resultUsd !== null) continue;
-      resultUsd = event.data.totalCostUsd;
-      const difference = resultUsd - liveUsd;
-      if (Math.abs(difference) > NOISE_USD) {
-        charges.push({ chargeId: `${executionId}:reconcile`, amountUsd: difference, seq: event.seq });
+      // The hub's own fields are the hub's: whatever a runner put there is dropped.
+      const { chargedUsd: _claimed, costWarning: _warned, ...reported } = event.data;
+      let data: EventData<'result'> = reported;
+      if (resultUsd === null) {
+        resultUsd = reported.totalCostUsd;
+        const difference = resultUsd - liveUsd;
+        if (difference > NOISE_USD) {
+          charges.push({ chargeId: `${executionId}:reconcile`, amountUsd: difference, seq: event.seq });
+        } else if (difference < -NOISE_USD) {
+          keptUsd = -difference;
+          data = { ...reported, chargedUsd: liveUsd, costWarning: underReportedText(resultUsd, liveUsd) };
+        }
       }
+      priced.set(event.seq, { ...event, data });
       continue;
     }
     if (event.type !== 'usage') continue;
@@ -110,7 +130,13 @@ export function account(
     }
   }
   return {
-    ledger: { models: [...models.values()], liveUsd, resultUsd, version: ledger.version + 1 },
+    ledger: {
+      models: [...models.values()],
+      liveUsd,
+      resultUsd,
+      ...(keptUsd > 0 ? { keptUsd } : {}),
+      version: ledger.version + 1,
+    },
     priced,
     charges,
   };

@@ -46,5 +46,6 @@ export function toExecutionResult(data: ResultData): ExecutionResult {
     durationMs: data.durationMs,
     sessionId: data.sessionId,
     ...(data.structured === undefined ? {} : { structured: data.structured }),
+    ...(data.costWarning === undefined ? {} : { chargedUsd: data.chargedUsd, costWarning: data.costWarning }),
   };
 }

@@ -230,6 +230,8 @@ export class ExecutionHub extends DurableObject<Env> {
     }
     const wasOpen = this.log.closedAt === null;
     if (plan.store.length > 0) {
+      // An approval's decider is the hub's to say, not the runner's.
+      plan = withReplacements(plan, this.approvals.vouched(plan.store));
       // Only what was never stored is priced and charged: a resent usage event is a duplicate by now.
       const costs = this.budget.plan(plan.store, this.meta.executionId ?? this.ctx.id.toString());
       if (costs !== null) plan = withReplacements(plan, costs.replaced);

@@ -5,10 +5,11 @@
 import { createDb } from '../db/client';
 import { mirrorApproval, type ApprovalRecord } from '../db/queries/approvals';
 import type { ApprovalDecision, ExecutionStatus, RememberScope } from '../protocol/common';
-import type { ExecutionEvent } from '../protocol/events';
+import type { EventData, ExecutionEvent } from '../protocol/events';
 import type { HubToRunner } from '../protocol/frames';
 import { Coalesced } from './coalesce';
 import { HubApprovalStore, toRecord, type ApprovalRow } from './hub-approvals-store';
+import type { LogItem } from './hub-log';
 
 /** A person's answer, as the approvals route passes it. */
 export interface Answer {
@@ -68,6 +69,22 @@ export class HubApprovals {
         this.store.markDelivered(approvalId);
       }
     }
+  }
+
+  /** The runner's `approval.decided` events as the hub stores them: the hub's own answer when it has one (whatever
+   * the runner claims), else the runner's with `decidedBy: runner` (it gave up waiting: nobody else decided). Runs
+   * before the batch is stored, so the log, viewers and D1 never show a decider the hub did not see. */
+  vouched(items: readonly LogItem[]): Map<number, LogItem> {
+    const replaced = new Map<number, LogItem>();
+    for (const { seq, event } of items) {
+      if (event.type !== 'approval.decided') continue;
+      const row = this.store.get(event.data.approvalId);
+      const data: EventData<'approval.decided'> =
+        row !== null && row.status !== 'pending' ? resultFrame(row).decision : { ...event.data, decidedBy: 'runner' };
+      const vouched = { ...event, data };
+      replaced.set(seq, { seq, event: vouched, json: JSON.stringify(vouched) });
+    }
+    return replaced;
   }
 
   /** The log closed: every pending approval is denied as `cancelled` (no runner will ask for it again). */
@@ -168,7 +185,7 @@ export class HubApprovals {
 }
 
 /** The decision frame for an answered approval. */
-function resultFrame(row: ApprovalRow): HubToRunner {
+function resultFrame(row: ApprovalRow): Extract<HubToRunner, { type: 'exec.approval.result' }> {
   if (row.status === 'pending') throw new Error(`approval ${row.id} has no answer to send`);
   return {
     type: 'exec.approval.result',

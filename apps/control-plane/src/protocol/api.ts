@@ -107,6 +107,10 @@ export const ExecutionResult = z.object({
   sessionId: z.string(),
   /** The template's structured output (schema-valid): a PR review, a health report… */
   structured: z.unknown().optional(),
+  /** Present when the runner's totalCostUsd was below what its usage had already charged: the figure the budgets
+   * (and costUsd) keep, and a warning saying so. */
+  chargedUsd: z.number().optional(),
+  costWarning: z.string().optional(),
 });
 export type ExecutionResult = z.infer<typeof ExecutionResult>;
 

@@ -1,5 +1,6 @@
 // Shared primitives of the ClaudeOps wire protocol: ids, statuses, errors. Imported by all three apps.
 import { z } from 'zod';
+import { MAX_SEQ } from './limits';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -53,7 +54,7 @@ export const Label = z
 export const Labels = z.array(Label).max(32);
 
 /** A sequence number within one execution's event log; the runner numbers events 1, 2, 3... */
-export const Seq = z.number().int().min(1);
+export const Seq = z.number().int().min(1).max(MAX_SEQ);
 
 export const IsoTime = z.iso.datetime({ offset: true });
 

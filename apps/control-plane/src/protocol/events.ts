@@ -11,13 +11,24 @@ import {
   RememberScope,
   Seq,
 } from './common';
+import {
+  boundedAmount,
+  boundedCount,
+  MAX_APPROVAL_TIMEOUT_MS,
+  MAX_BYTES,
+  MAX_COUNT,
+  MAX_DURATION_MS,
+  MAX_TOKENS,
+  MAX_USD,
+} from './limits';
 import { HostSnapshot } from './reports';
 
+const Tokens = boundedCount(MAX_TOKENS);
 const TokenUsage = z.object({
-  inputTokens: z.number().int().nonnegative(),
-  outputTokens: z.number().int().nonnegative(),
-  cacheReadInputTokens: z.number().int().nonnegative(),
-  cacheCreationInputTokens: z.number().int().nonnegative(),
+  inputTokens: Tokens,
+  outputTokens: Tokens,
+  cacheReadInputTokens: Tokens,
+  cacheCreationInputTokens: Tokens,
 });
 export type TokenUsage = z.infer<typeof TokenUsage>;
 
@@ -49,18 +60,18 @@ export const EVENT_DATA = {
     messageId: z.string(),
     model: z.string(),
     /** The split of cacheCreationInputTokens by cache lifetime, as the API reports it. */
-    cacheCreation5mInputTokens: z.number().int().nonnegative().optional(),
-    cacheCreation1hInputTokens: z.number().int().nonnegative().optional(),
+    cacheCreation5mInputTokens: Tokens.optional(),
+    cacheCreation1hInputTokens: Tokens.optional(),
     // Usage fields besides tokens that change the price (Claude Code's as well), present when the API reports them.
     /** Server-side web searches, priced per request. */
-    webSearchRequests: z.number().int().nonnegative().optional(),
+    webSearchRequests: boundedCount(MAX_COUNT).optional(),
     /** The API's inference_geo: `us` (US-only inference) costs 1.1× for tokens. */
     inferenceGeo: z.string().max(32).optional(),
     /** The API's speed: `fast` (fast mode) is priced at the model's fast-mode prices. */
     speed: z.string().max(32).optional(),
     /** Set by the hub from the price table when it stores the event: this message's cost and the running total. */
-    costUsd: z.number().nonnegative().optional(),
-    totalCostUsd: z.number().nonnegative().optional(),
+    costUsd: boundedAmount(MAX_USD).optional(),
+    totalCostUsd: boundedAmount(MAX_USD).optional(),
     /** The model was priced by its family, not an exact price row. */
     estimated: z.boolean().optional(),
   }),
@@ -69,8 +80,8 @@ export const EVENT_DATA = {
     /** A budget scope, or `execution` for the execution's own maxBudgetUsd. */
     scope: z.union([BudgetScope, z.literal('execution')]),
     level: z.enum(['soft', 'hard']),
-    spentUsd: z.number().nonnegative(),
-    limitUsd: z.number().nonnegative(),
+    spentUsd: boundedAmount(MAX_USD),
+    limitUsd: boundedAmount(MAX_USD),
     alertId: z.string().max(200),
   }),
   /** Claude Code's final result; `totalCostUsd` is its own `total_cost_usd`. */
@@ -78,14 +89,18 @@ export const EVENT_DATA = {
     subtype: z.string(),
     isError: z.boolean(),
     text: z.string().optional(),
-    totalCostUsd: z.number().nonnegative(),
-    numTurns: z.number().int().nonnegative(),
-    durationMs: z.number().nonnegative(),
-    durationApiMs: z.number().nonnegative().optional(),
+    totalCostUsd: boundedAmount(MAX_USD),
+    numTurns: boundedCount(MAX_COUNT),
+    durationMs: boundedAmount(MAX_DURATION_MS),
+    durationApiMs: boundedAmount(MAX_DURATION_MS).optional(),
     sessionId: z.string(),
     usage: TokenUsage.optional(),
     /** The JSON Claude returned for the template's output schema, validated against it by the runner. */
     structured: z.unknown().optional(),
+    /** Set by the hub when totalCostUsd is below what it already charged from the usage events: the figure the
+     * budgets keep, and why (a runner's report never gives spend back). */
+    chargedUsd: boundedAmount(MAX_USD).optional(),
+    costWarning: z.string().max(1000).optional(),
   }),
   /**
    * Claude Code wants to run a tool the permission policy does not allow: the run waits for a person (the hub stores
@@ -101,7 +116,7 @@ export const EVENT_DATA = {
     pattern: z.string().max(1000),
     toolUseId: z.string().max(200).optional(),
     /** After this long without an answer the hub denies it (status `expired`). */
-    timeoutMs: z.number().int().positive(),
+    timeoutMs: z.number().int().positive().max(MAX_APPROVAL_TIMEOUT_MS),
   }),
   /** The answer reached Claude Code (recorded by the runner once the hub's decision arrived). */
   'approval.decided': z.object({
@@ -126,11 +141,13 @@ export const EVENT_DATA = {
     /** Null when Claude Code changed nothing (nothing to commit). */
     commit: z.string().nullable(),
     message: z.string().nullable(),
-    files: z.array(z.object({ path: z.string(), insertions: z.number().int(), deletions: z.number().int() })).max(1000),
-    insertions: z.number().int(),
-    deletions: z.number().int(),
+    files: z
+      .array(z.object({ path: z.string(), insertions: boundedCount(MAX_COUNT), deletions: boundedCount(MAX_COUNT) }))
+      .max(1000),
+    insertions: boundedCount(MAX_COUNT),
+    deletions: boundedCount(MAX_COUNT),
     /** Size of the whole patch; GET /api/v1/executions/:id/patch serves it up to the cap. */
-    patchBytes: z.number().int().nonnegative(),
+    patchBytes: boundedCount(MAX_BYTES),
     patchTruncated: z.boolean(),
   }),
   /** Runner-side diagnostics (Claude Code's stderr, workspace notes) a person may need to read. */

@@ -14,6 +14,14 @@ import {
   RunnerId,
 } from './common';
 import { EVENT_DATA, ExecutionEvent, MAX_EVENTS_PER_FRAME } from './events';
+import {
+  boundedAmount,
+  MAX_BYTES,
+  MAX_BYTES_PER_SEC,
+  MAX_LOAD_AVERAGE,
+  MAX_PERCENT,
+  MAX_TEMPERATURE_C,
+} from './limits';
 import { NetworkPolicy, ResourceLimits, SandboxKind, SecretNames } from './sandbox';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -55,21 +63,21 @@ export type Job = z.infer<typeof Job>;
 export const GpuMetrics = z.object({
   vendor: z.string().max(100),
   model: z.string().max(200),
-  utilizationPercent: z.number().nullable(),
-  memUsedBytes: z.number().nullable(),
-  memTotalBytes: z.number().nullable(),
-  temperatureC: z.number().nullable(),
+  utilizationPercent: boundedAmount(MAX_PERCENT).nullable(),
+  memUsedBytes: boundedAmount(MAX_BYTES).nullable(),
+  memTotalBytes: boundedAmount(MAX_BYTES).nullable(),
+  temperatureC: z.number().min(-MAX_TEMPERATURE_C).max(MAX_TEMPERATURE_C).nullable(),
 });
 export const RunnerMetrics = z.object({
-  cpuLoadPercent: z.number(),
-  memUsedBytes: z.number(),
-  memTotalBytes: z.number(),
+  cpuLoadPercent: boundedAmount(MAX_PERCENT),
+  memUsedBytes: boundedAmount(MAX_BYTES),
+  memTotalBytes: boundedAmount(MAX_BYTES),
   /** Filesystem of the runner's workspaces. */
-  diskUsedBytes: z.number().optional(),
-  diskTotalBytes: z.number().optional(),
-  netRxBytesPerSec: z.number().optional(),
-  netTxBytesPerSec: z.number().optional(),
-  loadAverage1m: z.number().optional(),
+  diskUsedBytes: boundedAmount(MAX_BYTES).optional(),
+  diskTotalBytes: boundedAmount(MAX_BYTES).optional(),
+  netRxBytesPerSec: boundedAmount(MAX_BYTES_PER_SEC).optional(),
+  netTxBytesPerSec: boundedAmount(MAX_BYTES_PER_SEC).optional(),
+  loadAverage1m: boundedAmount(MAX_LOAD_AVERAGE).optional(),
   gpus: z.array(GpuMetrics).max(16).optional(),
 });
 export type RunnerMetrics = z.infer<typeof RunnerMetrics>;

@@ -7,4 +7,5 @@ export * from './agents';
 export * from './account';
 export * from './frames';
 export * from './sandbox';
+export * from './limits';
 export * from './reports';

@@ -31,6 +31,8 @@ const IMMEDIATE: ReadonlySet<EventDraft['type']> = new Set(['usage', 'result', '
 /** Bytes of one exec.events frame, well under what a Workers WebSocket message may carry. */
 export const MAX_FRAME_BYTES = 512 * 1024;
 const LOG_ENDED_REASON = 'the execution has ended (its log is closed)';
+/** Close code of a stream socket whose welcome claimed events this runner never sent (4000-4999: the app's own). */
+const WELCOME_REFUSED_CLOSE_CODE = 4409;
 
 export interface StreamHandlers {
   /** The hub asks to stop the run (exec.cancel, or a cancel pending in exec.welcome); may repeat. */
@@ -279,6 +281,16 @@ export class LogStreamer {
 
   /** The hub welcomed `ws`: it becomes the socket events go out on, starting after what the hub has stored. */
   private welcomed(ws: WebSocket, frame: HubFrame<'exec.welcome'>): void {
+    if (frame.ackedSeq > this.lastSeq) {
+      // A hub cannot have stored events this runner never numbered: believing it would forget unsent events. Refuse
+      // this socket and dial again (a real hub's welcome reflects what it stored).
+      this.log.error('the hub welcomed the stream with an ackedSeq beyond the last event; refusing it', {
+        ackedSeq: frame.ackedSeq,
+        lastSeq: this.lastSeq,
+      });
+      ws.close(WELCOME_REFUSED_CLOSE_CODE, 'ackedSeq beyond the last event');
+      return;
+    }
     this.acked(frame.ackedSeq);
     // Resend everything the hub has not stored, whatever this socket's predecessor had sent.
     this.sentSeq = this.ackedSeq;
