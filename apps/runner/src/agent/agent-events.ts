@@ -42,9 +42,18 @@ export function splitText(text: string, maxBytes: number): string[] {
   return pieces;
 }
 
-export function truncateText(text: string, maxBytes: number): { text: string; truncated: boolean } {
+/** Redacts secrets in text (the runner's redactor); applied before a cut, never after. */
+export type Redact = (text: string) => string;
+
+/**
+ * The first `maxBytes` of text. With `redact`, text over the limit is redacted whole before it is cut, so a secret
+ * the cut would halve is replaced whole instead of leaving its first half.
+ */
+export function truncateText(text: string, maxBytes: number, redact?: Redact): { text: string; truncated: boolean } {
   const [first = '', ...rest] = splitText(text, maxBytes);
-  return { text: first, truncated: rest.length > 0 };
+  if (rest.length === 0 || !redact) return { text: first, truncated: rest.length > 0 };
+  const [redacted = '', ...cut] = splitText(redact(text), maxBytes);
+  return { text: redacted, truncated: cut.length > 0 };
 }
 
 type RawUsage = {
@@ -109,9 +118,9 @@ function toolResultText(content: unknown): string {
     .join('\n');
 }
 
-function toolInput(input: unknown): unknown {
+function toolInput(input: unknown, redact: Redact | undefined): unknown {
   const json = JSON.stringify(input ?? null);
-  const { text, truncated } = truncateText(json, TOOL_INPUT_BYTES);
+  const { text, truncated } = truncateText(json, TOOL_INPUT_BYTES, redact);
   return truncated ? { truncated: true, preview: text } : input;
 }
 
@@ -122,7 +131,11 @@ export class AgentEventMapper {
   /** The message being streamed per (sub)agent thread, for stream events that do not name it. */
   private readonly streaming = new Map<string, string>();
 
-  constructor(private readonly now: () => Date = () => new Date()) {}
+  /** `redact`: what is cut to size (tool output and input, result text, log lines) is redacted before the cut. */
+  constructor(
+    private readonly now: () => Date = () => new Date(),
+    private readonly redact?: Redact,
+  ) {}
 
   map(message: SDKMessage): EventDraft[] {
     switch (message.type) {
@@ -150,7 +163,7 @@ export class AgentEventMapper {
 
   /** A runner-side diagnostic line as a `log` event. */
   log(level: EventData<'log'>['level'], message: string): EventDraft {
-    return this.draft('log', { level, message: truncateText(message, LOG_BYTES).text });
+    return this.draft('log', { level, message: truncateText(message, LOG_BYTES, this.redact).text });
   }
 
   private draft<T extends EventDraft['type']>(type: T, data: EventData<T>): EventDraft {
@@ -257,7 +270,7 @@ export class AgentEventMapper {
               messageId,
               toolUseId: block.id,
               name: block.name,
-              input: toolInput(block.input),
+              input: toolInput(block.input, this.redact),
             }),
           ];
         default:
@@ -273,7 +286,7 @@ export class AgentEventMapper {
     if (!Array.isArray(content)) return [];
     return content.flatMap((block) => {
       if (block.type !== 'tool_result') return [];
-      const { text, truncated } = truncateText(toolResultText(block.content), TOOL_RESULT_BYTES);
+      const { text, truncated } = truncateText(toolResultText(block.content), TOOL_RESULT_BYTES, this.redact);
       return [
         this.draft('tool.result', {
           toolUseId: block.tool_use_id,
@@ -291,7 +304,7 @@ export class AgentEventMapper {
     return this.draft('result', {
       subtype: message.subtype,
       isError: message.is_error,
-      ...(raw ? { text: truncateText(raw, RESULT_TEXT_BYTES).text } : {}),
+      ...(raw ? { text: truncateText(raw, RESULT_TEXT_BYTES, this.redact).text } : {}),
       totalCostUsd: Number.isFinite(cost) && cost > 0 ? cost : 0,
       numTurns: count(message.num_turns),
       durationMs: Math.max(0, message.duration_ms || 0),

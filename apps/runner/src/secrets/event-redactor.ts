@@ -2,7 +2,8 @@
 // consecutive text-bearing events (assistant text and thinking, tool output, logs: Claude Code splits long text into
 // several events) goes through one redacting stream, so a secret split across them is redacted on both sides; a draft
 // whose tail could start a secret is held until the next draft, the hold window, or flush(). Every other string of
-// every draft is redacted whole.
+// every draft is redacted whole, except text that was cut to size where it was made (a truncated tool output, a
+// `{ truncated, preview }` input, a status reason): its end is no continuation, so a secret cut there is redacted.
 import { MAX_REASON_CHARS, type EventDraft, type EventType } from '@claudeops/control-plane/protocol';
 import type { RedactingTextStream, Redactor } from './redactor';
 
@@ -49,14 +50,17 @@ export class EventRedactor {
     const piece = field === undefined ? undefined : data[field];
     if (field === undefined || typeof piece !== 'string') {
       this.flush();
-      this.options.release(clipReason({ ...draft, data: this.redactor.redactDeep(draft.data) } as EventDraft));
+      this.options.release(clipReason({ ...draft, data: redactData(this.redactor, draft) } as EventDraft));
       return;
     }
     const { [field]: _, ...rest } = data;
     const redacted = { ...draft, data: { ...this.redactor.redactDeep(rest), [field]: piece } } as EventDraft;
     this.held.push({ draft: redacted, field });
     this.deliver(this.text.push(piece));
-    if (this.text.pending === 0) {
+    if (data.truncated === true) {
+      // The rest of this text was dropped by a size cap: what ends it is not continued by the next event.
+      this.flush();
+    } else if (this.text.pending === 0) {
       clearTimeout(this.timer);
       this.timer = undefined;
     } else if (this.text.pending >= MAX_HELD_EVENTS || this.text.heldChars >= MAX_HELD_CHARS) {
@@ -88,6 +92,25 @@ export class EventRedactor {
       this.options.release(next.draft);
     }
   }
+}
+
+/** The draft's data, every string redacted; previews cut to size and status reasons as cut text. */
+function redactData(redactor: Redactor, draft: EventDraft): unknown {
+  const data = redactCutPreviews(redactor, redactor.redactDeep(draft.data));
+  if (draft.type === 'status' && draft.data.reason !== undefined) {
+    return { ...(data as object), reason: redactor.redactCut((data as { reason: string }).reason) };
+  }
+  return data;
+}
+
+/** `{ truncated: true, preview }` (a tool input cut to size) anywhere in a redacted copy: its preview as cut text. */
+function redactCutPreviews(redactor: Redactor, value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((item: unknown) => redactCutPreviews(redactor, item));
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out[key] = redactCutPreviews(redactor, item);
+  if (out.truncated === true && typeof out.preview === 'string') out.preview = redactor.redactCut(out.preview);
+  return out;
 }
 
 /** A status reason longer after redaction than the protocol allows would make the whole status event invalid. */

@@ -9,9 +9,14 @@
 // window, a size cap) it redacts such a dangling tail as if it were a secret, and keeps the original text in memory
 // only, so that the next piece is still read as its continuation and redacted on its side too.
 //
+// A configured secret is also found in the forms a tool may print it in: JSON and URL escaped, hex, and base64
+// (standard and url-safe, padded or not, and at each of the three byte alignments, so it is found inside a longer
+// base64 stream too: the characters that depend on the secret alone).
+//
 // Limits: fragments shorter than MIN_PARTIAL characters of a configured secret split at a forced release may leave
-// the runner; a body longer than its shape's maximum (4096 characters for tokens) is redacted only up to it; secret
-// values shorter than MIN_SECRET_LENGTH are ignored; encodings other than JSON and URL escaping are not recognised.
+// the runner, as may the one or two base64 characters a secret shares with its neighbours; a body longer than its
+// shape's maximum (4096 characters for tokens) is redacted only up to it; secret values shorter than
+// MIN_SECRET_LENGTH are ignored; other encodings (base64 wrapped across lines, gzip, ROT13) are not recognised.
 import { ANY_ANCHOR, SECRET_SHAPES } from './secret-shapes';
 
 export const REDACTED = '[REDACTED]';
@@ -27,6 +32,11 @@ export interface Redactor {
   redactText(text: string): string;
   /** Every string (and object key) in a JSON-like value, redacted; returns a copy, never mutates. */
   redactDeep<T>(value: T): T;
+  /**
+   * Text that was cut to size (a preview): as redactText, and a tail that could be the start of a secret or
+   * credential is redacted too, so a secret cut in half cannot leave its first half.
+   */
+  redactCut(text: string): string;
   /** A stream of pieces that belong together (see the module comment). */
   stream(): RedactingTextStream;
 }
@@ -51,6 +61,7 @@ interface Scan {
 
 export function createRedactor(secrets: Iterable<string> = []): Redactor {
   const variants = secretVariants(secrets);
+  const byFirst = indexByFirstChar(variants);
   const longest = variants.reduce((max, v) => Math.max(max, v.length), 0);
   const literal = variants.length > 0 ? new RegExp(variants.map(escapeRegExp).join('|'), 'g') : null;
   const contextChars = Math.max(256, longest);
@@ -67,7 +78,7 @@ export function createRedactor(secrets: Iterable<string> = []): Redactor {
         literal.lastIndex = m.index + 1; // overlapping secrets are all found
       }
       if (mode !== 'whole') {
-        const partial = danglingPrefix(text, variants);
+        const partial = danglingPrefix(text, byFirst, longest);
         if (partial !== null && end > start) {
           if (mode === 'open') hold(partial);
           else found.push({ origin: partial, from: partial, to: end, open: true });
@@ -94,7 +105,8 @@ export function createRedactor(secrets: Iterable<string> = []): Redactor {
         const from = shape.keepAnchor ? bodyStart : anchor.index;
         const mayGoOn = to === end && length < shape.max && mode !== 'whole';
         if (!mayGoOn) {
-          if (length >= shape.min) found.push({ origin: anchor.index, from, to, open: false });
+          const valid = length >= shape.min && (shape.valid?.(text.slice(bodyStart, to)) ?? true);
+          if (valid) found.push({ origin: anchor.index, from, to, open: false });
         } else if (length > 0) {
           if (mode === 'open') hold(bodyStart);
           else found.push({ origin: anchor.index, from, to, open: true });
@@ -120,7 +132,12 @@ export function createRedactor(secrets: Iterable<string> = []): Redactor {
     return value;
   };
 
-  return { redactText, redactDeep, stream: () => new RedactingTextStream(scan, contextChars) };
+  const redactCut = (text: string): string => {
+    if (text.length === 0) return text;
+    return applyRanges(text, 0, text.length, scan(text, 0, 'final').found);
+  };
+
+  return { redactText, redactDeep, redactCut, stream: () => new RedactingTextStream(scan, contextChars) };
 }
 
 /**
@@ -200,23 +217,33 @@ function applyRanges(text: string, from: number, to: number, found: readonly Fou
   return out + text.slice(at, to);
 }
 
-/** Start of the longest tail of `text` that is a proper prefix (≥ MIN_PARTIAL chars) of a secret, or null. */
-function danglingPrefix(text: string, variants: readonly string[]): number | null {
-  let best: number | null = null;
-  for (const secret of variants) {
-    const first = secret.charCodeAt(0);
-    for (let p = Math.max(0, text.length - secret.length + 1); p <= text.length - MIN_PARTIAL; p++) {
-      if (best !== null && p >= best) break;
-      if (text.charCodeAt(p) === first && secret.startsWith(text.slice(p))) {
-        best = p;
-        break;
-      }
-    }
+/** The variants by their first character: a scan of a tail looks up only those that can start there. */
+function indexByFirstChar(variants: readonly string[]): Map<number, string[]> {
+  const index = new Map<number, string[]>();
+  for (const variant of variants) {
+    const code = variant.charCodeAt(0);
+    const list = index.get(code);
+    if (list) list.push(variant);
+    else index.set(code, [variant]);
   }
-  return best;
+  return index;
 }
 
-/** Each secret as it may appear: raw, inside a JSON string, URL-encoded; longest first, short ones dropped. */
+/** Start of the longest tail of `text` that is a proper prefix (≥ MIN_PARTIAL chars) of a secret, or null. */
+function danglingPrefix(text: string, byFirst: ReadonlyMap<number, readonly string[]>, longest: number): number | null {
+  for (let p = Math.max(0, text.length - longest + 1); p <= text.length - MIN_PARTIAL; p++) {
+    const candidates = byFirst.get(text.charCodeAt(p));
+    if (!candidates) continue;
+    const tail = text.slice(p);
+    if (candidates.some((secret) => secret.length > tail.length && secret.startsWith(tail))) return p;
+  }
+  return null;
+}
+
+/**
+ * Each secret as it may appear: raw, inside a JSON string, URL-encoded, hex, base64; longest first, short ones
+ * dropped.
+ */
 function secretVariants(secrets: Iterable<string>): string[] {
   const all = new Set<string>();
   for (const secret of secrets) {
@@ -224,8 +251,27 @@ function secretVariants(secrets: Iterable<string>): string[] {
     all.add(secret);
     all.add(JSON.stringify(secret).slice(1, -1));
     all.add(encodeURIComponent(secret));
+    for (const form of encodedForms(Buffer.from(secret, 'utf8'))) all.add(form);
   }
-  return [...all].sort((a, b) => b.length - a.length);
+  return [...all].filter((variant) => variant.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
+}
+
+const urlSafe = (base64: string) => base64.replace(/\+/g, '-').replace(/\//g, '_');
+
+/**
+ * The secret's bytes in hex (both cases) and base64. Base64 of the secret alone, padded and not; and for each
+ * alignment k (the secret starts k bytes into a 3-byte group of a longer stream), the characters whose 6 bits all
+ * come from the secret: from ceil(8k/6) to floor(8(k+n)/6) of the encoding of k filler bytes and the secret.
+ */
+export function encodedForms(bytes: Buffer): string[] {
+  const hex = bytes.toString('hex');
+  const alone = bytes.toString('base64');
+  const forms = [hex, hex.toUpperCase(), alone, alone.replace(/=+$/, '')];
+  for (let k = 0; k < 3; k++) {
+    const encoded = Buffer.concat([Buffer.alloc(k), bytes]).toString('base64');
+    forms.push(encoded.slice(Math.ceil((8 * k) / 6), Math.floor((8 * (k + bytes.length)) / 6)));
+  }
+  return [...forms, ...forms.map(urlSafe)];
 }
 
 function escapeRegExp(text: string): string {
@@ -242,7 +288,9 @@ export interface SecretSources {
   env: NodeJS.ProcessEnv;
   /** Contents of --secrets-file: one secret per line; blank lines and lines starting with # are skipped. */
   secretsFile?: string;
-  /** Secrets of the runner's own (its tokens). */
+  /** Values of the runner secrets templates may name (every one of them, whichever job runs). */
+  runnerSecrets?: Iterable<string>;
+  /** Secrets of the runner's own (its tokens, its model credentials). */
   extra?: Array<string | null | undefined>;
 }
 
@@ -261,6 +309,7 @@ export function configuredSecrets(sources: SecretSources): string[] {
     const value = line.trim();
     if (value && !value.startsWith('#')) values.push(value);
   }
+  for (const value of sources.runnerSecrets ?? []) values.push(value);
   for (const value of sources.extra ?? []) if (value) values.push(value);
   return [...new Set(values.map((value) => value.trim()))].filter((value) => value.length >= MIN_SECRET_LENGTH);
 }

@@ -15,6 +15,8 @@ export interface BodyShape {
   max: number;
   /** Keep the anchor readable (a header name) and redact only the value. */
   keepAnchor: boolean;
+  /** A finished run of body characters is a credential only if this holds (a JWT has three parts). */
+  valid?: (body: string) => boolean;
 }
 
 /** A block from a BEGIN line to an END line: everything between is secret. */
@@ -29,6 +31,9 @@ export type SecretShape = BodyShape | BlockShape;
 
 const body = (chars: string, max: number) => new RegExp(`[${chars}]{0,${max}}`, 'y');
 const TOKEN_CHARS = 'A-Za-z0-9._~+/=:-';
+const JWT_PART = 4096;
+/** A JWT's three base64url parts (the header's `eyJ` is the anchor); the signature may be empty (alg none). */
+const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 export const SECRET_SHAPES: readonly SecretShape[] = [
   {
@@ -88,6 +93,75 @@ export const SECRET_SHAPES: readonly SecretShape[] = [
     keepAnchor: true,
   },
   {
+    // Stripe secret and restricted keys, live and test (publishable pk_ keys are public by design).
+    kind: 'body',
+    name: 'stripe-key',
+    anchor: /(?<![A-Za-z0-9_])[sr]k_(?:live|test)_/g,
+    body: body('A-Za-z0-9', 255),
+    min: 16,
+    max: 255,
+    keepAnchor: false,
+  },
+  {
+    // Slack bot, user, app-level, refresh and legacy tokens (xoxb-…, xoxp-…, xoxa-…, xoxo-…, xoxs-…, xoxr-…).
+    kind: 'body',
+    name: 'slack-token',
+    anchor: /(?<![A-Za-z0-9_-])xox[abposr]-/g,
+    body: body('A-Za-z0-9-', 255),
+    min: 10,
+    max: 255,
+    keepAnchor: false,
+  },
+  {
+    kind: 'body',
+    name: 'google-api-key',
+    anchor: /(?<![A-Za-z0-9_-])AIza/g,
+    body: body('A-Za-z0-9_-', 35),
+    min: 35,
+    max: 35,
+    keepAnchor: false,
+  },
+  {
+    kind: 'body',
+    name: 'gitlab-token',
+    anchor: /(?<![A-Za-z0-9_-])glpat-/g,
+    body: body('A-Za-z0-9_.-', 255),
+    min: 20,
+    max: 255,
+    keepAnchor: false,
+  },
+  {
+    kind: 'body',
+    name: 'npm-token',
+    anchor: /(?<![A-Za-z0-9_])npm_/g,
+    body: body('A-Za-z0-9', 36),
+    min: 36,
+    max: 36,
+    keepAnchor: false,
+  },
+  {
+    // ClaudeOps' own admin, runner, registration and session tokens: the prefix and 32 random bytes, base64url
+    // (apps/control-plane/src/lib/tokens.ts). Identifiers such as cos_angle_between are not that long and random.
+    kind: 'body',
+    name: 'claudeops-token',
+    anchor: /(?<![A-Za-z0-9_])co[args]_/g,
+    body: body('A-Za-z0-9_-', 43),
+    min: 43,
+    max: 43,
+    keepAnchor: false,
+    valid: (run) => /[A-Z]/.test(run) && /[a-z0-9]/.test(run),
+  },
+  {
+    kind: 'body',
+    name: 'jwt',
+    anchor: /(?<![A-Za-z0-9_-])eyJ/g,
+    body: new RegExp(`[A-Za-z0-9_-]{0,${JWT_PART}}(?:\\.[A-Za-z0-9_-]{0,${JWT_PART}}){0,2}`, 'y'),
+    min: 10,
+    max: 3 * JWT_PART + 2,
+    keepAnchor: false,
+    valid: (run) => JWT.test(run),
+  },
+  {
     kind: 'block',
     name: 'private-key',
     begin: /-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/g,
@@ -97,4 +171,4 @@ export const SECRET_SHAPES: readonly SecretShape[] = [
 
 /** Cheap first pass: text with none of these substrings holds no credential shape. */
 export const ANY_ANCHOR =
-  /sk-|gh[pousr]_|github_pat_|AKIA|ASIA|aws_secret_access_key|authorization|bearer|PRIVATE KEY/i;
+  /sk-|gh[pousr]_|github_pat_|AKIA|ASIA|aws_secret_access_key|authorization|bearer|PRIVATE KEY|[sr]k_(?:live|test)_|xox[abposr]-|AIza|glpat-|npm_|co[args]_|eyJ/i;

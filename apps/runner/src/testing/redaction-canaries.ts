@@ -30,6 +30,31 @@ export const CANARIES: Array<{ name: string; text: string; material: string }> =
     text: 'Authorization: Basic dXNlcjpwYXNzd29yZDEyMw==',
     material: 'dXNlcjpwYXNzd29yZDEyMw==',
   },
+  { name: 'Stripe live key', text: `sk_live_${'51Hx9Qz'.repeat(4)}`, material: '51Hx9Qz'.repeat(4) },
+  { name: 'Stripe restricted test key', text: `rk_test_${'8Kp2Lm4'.repeat(4)}`, material: '8Kp2Lm4'.repeat(4) },
+  {
+    name: 'Slack bot token',
+    text: `xoxb-1234567890-0987654321-${'AbCdEfGh'.repeat(3)}`,
+    material: `1234567890-0987654321-${'AbCdEfGh'.repeat(3)}`,
+  },
+  {
+    name: 'Google API key',
+    text: `AIzaSyD-${'a1B2c3D4e5'.repeat(3)}f`,
+    material: `SyD-${'a1B2c3D4e5'.repeat(3)}f`,
+  },
+  { name: 'GitLab token', text: `glpat-${'xY7_zQ2-wE'.repeat(2)}`, material: 'xY7_zQ2-wE'.repeat(2) },
+  { name: 'npm token', text: `npm_${'a1B2c3D4e5F6'.repeat(3)}`, material: 'a1B2c3D4e5F6'.repeat(3) },
+  {
+    name: 'JWT',
+    text: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJydW5uZXIifQ.dGhpcy1pcy1hLXNpZ25hdHVyZQ',
+    material: 'hbGciOiJIUzI1NiJ9.eyJzdWIiOiJydW5uZXIifQ.dGhpcy1pcy1hLXNpZ25hdHVyZQ',
+  },
+  {
+    name: 'ClaudeOps runner token',
+    text: `cor_${'Ab3_x-Y9Zq'.repeat(4)}Qw7`,
+    material: `${'Ab3_x-Y9Zq'.repeat(4)}Qw7`,
+  },
+  { name: 'ClaudeOps admin token', text: `coa_${'Zq9-Yx8_Wv'.repeat(4)}Ut6`, material: `${'Zq9-Yx8_Wv'.repeat(4)}Ut6` },
   {
     name: 'private key block',
     text:
