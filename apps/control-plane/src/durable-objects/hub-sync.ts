@@ -73,7 +73,8 @@ export async function syncOnce(s: SyncSubject, id: string): Promise<void> {
       reason: meta.statusReason,
       now: meta.finishedAt ?? Date.now(),
       lastSeq: s.lastSeq(),
-      costUsd: meta.result?.totalCostUsd ?? null,
+      // A total below what was charged is only the runner's word: the charged figure stays (cost-ledger).
+      costUsd: meta.result?.chargedUsd ?? meta.result?.totalCostUsd ?? null,
       result: meta.result === null ? null : toExecutionResult(meta.result),
     });
     s.markSynced(SYNCED.finished);
