@@ -60,7 +60,7 @@ describe('ApprovalGate', () => {
       tool: 'Bash',
       input: bash('npm test'),
       summary: '$ npm test',
-      pattern: 'Bash(npm test)',
+      pattern: 'Bash(npm test:*)',
       toolUseId: 'toolu_1',
       timeoutMs: 600_000,
     });
@@ -105,12 +105,17 @@ describe('ApprovalGate', () => {
     const { gate, requests } = makeGate(policy({ deny: ['Write(secrets/**)'] }));
     const first = gate.check('Write', { file_path: 'a.ts', content: 'x' });
     await waitFor(() => requests().length === 1, 'the request');
+    // The hub relays a pattern; a broader one than the request showed is not what the person saw, and is ignored.
     gate.resolve(decision(requests()[0]!.approvalId, { remember: 'execution' }), 'Write');
     expect(await first).toMatchObject({ behavior: 'allow' });
-    expect(gate.standingGrants).toEqual(['Write']);
-    expect(await gate.check('Write', { file_path: 'b.ts', content: 'y' })).toMatchObject({ behavior: 'allow' });
+    expect(gate.standingGrants).toEqual(['Edit(./a.ts)']);
+    expect(await gate.check('Edit', { file_path: 'a.ts', old_string: 'x', new_string: 'z' })).toMatchObject({
+      behavior: 'allow',
+    });
     expect(await gate.check('Write', { file_path: 'secrets/k', content: 'y' })).toMatchObject({ behavior: 'deny' });
     expect(requests()).toHaveLength(1);
+    void gate.check('Write', { file_path: 'b.ts', content: 'y' });
+    await waitFor(() => requests().length === 2, 'another file is asked about');
   });
 
   it('remembers a denied pattern: the same call is refused without asking again', async () => {

@@ -38,6 +38,9 @@ function boundedInput(input: Record<string, unknown>): unknown {
   return truncated ? { truncated: true, preview: text } : input;
 }
 
+/** A grant of a whole tool that runs commands or writes files. */
+const BROAD_GRANT = /^(Bash|Edit|Write|MultiEdit|NotebookEdit)(\(\*?\))?$/;
+
 const ID_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 
 export function newApprovalId(): string {
@@ -62,7 +65,9 @@ export class ApprovalGate {
   private readonly now: () => Date;
 
   constructor(private readonly options: ApprovalGateOptions) {
-    this.grants = [...(options.grants ?? [])];
+    // A bare Bash, Edit or Write grant (an older runner's "remember" made them) would allow far more than the call
+    // a person saw: such grants are dropped, and the call is asked about again.
+    this.grants = (options.grants ?? []).filter((grant) => !BROAD_GRANT.test(grant.trim()));
     this.now = options.now ?? (() => new Date());
   }
 
@@ -88,18 +93,21 @@ export class ApprovalGate {
     const { policy, cwd } = this.options;
     if (policy === null) return { behavior: 'allow', updatedInput: input };
     const rules = this.denials.length > 0 ? { ...policy, deny: [...policy.deny, ...this.denials] } : policy;
-    const { verdict, rule } = evaluate(rules, this.grants, toolName, input, { cwd });
+    const { verdict, rule, reason } = evaluate(rules, this.grants, toolName, input, { cwd });
     if (verdict === 'allow') return { behavior: 'allow', updatedInput: input };
     if (verdict === 'deny') {
       return {
         behavior: 'deny',
-        message: `Denied by the permission policy (rule "${rule}"): this ${toolName} call is not allowed in this execution.`,
+        message:
+          `Denied by the permission policy (rule "${rule}"): this ${toolName} call is not allowed in this ` +
+          `execution${reason ? ` (${reason})` : ''}.`,
       };
     }
     if (this.closedReason !== null) return this.ended(toolName, this.closedReason);
     const approvalId = newApprovalId();
-    const summary = truncateText(await summarize(toolName, input, cwd), SUMMARY_BYTES).text;
-    const pattern = patternFor(toolName, input);
+    const why = reason ? `\n\nAsked because ${reason}.` : '';
+    const summary = truncateText((await summarize(toolName, input, cwd)) + why, SUMMARY_BYTES).text;
+    const pattern = patternFor(toolName, input, cwd);
     const answer = this.wait(approvalId, toolName, context.signal);
     this.draft('approval.requested', {
       approvalId,
@@ -111,17 +119,17 @@ export class ApprovalGate {
       timeoutMs: this.options.timeoutMs,
     });
     if (this.waiting.size === 1) this.status('awaiting_approval');
-    const { decision, grantedPattern } = await answer;
+    // "remember" grants the pattern this request showed, whatever pattern comes back with the decision.
+    const { decision } = await answer;
     this.draft('approval.decided', decision);
     if (this.waiting.size === 0 && this.closedReason === null) this.status('running');
     if (decision.decision === 'allow') {
-      if (decision.remember && !this.grants.includes(grantedPattern ?? pattern))
-        this.grants.push(grantedPattern ?? pattern);
+      if (decision.remember && !this.grants.includes(pattern)) this.grants.push(pattern);
       return { behavior: 'allow', updatedInput: input };
     }
     // A remembered denial refuses the same pattern for the rest of the run without asking again.
-    if (decision.remember && decision.status === 'denied' && !this.denials.includes(grantedPattern ?? pattern))
-      this.denials.push(grantedPattern ?? pattern);
+    if (decision.remember && decision.status === 'denied' && !this.denials.includes(pattern))
+      this.denials.push(pattern);
     return this.denied(toolName, decision);
   }
 

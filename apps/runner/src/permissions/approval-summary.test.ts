@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_SUMMARY_CHARS, patternFor, summarize, UNREMEMBERABLE_BASH } from './approval-summary';
+import { evaluate } from './permissions';
 
 let cwd: string;
 beforeEach(async () => (cwd = await mkdtemp(join(tmpdir(), 'claudeops-summary-'))));
@@ -74,15 +75,39 @@ describe('summarize', () => {
 });
 
 describe('patternFor', () => {
-  it('grants the exact command, every edit, the host, or the tool', () => {
-    expect(patternFor('Bash', { command: ' npm test -- --run ' })).toBe('Bash(npm test -- --run)');
-    expect(patternFor('Bash', { command: 'x'.repeat(2000) })).toBe(UNREMEMBERABLE_BASH);
-    expect(patternFor('Bash', {})).toBe(UNREMEMBERABLE_BASH);
-    expect(patternFor('Edit', { file_path: 'a' })).toBe('Edit');
-    expect(patternFor('MultiEdit', { file_path: 'a' })).toBe('MultiEdit');
-    expect(patternFor('Write', { file_path: 'a' })).toBe('Write');
-    expect(patternFor('NotebookEdit', {})).toBe('NotebookEdit');
-    expect(patternFor('WebFetch', { url: 'https://Docs.Example.com/a' })).toBe('WebFetch(domain:docs.example.com)');
-    expect(patternFor('mcp__github__create_issue', {})).toBe('mcp__github__create_issue');
+  const at = '/work/repo';
+  it('grants the request’s specific pattern, never a bare Bash, Edit or Write', () => {
+    expect(patternFor('Bash', { command: ' npm test -- --run ' }, at)).toBe('Bash(npm test:*)');
+    expect(patternFor('Bash', { command: 'npm run test -- src' }, at)).toBe('Bash(npm run test:*)');
+    expect(patternFor('Bash', { command: 'git log --oneline -3' }, at)).toBe('Bash(git log:*)');
+    expect(patternFor('Bash', { command: 'rm -rf build' }, at)).toBe('Bash(rm -rf build)');
+    expect(patternFor('Bash', { command: 'git log > notes.txt' }, at)).toBe('Bash(git log > notes.txt)');
+    expect(patternFor('Bash', { command: 'npm ci && npm test' }, at)).toBe('Bash(npm ci && npm test)');
+    expect(patternFor('Bash', { command: 'sudo git log' }, at)).toBe('Bash(sudo git log)');
+    expect(patternFor('Bash', { command: 'git --no-pager log' }, at)).toBe('Bash(git --no-pager log)');
+    expect(patternFor('Bash', { command: 'x'.repeat(2000) }, at)).toBe(UNREMEMBERABLE_BASH);
+    expect(patternFor('Bash', {}, at)).toBe(UNREMEMBERABLE_BASH);
+    expect(patternFor('Edit', { file_path: 'src/app.ts' }, at)).toBe('Edit(src/app.ts)');
+    expect(patternFor('Write', { file_path: '/work/repo/a.ts' }, at)).toBe('Edit(./a.ts)');
+    expect(patternFor('MultiEdit', { file_path: '/etc/hosts' }, at)).toBe('Edit(//etc/hosts)');
+    expect(patternFor('NotebookEdit', {}, at)).toMatch(/^Edit\(\/</);
+    expect(patternFor('Write', { file_path: 'src/*.ts' }, at)).toMatch(/^Edit\(\/</);
+    expect(patternFor('Read', { file_path: 'docs/a.md' }, at)).toBe('Read(docs/a.md)');
+    expect(patternFor('Grep', { pattern: 'x', path: 'src' }, at)).toBe('Read(./src)');
+    expect(patternFor('WebFetch', { url: 'https://Docs.Example.com/a' }, at)).toBe('WebFetch(domain:docs.example.com)');
+    expect(patternFor('mcp__github__create_issue', {}, at)).toBe('mcp__github__create_issue');
+  });
+
+  it('grants patterns that allow the call they came from, and no more', () => {
+    const context = { cwd: at, home: '/home/me' };
+    const grant = (tool: string, input: Record<string, unknown>) => [patternFor(tool, input, at)];
+    const none = { allow: [], ask: [], deny: [] };
+    const edit = { file_path: 'src/app.ts' };
+    expect(evaluate(none, grant('Edit', edit), 'Edit', edit, context).verdict).toBe('allow');
+    expect(evaluate(none, grant('Edit', edit), 'Write', { file_path: 'src/other.ts' }, context).verdict).toBe('ask');
+    const log = { command: 'git log -1' };
+    expect(evaluate(none, grant('Bash', log), 'Bash', log, context).verdict).toBe('allow');
+    expect(evaluate(none, grant('Bash', log), 'Bash', { command: 'git log --output=x' }, context).verdict).toBe('ask');
+    expect(evaluate(none, grant('Bash', log), 'Bash', { command: 'git push' }, context).verdict).toBe('ask');
   });
 });

@@ -1,8 +1,11 @@
 // What a person reads before allowing a tool call, and what "remember" grants (used by the approval gate): the
 // command of a Bash call, the diff of an edit against the file on disk, the start of a new file, the URL of a fetch.
 import { readFile, stat } from 'node:fs/promises';
-import { relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { createPatch } from 'diff';
+import { analyseBash } from './bash-invocation';
+import { filePathOf } from './permissions';
+import { EDIT_TOOLS, READ_TOOLS } from './rule-syntax';
 
 /** The protocol's cap on `approval.requested`'s summary. */
 export const MAX_SUMMARY_CHARS = 16_000;
@@ -14,6 +17,8 @@ const TRUNCATED = '\n… (truncated)';
 const MAX_PATTERN_CHARS = 1000;
 /** A Bash rule no command can match (exactly this text would have to be the command). */
 export const UNREMEMBERABLE_BASH = 'Bash(<this command cannot be remembered>)';
+/** A path no file has: the specifier of a file grant that cannot be expressed as a rule. */
+const UNREMEMBERABLE_PATH = '/<this path cannot be remembered>';
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
@@ -124,19 +129,67 @@ function hostOf(url: unknown): string | undefined {
   }
 }
 
+/** Programs whose first argument names what they do (`git log`, `npm test`): a grant covers that subcommand. */
+const SUBCOMMAND_PROGRAMS = new Set(['git', 'npm', 'pnpm', 'yarn', 'npx', 'cargo', 'go', 'make', 'pytest', 'docker']);
+/** Subcommands that name a script or package in their next word (`npm run test`, `npm exec vitest`). */
+const SCRIPT_SUBCOMMANDS = new Set(['run', 'run-script', 'exec']);
+
 /**
- * The rule a "remember" grants: the exact Bash command, every edit (Claude Code's "don't ask again this session"
- * for edits), the fetched host, or the tool.
+ * `Bash(git log:*)` for one plain call of a program with subcommands, the exact command otherwise (a compound line,
+ * redirections, wrappers, assignments, anything computed). The option-aware matching of bash-rules.ts keeps such a
+ * prefix from covering `git log --output=…`.
  */
-export function patternFor(tool: string, input: Record<string, unknown>): string {
-  if (tool === 'Bash') {
-    // Never the bare tool: that would grant every command. A command too long for a rule is granted nothing.
-    const command = str(input.command)?.trim() ?? '';
-    return command && command.length <= MAX_PATTERN_CHARS - 6 ? `Bash(${command})` : UNREMEMBERABLE_BASH;
+function bashPattern(command: string): string {
+  if (!command || command.length > MAX_PATTERN_CHARS - 6) return UNREMEMBERABLE_BASH;
+  const { invocations, problems } = analyseBash(command);
+  const [only] = invocations;
+  const plain =
+    problems.length === 0 &&
+    invocations.length === 1 &&
+    only !== undefined &&
+    only.outerText === null &&
+    only.unallowable === null &&
+    only.assignments.length === 0 &&
+    only.writes.length === 0 &&
+    only.reads.length === 0 &&
+    !/[<>]/.test(command) &&
+    only.words.every((word) => !word.dynamic);
+  if (!plain) return `Bash(${command})`;
+  const words = only.words.map((word) => word.value);
+  const [program, sub, script] = words;
+  if (!program || !SUBCOMMAND_PROGRAMS.has(program) || !sub || sub.startsWith('-') || /[*()]/.test(sub)) {
+    return `Bash(${command})`;
+  }
+  const named = SCRIPT_SUBCOMMANDS.has(sub) && script && !script.startsWith('-') && !/[*()]/.test(script);
+  return `Bash(${[program, sub, ...(named ? [script] : [])].join(' ')}:*)`;
+}
+
+/** `Edit(src/app.ts)`, `Edit(./top.ts)` in the workspace, `Edit(//etc/hosts)` outside; null if no rule can say it. */
+function pathPattern(tool: string, path: string, cwd: string): string | null {
+  const absolute = resolve(cwd, path);
+  if (/[*?[\]()]/.test(absolute)) return null;
+  const inside = relative(cwd, absolute);
+  if (inside === '') return `${tool}(./**)`;
+  if (!inside.startsWith('..') && !isAbsolute(inside))
+    return `${tool}(${inside.includes('/') ? inside : `./${inside}`})`;
+  return `${tool}(/${absolute})`;
+}
+
+/**
+ * The rule a "remember" grants: never a bare Bash, Edit or Write. A Bash call's subcommand or exact command, the
+ * edited file (every editing tool, as Claude Code's "don't ask again" for edits), the read file or searched
+ * directory, the fetched host; the tool itself for the rest (an MCP tool, TodoWrite…).
+ */
+export function patternFor(tool: string, input: Record<string, unknown>, cwd: string): string {
+  if (tool === 'Bash') return bashPattern(str(input.command)?.trim() ?? '');
+  if (EDIT_TOOLS.has(tool) || READ_TOOLS.has(tool)) {
+    const family = EDIT_TOOLS.has(tool) ? 'Edit' : 'Read';
+    const path = filePathOf(tool, input, cwd);
+    return (path && pathPattern(family, path, cwd)) ?? `${family}(${UNREMEMBERABLE_PATH})`;
   }
   if (tool === 'WebFetch') {
     const host = hostOf(input.url);
-    return host ? `WebFetch(domain:${host})` : 'WebFetch';
+    return host ? `WebFetch(domain:${host})` : 'WebFetch(<this address cannot be remembered>)';
   }
   return tool;
 }

@@ -1,7 +1,7 @@
 // Unit tests of the permission rule matcher: Claude Code's rule syntax against tool calls, and the verdict order.
 import { describe, expect, it } from 'vitest';
 import type { PermissionPolicy } from '@claudeops/control-plane/protocol';
-import { splitBashCommand } from './bash-command';
+import { parseBash } from './bash-command';
 import { globToRegExp } from './glob';
 import { evaluate, parseRule, ruleMatches } from './permissions';
 
@@ -121,7 +121,10 @@ describe('evaluate', () => {
   it('denies a compound command when any part, or a substituted command, is denied', () => {
     const p = policy({ allow: ['Bash'], deny: ['Bash(rm:*)'] });
     for (const command of ['ls && rm -rf /', 'ls; rm x', 'echo $(rm -rf /)', 'echo `rm x`', 'cat <(rm y)', 'rm']) {
-      expect(evaluate(p, [], 'Bash', bash(command), context), command).toEqual({ verdict: 'deny', rule: 'Bash(rm:*)' });
+      expect(evaluate(p, [], 'Bash', bash(command), context), command).toMatchObject({
+        verdict: 'deny',
+        rule: 'Bash(rm:*)',
+      });
     }
     expect(evaluate(p, [], 'Bash', bash('echo "rm is a command"'), context).verdict).toBe('allow');
     expect(evaluate(p, [], 'Bash', bash('ls "a; rm x"'), context).verdict).toBe('allow');
@@ -158,15 +161,31 @@ describe('evaluate', () => {
   });
 });
 
-describe('splitBashCommand', () => {
-  it('splits on separators outside quotes and reports substitutions', () => {
-    expect(splitBashCommand('a && b || c; d | e |& f')).toEqual({ parts: ['a', 'b', 'c', 'd', 'e', 'f'], nested: [] });
-    expect(splitBashCommand('echo "$(x && y)" \'$(z)\'')).toEqual({
-      parts: ['echo "$(x && y)" \'$(z)\''],
-      nested: ['x', 'y'],
-    });
-    expect(splitBashCommand('a \\; b')).toEqual({ parts: ['a \\; b'], nested: [] });
-    expect(splitBashCommand('a $(b $(c))').nested).toEqual(['b $(c)', 'c']);
+describe('parseBash', () => {
+  const programs = (command: string) => parseBash(command).commands.map((c) => c.words.map((w) => w.value).join(' '));
+  it('splits on separators outside quotes and reports substitutions as commands of their own', () => {
+    expect(programs('a && b || c; d | e |& f')).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    expect(programs('echo "$(x && y)" \'$(z)\'')).toEqual(['x', 'y', 'echo $(x && y) $(z)']);
+    expect(programs('a \\; b')).toEqual(['a ; b']);
+    expect(programs('a $(b $(c))')).toEqual(['c', 'b $(c)', 'a $(b $(c))']);
+    expect(programs('cat <<EOF\n$(rm x)\nEOF\nls')).toEqual(['cat', 'rm x', 'ls']);
+    expect(programs("cat <<'EOF'\n$(rm x)\nEOF")).toEqual(['cat']);
+  });
+
+  it('keeps redirections apart from words, and marks words computed at run time', () => {
+    const [command] = parseBash('echo "a b" 2>&1 >>~/.bashrc <in *.ts $HOME').commands;
+    expect(command!.words.map((w) => [w.value, w.dynamic])).toEqual([
+      ['echo', false],
+      ['a b', false],
+      ['*.ts', true],
+      ['$HOME', true],
+    ]);
+    expect(command!.redirects.map((r) => [r.op, r.target?.text ?? null])).toEqual([
+      ['>&', null],
+      ['>>', '~/.bashrc'],
+      ['<', 'in'],
+    ]);
+    expect(parseBash("echo 'open").problems).toEqual(['a quote is not closed']);
   });
 });
 

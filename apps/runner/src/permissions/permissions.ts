@@ -1,56 +1,23 @@
-// Claude Code's permission rule syntax, evaluated for one tool call (pure; used by the approval gate): which rule of
-// a policy (or which standing grant) allows, asks about or denies it. Deny wins over ask, ask over allow; a call no
-// rule matches is asked about.
-import { homedir } from 'node:os';
-import { isAbsolute, resolve } from 'node:path';
+// Claude Code's permission rule syntax, evaluated for one tool call (used by the approval gate): which rule of a
+// policy (or which standing grant) allows, asks about or denies it. Deny wins over ask, ask over allow; a call no
+// rule matches is asked about. Bash lines are judged by bash-rules.ts, file paths by path-rules.ts (symlinks
+// resolved; a bare `Edit` allows writes only inside the workspace).
+import { isAbsolute } from 'node:path';
 import type { PermissionPolicy } from '@claudeops/control-plane/protocol';
-import { splitBashCommand } from './bash-command';
-import { globToRegExp } from './glob';
+import { bashAllowedBy, bashRuleHit } from './bash-rules';
+import { fileRuleMatches, type MatchContext } from './path-rules';
+import { bashTextMatches, coversTool, EDIT_TOOLS, parseRule, READ_TOOLS, type ParsedRule } from './rule-syntax';
+
+export { parseRule, type ParsedRule } from './rule-syntax';
+export { pathMatches, type MatchContext } from './path-rules';
 
 export type Verdict = 'allow' | 'ask' | 'deny';
 export interface PermissionCheck {
   verdict: Verdict;
   /** The rule (or standing grant) that decided; null when nothing matched (asked by default). */
   rule: string | null;
-}
-
-export interface MatchContext {
-  /** The execution's working directory: relative path patterns and relative file paths resolve against it. */
-  cwd: string;
-  /** For `~/` patterns; the runner's home by default. */
-  home?: string;
-}
-
-export interface ParsedRule {
-  raw: string;
-  tool: string;
-  /** Null for a bare tool name (and for `Tool(*)`, which means the same). */
-  specifier: string | null;
-}
-
-const EDIT_TOOLS = new Set(['Edit', 'MultiEdit', 'Write', 'NotebookEdit']);
-const READ_TOOLS = new Set(['Read', 'Glob', 'Grep']);
-
-export function parseRule(raw: string): ParsedRule {
-  const match = /^([^()]+?)(?:\((.*)\))?$/s.exec(raw.trim());
-  const tool = match?.[1] ?? raw;
-  const specifier = match?.[2];
-  return { raw, tool, specifier: specifier === undefined || specifier === '' || specifier === '*' ? null : specifier };
-}
-
-/** Whether the rule's tool covers `toolName`: the tool itself, an MCP server's tools, or a file-tool family. */
-function coversTool(ruleTool: string, toolName: string): boolean {
-  if (ruleTool === toolName) return true;
-  if (ruleTool.startsWith('mcp__')) {
-    const server = ruleTool.endsWith('__*') ? ruleTool.slice(0, -3) : ruleTool;
-    // `mcp__server` and `mcp__server__*` name every tool of the server; `mcp__server__tool` only itself.
-    if (server.split('__').length === 2) return toolName.startsWith(`${server}__`);
-    return false;
-  }
-  // Claude Code applies Edit rules to every tool that edits files, Read rules to every tool that reads them.
-  if (ruleTool === 'Edit') return EDIT_TOOLS.has(toolName);
-  if (ruleTool === 'Read') return READ_TOOLS.has(toolName);
-  return false;
+  /** Why: which part of a Bash line a rule matched, or why an allow rule that matched does not vouch for the call. */
+  reason?: string;
 }
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
@@ -63,26 +30,8 @@ export function filePathOf(toolName: string, input: Record<string, unknown>, cwd
       : toolName === 'Glob' || toolName === 'Grep'
         ? (str(input.path) ?? cwd)
         : str(input.file_path);
-  return raw === undefined ? undefined : resolve(cwd, raw);
-}
-
-/** A gitignore-style path pattern resolved to an absolute glob: `/abs`, `//abs`, `~/x`, `./x`, `x`, `*.env`. */
-function absolutePattern(pattern: string, context: MatchContext): string {
-  const home = context.home ?? homedir();
-  let body = pattern.endsWith('/') ? `${pattern}**` : pattern;
-  if (body.startsWith('//')) return body.slice(1);
-  if (isAbsolute(body)) return body;
-  if (body === '~' || body.startsWith('~/')) return `${home}${body.slice(1)}`;
-  if (body.startsWith('./')) body = body.slice(2);
-  // Like gitignore: a pattern with no slash in it matches at any depth below the base.
-  else if (!body.includes('/')) body = `**/${body}`;
-  return `${context.cwd.replace(/\/+$/, '')}/${body}`;
-}
-
-export function pathMatches(pattern: string, path: string, context: MatchContext): boolean {
-  const glob = absolutePattern(pattern, context);
-  // A pattern naming a directory covers everything in it.
-  return globToRegExp(glob).test(path) || globToRegExp(`${glob.replace(/\/+$/, '')}/**`).test(path);
+  // Not normalised: `src/x/../a` goes where the file system takes it when src/x is a symlink (path-rules.ts).
+  return raw === undefined ? undefined : isAbsolute(raw) ? raw : `${cwd}/${raw}`;
 }
 
 function domainMatches(specifier: string, url: unknown): boolean {
@@ -96,30 +45,6 @@ function domainMatches(specifier: string, url: unknown): boolean {
   const domain = specifier.slice('domain:'.length).toLowerCase();
   if (domain.startsWith('*.')) return host.endsWith(domain.slice(1));
   return host === domain;
-}
-
-/**
- * One simple Bash command against a Bash rule's specifier: `cmd:*` is a prefix on word boundaries (`npm test:*`
- * matches `npm test` and `npm test -- x`, never `npm testing`), `*` elsewhere is a wildcard, anything else exact.
- * For an allow, a command substituting another (`$(…)`, backticks) is matched only exactly: a prefix cannot vouch
- * for what the substitution runs (deny and ask rules still match it by prefix).
- */
-export function bashCommandMatches(specifier: string, command: string, forAllow = false): boolean {
-  const cmd = command.trim();
-  if (specifier === cmd) return true;
-  if (forAllow && /\$\(|`|<\(|>\(/.test(cmd)) return false;
-  if (specifier.endsWith(':*')) {
-    const prefix = specifier.slice(0, -2).trim();
-    return cmd === prefix || (cmd.startsWith(prefix) && /\s/.test(cmd.charAt(prefix.length)));
-  }
-  if (specifier.includes('*')) {
-    const body = specifier
-      .split('*')
-      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*');
-    return new RegExp(`^${body}$`, 's').test(cmd);
-  }
-  return false;
 }
 
 /** The string a rule's specifier is compared with, for tools with no special syntax; undefined: none known. */
@@ -137,7 +62,10 @@ function naturalString(toolName: string, input: Record<string, unknown>): string
   }
 }
 
-/** Whether one rule matches one call, for every tool but Bash's compound commands (see evaluate). */
+/**
+ * Whether one rule matches one call. For Bash this compares the whole line's text only (prefix, wildcard, exact);
+ * evaluate() looks at each program of a line and the files it writes.
+ */
 export function ruleMatches(
   rule: ParsedRule,
   toolName: string,
@@ -146,57 +74,55 @@ export function ruleMatches(
   forAllow = false,
 ): boolean {
   if (!coversTool(rule.tool, toolName)) return false;
-  const spec = rule.specifier;
-  if (spec === null) return true;
-  if (toolName === 'Bash') return bashCommandMatches(spec, str(input.command) ?? '', forAllow);
+  if (toolName === 'Bash') {
+    const command = str(input.command) ?? '';
+    if (!forAllow) return rule.specifier === null || bashTextMatches(rule.specifier, command);
+    return 'rules' in bashAllowedBy([rule], command, context);
+  }
   if (EDIT_TOOLS.has(toolName) || READ_TOOLS.has(toolName)) {
     const path = filePathOf(toolName, input, context.cwd);
-    return path !== undefined && pathMatches(spec, path, context);
+    return path !== undefined && fileRuleMatches(rule, path, context, forAllow, EDIT_TOOLS.has(toolName));
   }
+  const spec = rule.specifier;
+  if (spec === null) return true;
   if (toolName === 'WebFetch') return domainMatches(spec, input.url);
   const natural = naturalString(toolName, input);
   return natural !== undefined && natural === spec;
 }
 
-/** The first of `rules` matching the call (for Bash: the whole command, or any one of its parts). */
+/** The first of `rules` that matches the call, for a deny or an ask (a Bash line: any program, any file it touches). */
 function firstMatch(
   rules: readonly ParsedRule[],
   toolName: string,
   input: Record<string, unknown>,
   context: MatchContext,
-): ParsedRule | undefined {
-  if (toolName !== 'Bash') return rules.find((rule) => ruleMatches(rule, toolName, input, context));
-  const command = str(input.command) ?? '';
-  const { parts, nested } = splitBashCommand(command);
-  const candidates = [command, ...parts, ...nested];
-  return rules.find((rule) => candidates.some((part) => ruleMatches(rule, toolName, { command: part }, context)));
+): { rule: string; reason?: string } | null {
+  if (toolName === 'Bash') return bashRuleHit(rules, str(input.command) ?? '', context);
+  const rule = rules.find((candidate) => ruleMatches(candidate, toolName, input, context));
+  return rule ? { rule: rule.raw } : null;
 }
 
-/** Bash: allowed when an exact rule names the whole command, or every part of it is allowed by some rule. */
-function bashAllowedBy(rules: readonly ParsedRule[], command: string, context: MatchContext): string[] | null {
-  const { parts } = splitBashCommand(command);
-  // A prefix or wildcard must not reach across `&&` into a command it never named: for a compound command only a bare
-  // `Bash` or an exact rule vouches for the whole.
-  const whole = rules.find(
-    (rule) =>
-      ruleMatches(rule, 'Bash', { command }, context, true) &&
-      (parts.length < 2 || rule.specifier === null || rule.specifier === command.trim()),
-  );
-  if (whole) return [whole.raw];
-  if (parts.length < 2) return null;
-  const used: string[] = [];
-  for (const part of parts) {
-    const rule = rules.find((candidate) => ruleMatches(candidate, 'Bash', { command: part }, context, true));
-    if (!rule) return null;
-    if (!used.includes(rule.raw)) used.push(rule.raw);
+/** The allow rule(s) that let this call run (for Bash: every part of the line), or why not. */
+function allowedBy(
+  rules: readonly ParsedRule[],
+  toolName: string,
+  input: Record<string, unknown>,
+  context: MatchContext,
+): { rule: string } | { reason: string | null } {
+  if (toolName === 'Bash') {
+    const result = bashAllowedBy(rules, str(input.command) ?? '', context);
+    return 'rules' in result ? { rule: result.rules.join(', ') } : result;
   }
-  return used;
+  const rule = rules.find((candidate) => ruleMatches(candidate, toolName, input, context, true));
+  return rule ? { rule: rule.raw } : { reason: null };
 }
+
+const withReason = (check: PermissionCheck, reason: string | null | undefined): PermissionCheck =>
+  reason ? { ...check, reason } : check;
 
 /**
  * The verdict of `policy` (plus `grants`, standing allow rules) on one tool call. For Bash, deny and ask look at
- * every part of a compound command (`a && b`, `a; b`, `a | b`, `a || b`, and commands substituted inside), and an
- * allow needs every part allowed, as Claude Code does it.
+ * every program a line runs and every file it writes, and an allow needs all of them allowed (bash-rules.ts).
  */
 export function evaluate(
   policy: PermissionPolicy,
@@ -206,23 +132,13 @@ export function evaluate(
   context: MatchContext,
 ): PermissionCheck {
   const denied = firstMatch(policy.deny.map(parseRule), toolName, input, context);
-  if (denied) return { verdict: 'deny', rule: denied.raw };
+  if (denied) return withReason({ verdict: 'deny', rule: denied.rule }, denied.reason);
   // A person said "remember": their grant outranks the policy's ask rules (never its deny rules).
   const granted = allowedBy(grants.map(parseRule), toolName, input, context);
-  if (granted) return { verdict: 'allow', rule: granted };
+  if ('rule' in granted) return { verdict: 'allow', rule: granted.rule };
   const asked = firstMatch(policy.ask.map(parseRule), toolName, input, context);
-  if (asked) return { verdict: 'ask', rule: asked.raw };
+  if (asked) return withReason({ verdict: 'ask', rule: asked.rule }, asked.reason);
   const allowed = allowedBy([...policy.allow, ...grants].map(parseRule), toolName, input, context);
-  return allowed ? { verdict: 'allow', rule: allowed } : { verdict: 'ask', rule: null };
-}
-
-/** The allow rule(s) that let this call run (for Bash: every part of a compound command), or null. */
-function allowedBy(
-  rules: ReturnType<typeof parseRule>[],
-  toolName: string,
-  input: Record<string, unknown>,
-  context: MatchContext,
-): string | null {
-  if (toolName === 'Bash') return bashAllowedBy(rules, str(input.command) ?? '', context)?.join(', ') ?? null;
-  return rules.find((rule) => ruleMatches(rule, toolName, input, context, true))?.raw ?? null;
+  if ('rule' in allowed) return { verdict: 'allow', rule: allowed.rule };
+  return withReason({ verdict: 'ask', rule: null }, allowed.reason ?? granted.reason);
 }

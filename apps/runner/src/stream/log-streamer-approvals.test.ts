@@ -80,7 +80,7 @@ describe('LogStreamer approval results', () => {
       'approval.decided',
       'status',
     ]);
-    expect(gate.standingGrants).toEqual(['Bash(npm test)']);
+    expect(gate.standingGrants).toEqual(['Bash(npm test:*)']);
   });
 
   it('applies a decision that arrives on a later socket than the request', async () => {
