@@ -10,7 +10,7 @@ import { DISOWNED_CLOSE_CODE } from '../src/durable-objects/hub-owner';
 import { REVOKED_CLOSE_CODE } from '../src/durable-objects/fleet-trust';
 import { newRunnerId } from '../src/lib/ids';
 import { generateToken, hashToken } from '../src/lib/tokens';
-import { HubToRunner, page, RotatedAdminToken, RunnerView } from '../src/protocol';
+import { AuditEntry, HubToRunner, page, RotatedAdminToken, RunnerView } from '../src/protocol';
 import { api, BASE, expectError } from './api-support';
 import { eventually, statusEvent, uniqueLabel } from './do-support';
 import { connectedRunner, createExecution, readExecution, workerSocket } from './trust-support';
@@ -28,6 +28,12 @@ describe('DELETE /api/v1/runners/:id', () => {
     const again = await revoke(runner.runnerId);
     expect(again.status).toBe(200);
     expect(RunnerView.parse(await again.json()).revokedAt).toBe(view.revokedAt);
+    const audit = page(AuditEntry).parse(
+      await (await api(`/api/v1/audit?action=runner.revoked&subject=${runner.runnerId}`)).json(),
+    );
+    expect(audit.items).toEqual([
+      expect.objectContaining({ actor: 'admin', subject: runner.runnerId, details: { name: 'trust-runner' } }),
+    ]);
 
     await eventually(() => runner.control.closed?.code === REVOKED_CLOSE_CODE);
     const connect = await api('/api/v1/runners/connect', {
@@ -111,7 +117,7 @@ describe('POST /api/v1/admin-token/rotate', () => {
 
   it('replaces a generated admin token: the old one and every session stop working at once', async () => {
     const old = generateToken('admin');
-    await rotateAdminToken(createDb(env.DB), await hashToken(old), Date.now());
+    await rotateAdminToken(createDb(env.DB), await hashToken(old), 'test', Date.now());
     const cookie = await login(old, undefined);
     expect((await me(undefined, { cookie })).status).toBe(200);
 
@@ -128,6 +134,14 @@ describe('POST /api/v1/admin-token/rotate', () => {
     expect((await me(undefined, { bearer: token })).status).toBe(200);
     await expectError(await me(undefined, { bearer: old }), 401, 'UNAUTHORIZED');
     await expectError(await me(undefined, { cookie }), 401, 'UNAUTHORIZED', 'log in again');
+    const audit = await (await api('/api/v1/audit?action=admin_token.rotated')).json();
+    // The test's own setup rotated once as `test`; the API call is audited as the admin who made it.
+    expect(
+      page(AuditEntry)
+        .parse(audit)
+        .items.map((entry) => entry.actor)
+        .sort(),
+    ).toEqual(['admin', 'test']);
   });
 
   it('is refused without the admin token', async () => {

@@ -50,6 +50,8 @@ export const AUDIT_ACTIONS = [
   'agent.created',
   'agent.updated',
   'agent.deleted',
+  'runner.revoked',
+  'admin_token.rotated',
 ] as const;
 export const AuditAction = z.enum(AUDIT_ACTIONS);
 

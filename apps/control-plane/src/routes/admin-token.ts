@@ -7,7 +7,7 @@ import { rotateAdminToken } from '../db/queries/tokens';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
 import { generateToken, hashToken } from '../lib/tokens';
-import { requireAdmin } from '../middleware/auth';
+import { actorOf, requireAdmin } from '../middleware/auth';
 import { jsonBody } from '../middleware/validate';
 import { RotateAdminTokenBody, type RotatedAdminToken } from '../protocol';
 
@@ -20,7 +20,7 @@ export const adminTokenRoutes = new Hono<AppEnv>().post(
       throw new AppError('CONFLICT', 'the admin token is set by CLAUDEOPS_ADMIN_TOKEN; change it there');
     }
     const token = generateToken('admin');
-    await rotateAdminToken(createDb(c.env.DB), await hashToken(token), Date.now());
+    await rotateAdminToken(createDb(c.env.DB), await hashToken(token), actorOf(c.get('identity')), Date.now());
     return c.json({ token } satisfies RotatedAdminToken);
   },
 );

@@ -14,7 +14,7 @@ import { newRowId, newRunnerId } from '../lib/ids';
 import { forwardedUpgrade, fleetOf, isWebSocketUpgrade } from '../lib/stubs';
 import { toIso, toIsoOrNull } from '../lib/time';
 import { generateToken, hashToken } from '../lib/tokens';
-import { requireAdmin, requireRunner } from '../middleware/auth';
+import { actorOf, requireAdmin, requireRunner } from '../middleware/auth';
 import { jsonBody, params, query } from '../middleware/validate';
 import {
   CreateRegistrationTokenBody,
@@ -152,7 +152,7 @@ export const runnersRoutes = new Hono<AppEnv>()
   // `lost` (retried by policy). The row stays, with revokedAt, for history. Idempotent: 200 with the runner each time.
   .delete('/:id', requireAdmin, params(IdParams), async (c) => {
     const { id } = c.req.valid('param');
-    const row = await revokeRunner(createDb(c.env.DB), id, Date.now());
+    const row = await revokeRunner(createDb(c.env.DB), id, actorOf(c.get('identity')), Date.now());
     if (!row) throw new AppError('NOT_FOUND', `runner ${id} does not exist`);
     // Repeated on every call, so a revocation whose Fleet call failed is completed by calling again.
     await fleetOf(c.env).revoke(id);

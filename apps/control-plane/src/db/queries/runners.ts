@@ -2,9 +2,10 @@
 // atomically, with the labels and slots the token fixes), presence, the sandbox a runner ran a job in, revocation.
 import { and, desc, eq, gt, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { CursorKey } from '../../lib/cursor';
+import { newAuditId } from '../../lib/ids';
 import type { SandboxKind } from '../../protocol/sandbox';
 import type { Db } from '../client';
-import { executions, registrationTokens, runners } from '../schema';
+import { auditLog, executions, registrationTokens, runners } from '../schema';
 
 export type RunnerRow = typeof runners.$inferSelect;
 export type NewRunner = Pick<RunnerRow, 'id' | 'name' | 'tokenHash' | 'labels' | 'maxConcurrent' | 'createdAt'>;
@@ -22,13 +23,30 @@ export async function getRunnerByTokenHash(db: Db, tokenHash: string): Promise<R
     .get();
 }
 
-/** Revokes a runner (its token stops working); the first revocation's time is kept. The row, or undefined when
- * there is no such runner. */
-export async function revokeRunner(db: Db, id: string, now: number): Promise<RunnerRow | undefined> {
-  await db
-    .update(runners)
-    .set({ revokedAt: now, status: 'offline' })
-    .where(and(eq(runners.id, id), isNull(runners.revokedAt)));
+/** Revokes a runner (its token stops working) with its audit row, in one transaction; the first revocation's time
+ * (and audit row) is kept. The row, or undefined when there is no such runner. */
+export async function revokeRunner(db: Db, id: string, actor: string, now: number): Promise<RunnerRow | undefined> {
+  await db.batch([
+    db
+      .update(runners)
+      .set({ revokedAt: now, status: 'offline' })
+      .where(and(eq(runners.id, id), isNull(runners.revokedAt))),
+    // Written only when the update above revoked it now: a repeated DELETE adds no second entry.
+    db.insert(auditLog).select(
+      db
+        .select({
+          id: sql`${newAuditId(now)}`.as('id'),
+          at: sql`${now}`.as('at'),
+          actor: sql`${actor}`.as('actor'),
+          action: sql`'runner.revoked'`.as('action'),
+          subject: sql`${id}`.as('subject'),
+          executionId: sql`NULL`.as('execution_id'),
+          details: sql`json_object('name', "runners"."name")`.as('details'),
+        })
+        .from(runners)
+        .where(sql`"runners"."id" = ${id} AND "runners"."revoked_at" = ${now}`),
+    ),
+  ]);
   return getRunner(db, id);
 }
 

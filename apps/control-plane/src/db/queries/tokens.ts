@@ -1,8 +1,9 @@
 // Token rows: registration tokens (with the labels and slots they fix), the stored admin token (and its rotation)
 // and dashboard sessions (tied to the admin token they were made with). Only SHA-256 hashes are stored.
 import { and, eq, gt, lt, sql } from 'drizzle-orm';
+import { newAuditId } from '../../lib/ids';
 import type { Db } from '../client';
-import { apiTokens, registrationTokens } from '../schema';
+import { apiTokens, auditLog, registrationTokens } from '../schema';
 
 /** The generated admin token's row id: a fixed key makes "create it once" a single conditional insert. */
 const ADMIN_ROW_ID = 'admin';
@@ -45,10 +46,19 @@ export async function isStoredAdminToken(db: Db, tokenHash: string): Promise<boo
   return row !== undefined;
 }
 
-/** Replaces the stored admin token's hash and ends every session, in one transaction: the old token and the
- * sessions made with it stop working together. */
-export async function rotateAdminToken(db: Db, tokenHash: string, now: number): Promise<void> {
+/** Replaces the stored admin token's hash and ends every session, in one transaction with its audit row: the old
+ * token and the sessions made with it stop working together. */
+export async function rotateAdminToken(db: Db, tokenHash: string, actor: string, now: number): Promise<void> {
   await db.batch([
+    db.insert(auditLog).values({
+      id: newAuditId(now),
+      at: now,
+      actor,
+      action: 'admin_token.rotated',
+      subject: 'admin-token',
+      executionId: null,
+      details: {},
+    }),
     db
       .insert(apiTokens)
       .values({ id: ADMIN_ROW_ID, kind: 'admin', tokenHash, createdAt: now, expiresAt: null })
