@@ -1,6 +1,6 @@
 // Tests of the runner's git plumbing: credential scrubbing, failures as GitErrors, cancellation, the repo lock.
 import { describe, expect, it } from 'vitest';
-import { git, GitError, scrubCredentials, withRepoLock } from './git';
+import { git, gitArgs, gitEnvironment, GitError, scrubCredentials, withRepoLock } from './git';
 
 describe('scrubCredentials', () => {
   it.each([
@@ -42,6 +42,46 @@ describe('git', () => {
     expect(Buffer.byteLength(result.stdout)).toBe(10);
     expect(result.truncated).toBe(true);
     expect(result.stdoutBytes).toBeGreaterThan(10);
+  });
+});
+
+describe('the hardened invocation', () => {
+  it('names the git dir and work tree from the records and turns off what a config could make git run', () => {
+    const args = gitArgs(['status'], { repo: { gitDir: '/state/repos/r.git/worktrees/w', workTree: '/ws/w' } });
+    expect(args.slice(-3)).toEqual(['--git-dir=/state/repos/r.git/worktrees/w', '--work-tree=/ws/w', 'status']);
+    const settings = args.filter((_, i) => args[i - 1] === '-c');
+    expect(settings).toEqual(
+      expect.arrayContaining([
+        'core.fsmonitor=false',
+        'core.hooksPath=/dev/null',
+        'core.pager=cat',
+        'diff.external=',
+        'protocol.ext.allow=never',
+        'credential.helper=',
+        'safe.directory=/ws/w',
+      ]),
+    );
+    expect(args[0]).toBe('--no-pager');
+    // Fetches keep the host's credential helpers.
+    expect(gitArgs(['fetch'], { repo: { gitDir: '/c.git' }, network: true })).not.toContain('credential.helper=');
+  });
+
+  it('reads no system or global config except for network commands, and drops inherited repository pointers', () => {
+    const saved = { GIT_DIR: process.env.GIT_DIR, GIT_CONFIG_PARAMETERS: process.env.GIT_CONFIG_PARAMETERS };
+    process.env.GIT_DIR = '/elsewhere';
+    process.env.GIT_CONFIG_PARAMETERS = "'core.fsmonitor'='/tmp/x'";
+    try {
+      const local = gitEnvironment({}, false);
+      expect(local).toMatchObject({ GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' });
+      expect(local.GIT_DIR).toBeUndefined();
+      expect(local.GIT_CONFIG_PARAMETERS).toBeUndefined();
+      expect(gitEnvironment({}, true).GIT_CONFIG_GLOBAL).toBe(process.env.GIT_CONFIG_GLOBAL);
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
   });
 });
 
