@@ -99,7 +99,9 @@ export class ExecutionHub extends DurableObject<Env> {
     // The runner's first connection reads what names the budgets, so its usage can be checked from the first event.
     if (role === 'runner' && this.budget.state.facts === null) await this.budget.tryFacts();
     const owner = role === 'runner' ? HubOwner.fromRequest(request) : null;
-    const refusal = owner === null ? null : this.owner.refusal(owner);
+    // A closed log takes no frames from anyone: its welcome says how it ended (exec.closed), which a runner that
+    // lost the execution should hear rather than a bare refusal.
+    const refusal = owner === null || this.log.closedAt !== null ? null : this.owner.refusal(owner);
     if (refusal !== null) {
       const error = { code: 'FORBIDDEN', message: `this runner no longer holds the execution: ${refusal}` };
       return Response.json({ error }, { status: 403 });
