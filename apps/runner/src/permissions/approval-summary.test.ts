@@ -81,6 +81,10 @@ describe('patternFor', () => {
     expect(patternFor('Bash', { command: 'npm run test -- src' }, at)).toBe('Bash(npm run test:*)');
     expect(patternFor('Bash', { command: 'git log --oneline -3' }, at)).toBe('Bash(git log:*)');
     expect(patternFor('Bash', { command: 'rm -rf build' }, at)).toBe('Bash(rm -rf build)');
+    expect(patternFor('Bash', { command: 'npm install lodash' }, at)).toBe('Bash(npm install lodash)');
+    expect(patternFor('Bash', { command: 'git branch -D x' }, at)).toBe('Bash(git branch -D x)');
+    expect(patternFor('Bash', { command: 'pytest -k slow' }, at)).toBe('Bash(pytest:*)');
+    expect(patternFor('Bash', { command: 'npm run lint -- --fix' }, at)).toBe('Bash(npm run lint:*)');
     expect(patternFor('Bash', { command: 'git log > notes.txt' }, at)).toBe('Bash(git log > notes.txt)');
     expect(patternFor('Bash', { command: 'npm ci && npm test' }, at)).toBe('Bash(npm ci && npm test)');
     expect(patternFor('Bash', { command: 'sudo git log' }, at)).toBe('Bash(sudo git log)');

@@ -129,15 +129,26 @@ function hostOf(url: unknown): string | undefined {
   }
 }
 
-/** Programs whose first argument names what they do (`git log`, `npm test`): a grant covers that subcommand. */
-const SUBCOMMAND_PROGRAMS = new Set(['git', 'npm', 'pnpm', 'yarn', 'npx', 'cargo', 'go', 'make', 'pytest', 'docker']);
-/** Subcommands that name a script or package in their next word (`npm run test`, `npm exec vitest`). */
-const SCRIPT_SUBCOMMANDS = new Set(['run', 'run-script', 'exec']);
+/**
+ * Subcommands that read, check or test, for which a person's "remember" covers the subcommand with any arguments
+ * (`git log -3` grants `Bash(git log:*)`); `*` stands for any script name after `run` (`npm run lint` grants
+ * `Bash(npm run lint:*)`). A call of anything else (`npm install x`, `git branch -D y`) is granted exactly as shown.
+ */
+const PREFIXABLE: Record<string, ReadonlySet<string>> = {
+  git: new Set(['status', 'diff', 'log', 'show', 'blame', 'ls-files', 'rev-parse', 'grep', 'shortlog', 'describe']),
+  npm: new Set(['test', 't', 'run']),
+  pnpm: new Set(['test', 't', 'run']),
+  yarn: new Set(['test', 'run']),
+  npx: new Set(['vitest', 'jest', 'tsc', 'eslint']),
+  cargo: new Set(['test', 'check', 'build', 'clippy']),
+  go: new Set(['test', 'vet', 'build']),
+  pytest: new Set(['*']),
+};
 
 /**
- * `Bash(git log:*)` for one plain call of a program with subcommands, the exact command otherwise (a compound line,
- * redirections, wrappers, assignments, anything computed). The option-aware matching of bash-rules.ts keeps such a
- * prefix from covering `git log --output=…`.
+ * `Bash(git log:*)` for one plain call of a subcommand PREFIXABLE names, the exact command otherwise (a compound
+ * line, redirections, wrappers, assignments, anything computed). The option-aware matching of bash-rules.ts keeps
+ * such a prefix from covering `git log --output=…`.
  */
 function bashPattern(command: string): string {
   if (!command || command.length > MAX_PATTERN_CHARS - 6) return UNREMEMBERABLE_BASH;
@@ -155,13 +166,13 @@ function bashPattern(command: string): string {
     !/[<>]/.test(command) &&
     only.words.every((word) => !word.dynamic);
   if (!plain) return `Bash(${command})`;
-  const words = only.words.map((word) => word.value);
-  const [program, sub, script] = words;
-  if (!program || !SUBCOMMAND_PROGRAMS.has(program) || !sub || sub.startsWith('-') || /[*()]/.test(sub)) {
-    return `Bash(${command})`;
-  }
-  const named = SCRIPT_SUBCOMMANDS.has(sub) && script && !script.startsWith('-') && !/[*()]/.test(script);
-  return `Bash(${[program, sub, ...(named ? [script] : [])].join(' ')}:*)`;
+  const [program, sub, script] = only.words.map((word) => word.value);
+  const subs = program ? PREFIXABLE[program] : undefined;
+  if (!program || !subs) return `Bash(${command})`;
+  if (subs.has('*')) return `Bash(${program}:*)`;
+  if (!sub || !subs.has(sub)) return `Bash(${command})`;
+  if (sub !== 'run') return `Bash(${program} ${sub}:*)`;
+  return script && /^[\w:.-]+$/.test(script) ? `Bash(${program} run ${script}:*)` : `Bash(${command})`;
 }
 
 /** `Edit(src/app.ts)`, `Edit(./top.ts)` in the workspace, `Edit(//etc/hosts)` outside; null if no rule can say it. */
