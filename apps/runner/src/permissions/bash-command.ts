@@ -87,7 +87,8 @@ class Parser {
         this.i++;
       } else if (char === '\\' && text[this.i + 1] === '\n') {
         this.i += 2;
-      } else if (char === '#' && this.words.length === 0 && this.redirects.length === 0) {
+      } else if (char === '#') {
+        // At the start of a word (words are read whole), `#` opens a comment to the end of the line.
         while (this.i < text.length && text[this.i] !== '\n') this.i++;
       } else if (char === '\n') {
         this.end();
@@ -95,7 +96,7 @@ class Parser {
         this.readHeredocs();
       } else if (this.redirectAhead()) {
         this.readRedirect();
-      } else if (SEPARATORS.has(char) && !((char === '<' || char === '>') && text[this.i + 1] === '(')) {
+      } else if (SEPARATORS.has(char)) {
         this.end();
         this.i++;
       } else {
