@@ -50,6 +50,27 @@ describe('ApprovalGate', () => {
     expect(events).toEqual([]);
   });
 
+  it('asks about a call its prefix rule does not vouch for, saying why, and offers a grant that excludes it', async () => {
+    const { gate, requests } = makeGate(policy({ allow: ['Bash(git log:*)'] }));
+    void gate.check('Bash', bash('git log -1 --format=x --output=/home/me/.bashrc'));
+    await waitFor(() => requests().length === 1, 'the request');
+    expect(requests()[0]!.summary).toContain('Asked because git log with --output, which no prefix rule allows.');
+    expect(requests()[0]!.pattern).toBe('Bash(git log:*)');
+    gate.close('test over');
+  });
+
+  it('drops bare Bash, Edit and Write grants it is started with', async () => {
+    const events: EventDraft[] = [];
+    const gate = new ApprovalGate({
+      policy: policy({}),
+      timeoutMs: 600_000,
+      emit: (draft) => events.push(draft),
+      cwd: '/w',
+      grants: ['Bash', 'Edit', 'Write(*)', 'Bash(npm test:*)'],
+    });
+    expect(gate.standingGrants).toEqual(['Bash(npm test:*)']);
+  });
+
   it('asks, waits for the decision, records it, and goes back to running', async () => {
     const { gate, requests, decided, statuses } = makeGate(policy({}));
     const answer = gate.check('Bash', bash('npm test'), { toolUseID: 'toolu_1' });
