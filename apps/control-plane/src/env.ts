@@ -17,6 +17,11 @@ declare global {
     CLAUDEOPS_VAPID_PUBLIC_KEY?: string;
     CLAUDEOPS_VAPID_PRIVATE_KEY?: string;
     CLAUDEOPS_VAPID_SUBJECT?: string;
+    /** Rate limits (`<count>` per minute or `<count>/<seconds>`; domain/rate-limits.ts has the defaults). */
+    CLAUDEOPS_RATE_LIMIT_LOGIN?: string;
+    CLAUDEOPS_RATE_LIMIT_HTTP?: string;
+    CLAUDEOPS_RATE_LIMIT_HEARTBEATS?: string;
+    CLAUDEOPS_RATE_LIMIT_PERMITS?: string;
   }
   // eslint-disable-next-line @typescript-eslint/no-namespace -- augments the namespace `wrangler types` declares
   namespace Cloudflare {
@@ -28,6 +33,10 @@ declare global {
       CLAUDEOPS_VAPID_PUBLIC_KEY?: string;
       CLAUDEOPS_VAPID_PRIVATE_KEY?: string;
       CLAUDEOPS_VAPID_SUBJECT?: string;
+      CLAUDEOPS_RATE_LIMIT_LOGIN?: string;
+      CLAUDEOPS_RATE_LIMIT_HTTP?: string;
+      CLAUDEOPS_RATE_LIMIT_HEARTBEATS?: string;
+      CLAUDEOPS_RATE_LIMIT_PERMITS?: string;
     }
   }
 }

@@ -5,6 +5,7 @@ import { fleetOf } from './lib/stubs';
 export { BudgetGuard } from './durable-objects/budget-guard';
 export { ExecutionHub } from './durable-objects/execution-hub';
 export { Fleet } from './durable-objects/fleet';
+export { RateLimiter } from './durable-objects/rate-limiter';
 
 export default {
   fetch: app.fetch,

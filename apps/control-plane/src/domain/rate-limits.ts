@@ -20,8 +20,8 @@ export const DEFAULT_RATE_LIMITS = {
   login: { capacity: 10, windowMs: MINUTE_MS },
   /** Requests per token, session or runner: a burst of 1200, then 20 a second (the dashboard polls a few a second). */
   http: { capacity: 1200, windowMs: MINUTE_MS },
-  /** Model-call permits per execution stream: 10 a second; one model call takes seconds. */
-  permits: { capacity: 600, windowMs: MINUTE_MS },
+  /** Model-call permits per execution stream: a burst of 120, then 10 a second; one model call takes seconds. */
+  permits: { capacity: 120, windowMs: 12_000 },
 } as const satisfies Record<string, RateLimit>;
 
 /** A runner heartbeats once per interval; its limit is this many times that rate (a burst as large). */
