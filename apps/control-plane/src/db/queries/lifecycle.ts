@@ -283,25 +283,6 @@ export async function finish(db: Db, id: string, end: Finish): Promise<boolean> 
   return moved.length === 1;
 }
 
-/** The runner said hello: online, with what it announces about itself. */
-export async function setRunnerOnline(
-  db: Db,
-  runnerId: string,
-  hello: { version: string; labels: string[]; maxConcurrent: number },
-  now: number,
-): Promise<void> {
-  await db
-    .update(runners)
-    .set({
-      status: 'online',
-      version: hello.version,
-      labels: hello.labels,
-      maxConcurrent: hello.maxConcurrent,
-      lastHeartbeatAt: now,
-    })
-    .where(eq(runners.id, runnerId));
-}
-
 export async function setRunnerOffline(db: Db, runnerId: string): Promise<void> {
   await db.update(runners).set({ status: 'offline' }).where(eq(runners.id, runnerId));
 }
