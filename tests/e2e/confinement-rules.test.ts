@@ -1,8 +1,9 @@
 // Permission rules and the runner's own git against an agent that attacks them, end to end with the real runner and
 // real Claude Code on the scripted API: a Write through a committed symlink that points outside the workspace, a
 // `.git` file the agent repoints at a hostile repository before the runner commits, and the built-in pr-reviewer
-// asked for `git log --output=<file>`. Each asserts what a user sees: the approval, the tool's answer, the commit,
-// and the files that never appear.
+// asked for `git log --output=<file>`. The first two run on a runner with the sandbox off, so the rules and the
+// runner's git hold on their own. Each asserts what a user sees: the approval, the tool's answer, the commit, and
+// the files that never appear.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
@@ -15,13 +16,17 @@ import { type Stack, startStack } from '../fixtures/stack';
 import { waitFor } from '../fixtures/wait';
 
 const MODEL = 'claude-sonnet-4-5';
+const UNCONFINED = 'no-sandbox';
 let stack: Stack;
 let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'claudeops-rules-e2e-'));
   stack = await startStack({ anthropic: { scripts: RULES_SCRIPTS } });
+  // The rules must hold on their own: the symlink and .git runs go to a runner without the sandbox (the backstop);
+  // pr-reviewer requires a sandbox, so it goes to the other one.
   await stack.startRunner({ maxConcurrent: 2 });
+  await stack.startRunner({ name: 'unconfined', labels: [UNCONFINED], env: { CLAUDEOPS_RUNNER_SANDBOX: 'off' } });
 });
 
 afterAll(async () => {
@@ -61,6 +66,7 @@ describe('permission rules and runner git under attack', () => {
       prompt: 'Plant a file [script:rules-symlink-write]',
       repo,
       model: MODEL,
+      labels: [UNCONFINED],
       permissions: { allow: ['Read', 'Edit(src/**)'], ask: [], deny: [] },
     });
     // The write through src/x is not allowed by Edit(src/**): a person is asked (or it is refused outright).
@@ -80,7 +86,7 @@ describe('permission rules and runner git under attack', () => {
       await stack.api.decide(asked.id, { decision: 'deny', message: 'not through that link' });
     }
     const done = await stack.waitForEnd(created.id);
-    expect(done.status).toBe('succeeded');
+    expect(done).toMatchObject({ status: 'succeeded', sandbox: 'none' });
     expect(existsSync(path.join(outside, 'planted.txt'))).toBe(false);
     const results = ofType(await stack.api.allEvents(created.id), 'tool.result').map((e) => e.data);
     expect(results[0]?.isError).toBe(true);
@@ -113,10 +119,11 @@ describe('permission rules and runner git under attack', () => {
       prompt: `Do the work [script:rules-rewrite-gitdir:${hostile}]`,
       repo,
       model: MODEL,
+      labels: [UNCONFINED],
       permissions: { allow: ['Bash'], ask: [], deny: [] },
     });
     const done = await stack.waitForEnd(created.id);
-    expect(done.status).toBe('succeeded');
+    expect(done).toMatchObject({ status: 'succeeded', sandbox: 'none' });
     const events = await stack.api.allEvents(created.id);
     // The agent did repoint .git (its Bash call printed the new content).
     expect(ofType(events, 'tool.result')[0]?.data.content).toContain(`gitdir: ${hostile}`);
