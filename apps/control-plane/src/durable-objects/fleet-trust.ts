@@ -1,10 +1,32 @@
 // What the Fleet trusts a runner with: the labels and slots it registered with (a hello may narrow them, never widen
 // them), and telling an execution's hub when a runner no longer holds it (so the hub closes and refuses its stream
 // socket). Used by fleet.ts.
-import type { RunnerRow } from '../db/queries/runners';
+import type { Db } from '../db/client';
+import { getRunner } from '../db/queries/runners';
 
 /** Close code of a revoked runner's control socket. */
 export const REVOKED_CLOSE_CODE = 4401;
+
+type Bounds = { readonly labels: readonly string[]; readonly maxConcurrent: number };
+
+/**
+ * What a hello is capped by: the registered labels and slots from D1; `revoked` for a revoked or unknown runner.
+ * With D1 out of reach, what the Fleet last allowed this runner (already within its registration) stands in, so a
+ * reconnect does not wait on D1; `unavailable` when there is nothing to go by.
+ */
+export async function registeredBounds(
+  db: Db,
+  runnerId: string,
+  known: Bounds | undefined,
+): Promise<Bounds | 'revoked' | 'unavailable'> {
+  try {
+    const row = await getRunner(db, runnerId);
+    return row === undefined || row.revokedAt !== null ? 'revoked' : row;
+  } catch (err) {
+    console.error(`Fleet: reading runner ${runnerId} failed`, err);
+    return known ?? 'unavailable';
+  }
+}
 
 export interface CappedHello {
   readonly labels: string[];
@@ -14,10 +36,7 @@ export interface CappedHello {
 }
 
 /** The hello's labels and slots within the registered ones: labels intersected, slots capped. */
-export function capHello(
-  registered: Pick<RunnerRow, 'labels' | 'maxConcurrent'>,
-  hello: { labels: readonly string[]; maxConcurrent: number },
-): CappedHello {
+export function capHello(registered: Bounds, hello: { labels: readonly string[]; maxConcurrent: number }): CappedHello {
   const allowed = new Set(registered.labels);
   const labels = hello.labels.filter((label) => allowed.has(label));
   const extra = hello.labels.filter((label) => !allowed.has(label));

@@ -5,7 +5,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { createDb, type Db } from '../db/client';
 import { getJobs, requeue, setRunnerOffline, toJob } from '../db/queries/lifecycle';
-import { getRunner, markRunnerOnline, recordExecutionSandbox } from '../db/queries/runners';
+import { markRunnerOnline, recordExecutionSandbox } from '../db/queries/runners';
 import { recordHeartbeat } from '../db/queries/runner-metrics';
 import { freeSlots } from '../domain/dispatch';
 import { heartbeatIntervalMs, isExpired, leaseTtlMs, nextExpiry, reconcileRunning, type Lease } from '../domain/lease';
@@ -14,7 +14,7 @@ import { RunnerToFleet, type FleetToRunner } from '../protocol/frames';
 import { offerWaiting } from './fleet-dispatch';
 import { createRetries, endExpired } from './fleet-expiry';
 import { FleetStore } from './fleet-store';
-import { capHello, disownOnHub, REVOKED_CLOSE_CODE } from './fleet-trust';
+import { capHello, disownOnHub, registeredBounds, REVOKED_CLOSE_CODE } from './fleet-trust';
 import { Coalesced } from './coalesce';
 import { HeartbeatLimiter } from './frame-limits';
 import { closeSocket, isUpgrade, parseFrame, sendFrame } from './sockets';
@@ -161,9 +161,13 @@ export class Fleet extends DurableObject<Env> {
   private async onHello(ws: WebSocket, runnerId: string, hello: Hello): Promise<void> {
     const db = createDb(this.env.DB);
     // What it registered with bounds what it may claim; a revoked runner (its socket opened just before) gets nothing.
-    const registered = await getRunner(db, runnerId);
-    if (registered === undefined || registered.revokedAt !== null) {
+    const registered = await registeredBounds(db, runnerId, this.store.runners().get(runnerId));
+    if (registered === 'revoked') {
       closeSocket(ws, REVOKED_CLOSE_CODE, 'this runner was revoked');
+      return;
+    }
+    if (registered === 'unavailable') {
+      closeSocket(ws, 1013, 'the control plane cannot check this runner now; try again');
       return;
     }
     const capped = capHello(registered, hello);

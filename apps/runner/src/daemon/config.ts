@@ -3,6 +3,7 @@ import { hostname, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Labels } from '@claudeops/control-plane/protocol';
+import { secretNameProblem } from '../secrets/runner-secrets';
 import type { ServiceOptions } from './service-install';
 
 export interface RunnerConfig {
@@ -27,6 +28,10 @@ export interface RunnerConfig {
   drainTimeoutMs?: number;
   /** A file of secrets (one per line) redacted from everything the runner sends. */
   secretsFile?: string;
+  /** Variables of the runner's environment a template may name (Job.secrets): --secret, CLAUDEOPS_RUNNER_SECRETS. */
+  secretNames?: string[];
+  /** NAME=value lines (mode 0600) of more secrets a template may name. */
+  jobSecretsFile?: string;
 }
 
 export type Command = 'start' | 'register' | 'install-service' | 'status' | 'help';
@@ -64,11 +69,18 @@ Options (environment variable in brackets):
   --secrets-file FILE         Secrets to redact from events, one per line [CLAUDEOPS_RUNNER_SECRETS_FILE]; values of
                               *KEY*/*TOKEN*/*SECRET*/*PASSWORD*/*CREDENTIAL* variables Claude Code gets and of the
                               variables named in CLAUDEOPS_REDACT_ENV are redacted too, as are common credential shapes
+  --secret NAME               A variable of the runner's environment that jobs whose template names it (secrets:
+                              ["NAME"]) get; repeatable [CLAUDEOPS_RUNNER_SECRETS, comma-separated names]. Every
+                              secret's value (also as base64 and hex) is redacted from every event
+  --job-secrets-file FILE     More such secrets, as NAME=value lines; the file must be mode 0600
+                              [CLAUDEOPS_RUNNER_JOB_SECRETS_FILE]
   -h, --help                  Show this help
 
 A job naming a repository runs in a git worktree of a cached clone (<state-dir>/repos) on branch
 claudeops/<execution id>; git reaches the repository with this host's credential helpers and SSH keys.
-The runner passes ANTHROPIC_* and CLAUDE_CODE_* (and PATH, HOME, ...) from its environment to Claude Code.
+The runner passes ANTHROPIC_* and CLAUDE_CODE_* (and PATH, HOME, ...) from its environment to Claude Code, but
+never a model credential: Claude Code gets a placeholder key, and the runner's model proxy adds the real one
+(ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN, CLAUDE_CODE_OAUTH_TOKEN, or \`claude login\`'s token) to each call.
 Log level: CLAUDEOPS_LOG_LEVEL=debug|info|warn|error (default info).`;
 
 /** A configuration the user has to fix; the CLI prints the message and the usage hint, never a stack. */
@@ -90,6 +102,8 @@ const OPTIONS = {
   'worktree-max-count': { type: 'string' },
   'drain-timeout': { type: 'string' },
   'secrets-file': { type: 'string' },
+  secret: { type: 'string', multiple: true },
+  'job-secrets-file': { type: 'string' },
   user: { type: 'boolean' },
   system: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
@@ -143,6 +157,16 @@ function parseDuration(flag: string, value: string | undefined): number | undefi
   if (!match)
     throw new ConfigError(`--${flag} must be a duration such as 90s, 30m, 12h or 7d, got ${JSON.stringify(value)}`);
   return Number(match[1]) * DURATION_UNITS_MS[match[2]!]!;
+}
+
+/** --secret names (or CLAUDEOPS_RUNNER_SECRETS's), each an environment name that is not Claude Code's or ours. */
+function parseSecretNames(names: string[]): string[] {
+  const trimmed = [...new Set(names.map((name) => name.trim()).filter((name) => name !== ''))];
+  for (const name of trimmed) {
+    const problem = secretNameProblem(name);
+    if (problem) throw new ConfigError(`--secret ${name}: ${problem}`);
+  }
+  return trimmed;
 }
 
 /** install-service's own flags; refused with any other command. */
@@ -240,5 +264,9 @@ export function parseCli(
   if (drainTimeoutMs !== undefined) config.drainTimeoutMs = drainTimeoutMs;
   const secretsFile = nonEmpty(values['secrets-file']) ?? nonEmpty(env.CLAUDEOPS_RUNNER_SECRETS_FILE);
   if (secretsFile !== undefined) config.secretsFile = resolve(secretsFile);
+  const secretNames = parseSecretNames(values.secret ?? (env.CLAUDEOPS_RUNNER_SECRETS ?? '').split(','));
+  if (secretNames.length > 0) config.secretNames = secretNames;
+  const jobSecretsFile = nonEmpty(values['job-secrets-file']) ?? nonEmpty(env.CLAUDEOPS_RUNNER_JOB_SECRETS_FILE);
+  if (jobSecretsFile !== undefined) config.jobSecretsFile = resolve(jobSecretsFile);
   return service ? { command, config, service } : { command, config };
 }

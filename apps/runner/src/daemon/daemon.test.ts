@@ -17,6 +17,7 @@ import type { AgentJob } from '../agent/agent';
 import { NotRegisteredError } from './registration';
 import { loadRegistration } from './state';
 import { FAST_BACKOFF, RUNNER_ID, testJob, waitFor } from '../testing/test-helpers';
+import { PLACEHOLDER_API_KEY } from '../proxy/model-credential';
 
 let dir: string;
 let plane: FakeControlPlane;
@@ -151,7 +152,8 @@ describe('startRunner', () => {
     const modelCall = () =>
       fetch(`${agentJob!.env.ANTHROPIC_BASE_URL}/v1/messages?beta=true`, {
         method: 'POST',
-        headers: { 'x-api-key': 'sk-ant-runner-key' },
+        // Claude Code sends what its environment holds: the placeholder, which the proxy swaps for the real key.
+        headers: { 'x-api-key': agentJob!.env.ANTHROPIC_API_KEY! },
         body: '{}',
       });
     /** Makes one model call that is permitted, then one that is not, and reports both answers. */
@@ -180,7 +182,8 @@ describe('startRunner', () => {
       expect(agentJob!.env.ANTHROPIC_BASE_URL).toMatch(
         new RegExp(`^http://127\\.0\\.0\\.1:\\d+/x/${job.executionId}$`),
       );
-      expect(agentJob!.env.ANTHROPIC_API_KEY).toBe('sk-ant-runner-key');
+      expect(agentJob!.env.ANTHROPIC_API_KEY).toBe(PLACEHOLDER_API_KEY);
+      expect(JSON.stringify(agentJob!.env)).not.toContain('sk-ant-runner-key');
       expect(received).toEqual([
         { url: '/v1/messages?beta=true', headers: expect.objectContaining({ 'x-api-key': 'sk-ant-runner-key' }) },
       ]);

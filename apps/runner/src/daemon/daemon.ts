@@ -3,7 +3,9 @@
 // (CLI, e2e tests); runDaemon() adds signal handling for the CLI.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { agentEnvironment, modelUpstream } from '../agent/agent-env';
+import { agentEnvironment, claudeCodeSettings, modelUpstream } from '../agent/agent-env';
+import { customHeaders, modelCredentialSource } from '../proxy/model-credential';
+import { loadRunnerSecrets } from '../secrets/runner-secrets';
 import { uploadPatch } from '../stream/api-client';
 import { sleep, type BackoffOptions } from '../support/backoff';
 import type { RunnerConfig } from './config';
@@ -76,15 +78,29 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps = {}): 
   if (config.claudeCodePath !== undefined) agentOptions.pathToClaudeCodeExecutable = config.claudeCodePath;
 
   const env = deps.env ?? process.env;
+  // The real model credential stays here: Claude Code gets a placeholder, the proxy adds the credential to each call.
+  const credential = modelCredentialSource(env);
+  const agentEnv = agentEnvironment(env, credential.current() !== null);
+  if (!credential.current()) log.warn('no model credentials: Claude Code cannot reach a model from this runner');
+  // Secrets a template may name; a missing or world-readable one stops the runner here, before any job.
+  const runnerSecrets = await loadRunnerSecrets(config, env);
   // Every model call of every job passes here, so it can wait for the control plane's permit (budgets).
   const modelProxy = await startModelProxy({
     upstream: modelUpstream(env),
     execution: (executionId) => jobs.proxiedExecution(executionId),
+    credential: () => credential.current(),
+    headers: customHeaders(env),
   });
   const secretsFile = config.secretsFile ? await readSecretsFile(config.secretsFile) : undefined;
   // One redactor for everything that leaves the runner: every event (before it is spooled), commit messages, patches.
   const redactor = createRedactor(
-    configuredSecrets({ agentEnv: agentEnvironment(env), env, secretsFile, extra: [token, config.registrationToken] }),
+    configuredSecrets({
+      agentEnv: claudeCodeSettings(env),
+      env,
+      secretsFile,
+      runnerSecrets: runnerSecrets.values(),
+      extra: [token, config.registrationToken, credential.current()?.value],
+    }),
   );
   const spoolRoot = join(config.stateDir, 'spool');
   const runRecords = new RunRecords(join(config.stateDir, 'runs'));
@@ -122,7 +138,9 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps = {}): 
     workspacesDir: config.workspacesDir,
     workspaces,
     startAgent,
-    agentEnv: agentEnvironment(env),
+    agentEnv,
+    runnerSecrets,
+    redact: (text) => redactor.redactText(text),
     modelBaseUrl: (executionId) => modelProxy.baseUrl(executionId),
     agentOptions,
     send: (frame) => {

@@ -2,9 +2,9 @@
 // Code behind the approval gate, the checked result, the commit, the final status, the wait for its log to drain).
 // The job's state and its transitions are RunningJob's (running-job.ts).
 import { randomUUID } from 'node:crypto';
-import type { EventDraft, HostSnapshot } from '@claudeops/control-plane/protocol';
+import type { EventDraft, HostSnapshot, Job } from '@claudeops/control-plane/protocol';
 import type { AgentOptions, AgentOutcome, startAgent } from '../agent/agent';
-import { throughModelProxy } from '../agent/agent-env';
+import { MissingSecretError, throughModelProxy, withRunnerSecrets } from '../agent/agent-env';
 import { ApprovalGate } from '../permissions/approval-gate';
 import { hasModelCredentials, promptWithSnapshot, skippedResult } from '../health/health-run';
 import { collectHostSnapshot } from '../health/host-snapshot';
@@ -22,6 +22,10 @@ export interface JobExecutionDeps {
   workspaces: Workspaces;
   agentEnv?: Record<string, string>;
   modelBaseUrl?: (executionId: string) => string;
+  /** Secrets a template may name (Job.secrets); a job gets only those it names. */
+  runnerSecrets?: ReadonlyMap<string, string>;
+  /** The runner's redactor, for text Claude Code's events cut to size (redacted before the cut). */
+  redact?: (text: string) => string;
   agentOptions?: AgentOptions;
   runRecords?: RunRecords;
   /** Reads the host for a health run (host-snapshot.ts by default). */
@@ -42,7 +46,7 @@ export async function executeJob(active: RunningJob, deps: JobExecutionDeps): Pr
   } catch (error) {
     outcome = active.cancelReason
       ? active.stopped()
-      : error instanceof WorkspaceError
+      : error instanceof WorkspaceError || error instanceof MissingSecretError
         ? { status: 'failed', reason: error.message }
         : { status: 'failed', reason: `the runner could not run Claude Code: ${errorMessage(error)}` };
   }
@@ -73,6 +77,8 @@ async function runAgent(active: RunningJob, deps: JobExecutionDeps, cwd: string)
       return { status: 'succeeded' };
     }
   }
+  // Before anything starts: a secret the template names and this runner lacks fails the run, saying which.
+  const env = agentEnv(deps, job);
   const emit = (draft: EventDraft) => stream.emit(draft);
   const shaper = new ResultShaper(job, snapshot);
   const gate = new ApprovalGate({
@@ -89,7 +95,7 @@ async function runAgent(active: RunningJob, deps: JobExecutionDeps, cwd: string)
       model: job.model,
       maxBudgetUsd: job.maxBudgetUsd,
       cwd,
-      env: agentEnv(deps, job.executionId),
+      env,
       ...recordRun(deps, job.executionId),
       canUseTool: gate.canUseTool,
       disallowedTools: job.permissions?.deny ?? [],
@@ -97,6 +103,7 @@ async function runAgent(active: RunningJob, deps: JobExecutionDeps, cwd: string)
       maxTurns: job.maxTurns,
       appendSystemPrompt: job.appendSystemPrompt,
       outputSchema: job.outputSchema,
+      ...(deps.redact && { redact: deps.redact }),
     },
     (draft) => {
       if (draft.type !== 'result') return emit(draft);
@@ -130,7 +137,8 @@ function recordRun(deps: JobExecutionDeps, executionId: string): { cookie?: stri
   return { cookie, onSpawn };
 }
 
-function agentEnv(deps: JobExecutionDeps, executionId: string): Record<string, string> {
-  const env = { ...deps.agentEnv };
-  return deps.modelBaseUrl ? throughModelProxy(env, deps.modelBaseUrl(executionId)) : env;
+/** Claude Code's environment for the job: the runner's agent env, the secrets its template names, the model proxy. */
+function agentEnv(deps: JobExecutionDeps, job: Job): Record<string, string> {
+  const env = withRunnerSecrets({ ...deps.agentEnv }, deps.runnerSecrets ?? new Map(), job.secrets ?? []);
+  return deps.modelBaseUrl ? throughModelProxy(env, deps.modelBaseUrl(job.executionId)) : env;
 }

@@ -36,6 +36,10 @@ export interface JobRunnerOptions {
   agentEnv?: Record<string, string>;
   /** The model proxy's base URL for an execution; Claude Code's ANTHROPIC_BASE_URL becomes it. */
   modelBaseUrl?: (executionId: string) => string;
+  /** Secrets a template may name (Job.secrets), by name; a job gets only those it names. */
+  runnerSecrets?: ReadonlyMap<string, string>;
+  /** The runner's redactor, applied to Claude Code's text before it is cut to fit an event. */
+  redact?: (text: string) => string;
   agentOptions?: AgentOptions;
   /** Workspaces (git worktrees for jobs naming a repo); plain ones with a cache under workspacesDir when absent. */
   workspaces?: Workspaces;
