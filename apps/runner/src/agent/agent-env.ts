@@ -1,6 +1,9 @@
-// Which of the runner's environment variables reach Claude Code; used by the daemon to build each job's env.
-// Only what Claude Code needs: its own settings, the Anthropic API's, and the basics of a shell. Nothing of the
-// runner's own (CLAUDEOPS_*: the registration token) is passed on. Model calls go through the runner's model proxy.
+// Which of the runner's environment variables reach Claude Code; used by the daemon and the job execution to build
+// each job's env. Only what Claude Code needs: its own settings, the Anthropic API's, and the basics of a shell.
+// Nothing of the runner's own (CLAUDEOPS_*: the registration token) is passed on, and no real model credential:
+// Claude Code gets a placeholder key, and the runner's model proxy adds the real one to each call on the way out.
+// Runner secrets (--secret, --job-secrets-file) reach a job only when its template names them.
+import { MODEL_CREDENTIAL_ENV, PLACEHOLDER_API_KEY } from '../proxy/model-credential';
 import { DEFAULT_MODEL_API } from '../proxy/model-proxy';
 
 const PREFIXES = ['ANTHROPIC_', 'CLAUDE_CODE_', 'LC_', 'OTEL_'];
@@ -42,14 +45,56 @@ const NAMES = new Set([
   'SSL_CERT_DIR',
 ]);
 
-/** The subset of `env` handed to Claude Code for every job. */
-export function agentEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+/** Set for the runner, not for Claude Code: the proxy adds them to each call (model-credential.ts). */
+const PROXY_ONLY = new Set<string>([...Object.keys(MODEL_CREDENTIAL_ENV), 'ANTHROPIC_CUSTOM_HEADERS']);
+
+/**
+ * Claude Code's settings in the runner's environment, real credentials included: what a runner service must be
+ * given (service-install) and what the redactor treats as secret. Never Claude Code's environment itself.
+ */
+export function claudeCodeSettings(env: NodeJS.ProcessEnv): Record<string, string> {
   const picked: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) continue;
     if (NAMES.has(name) || PREFIXES.some((prefix) => name.startsWith(prefix))) picked[name] = value;
   }
   return picked;
+}
+
+/**
+ * What every job's Claude Code gets of `env`: its settings without a real credential, and, when the runner has one
+ * (`hasCredential`), the placeholder key, so Claude Code starts and its calls reach the proxy, which swaps it.
+ * Without one it gets no key at all and says so, and a health run skips the analysis (hasModelCredentials).
+ */
+export function agentEnvironment(env: NodeJS.ProcessEnv, hasCredential: boolean): Record<string, string> {
+  const picked = claudeCodeSettings(env);
+  for (const name of PROXY_ONLY) delete picked[name];
+  if (hasCredential) picked.ANTHROPIC_API_KEY = PLACEHOLDER_API_KEY;
+  return picked;
+}
+
+/** A job naming a secret this runner does not have: it fails before Claude Code starts, saying which. */
+export class MissingSecretError extends Error {
+  override name = 'MissingSecretError';
+}
+
+/** `env` plus the runner secrets the job's template names (Job.secrets), and none of the others. */
+export function withRunnerSecrets(
+  env: Record<string, string>,
+  secrets: ReadonlyMap<string, string>,
+  names: readonly string[],
+): Record<string, string> {
+  const missing = names.filter((name) => !secrets.has(name));
+  if (missing.length > 0) {
+    const list = missing.join(', ');
+    throw new MissingSecretError(
+      `this runner has no secret ${list}: give it with --secret ${missing[0]} (a variable of the runner's ` +
+        'environment) or in --job-secrets-file',
+    );
+  }
+  const out = { ...env };
+  for (const name of names) out[name] = secrets.get(name)!;
+  return out;
 }
 
 /** Where the runner's model proxy sends Claude Code's calls: the model API the runner itself was configured with. */

@@ -5,7 +5,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir, platform, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { agentEnvironment } from '../agent/agent-env';
+import { claudeCodeSettings } from '../agent/agent-env';
 import type { RunnerConfig } from './config';
 import { DEFAULT_DRAIN_TIMEOUT_MS } from './daemon';
 
@@ -18,7 +18,8 @@ const NOT_FOR_SERVICE = new Set(['HOME', 'USER', 'LOGNAME', 'SHELL', 'TERM']);
 // CLAUDEOPS_* variables the unit's flags already say.
 const AS_FLAGS = new RegExp(
   '^CLAUDEOPS_(URL|REGISTRATION_TOKEN|CLAUDE_CODE_EXECUTABLE|RUNNER_(NAME|LABELS|MAX_CONCURRENT|STATE_DIR|' +
-    'WORKSPACES_DIR|CANCEL_GRACE_MS|WORKTREE_MAX_AGE|WORKTREE_MAX_COUNT|DRAIN_TIMEOUT_MS|SECRETS_FILE))$',
+    'WORKSPACES_DIR|CANCEL_GRACE_MS|WORKTREE_MAX_AGE|WORKTREE_MAX_COUNT|DRAIN_TIMEOUT_MS|SECRETS_FILE|SECRETS|' +
+    'JOB_SECRETS_FILE))$',
 );
 
 export type ServiceScope = 'user' | 'system';
@@ -63,6 +64,9 @@ export function startArgs(config: RunnerConfig): string[] {
   if (config.worktreeMaxCount !== undefined) args.push('--worktree-max-count', String(config.worktreeMaxCount));
   if (config.drainTimeoutMs !== undefined) args.push('--drain-timeout', String(config.drainTimeoutMs));
   if (config.secretsFile !== undefined) args.push('--secrets-file', config.secretsFile);
+  // Names only: their values go to the environment file.
+  for (const name of config.secretNames ?? []) args.push('--secret', name);
+  if (config.jobSecretsFile !== undefined) args.push('--job-secrets-file', config.jobSecretsFile);
   return args;
 }
 
@@ -75,13 +79,14 @@ export function systemdWord(word: string): string {
 /** What the environment file holds: the registration token and what Claude Code and the runner read from the env. */
 export function serviceEnvironment(config: RunnerConfig, env: NodeJS.ProcessEnv): Record<string, string> {
   const values: Record<string, string> = {};
-  for (const [name, value] of Object.entries(agentEnvironment(env))) {
+  for (const [name, value] of Object.entries(claudeCodeSettings(env))) {
     if (!NOT_FOR_SERVICE.has(name)) values[name] = value;
   }
   const redactNames = (env.CLAUDEOPS_REDACT_ENV ?? '').split(',').map((name) => name.trim());
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined || value.includes('\n')) continue;
-    if ((name.startsWith('CLAUDEOPS_') && !AS_FLAGS.test(name)) || redactNames.includes(name)) values[name] = value;
+    const named = redactNames.includes(name) || (config.secretNames ?? []).includes(name);
+    if ((name.startsWith('CLAUDEOPS_') && !AS_FLAGS.test(name)) || named) values[name] = value;
   }
   if (config.registrationToken) values.CLAUDEOPS_REGISTRATION_TOKEN = config.registrationToken;
   return values;

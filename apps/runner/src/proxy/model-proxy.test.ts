@@ -10,6 +10,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ModelCredential } from './model-credential';
 import { startModelProxy, type ModelProxy, type PermitAnswer } from './model-proxy';
 import { executionId, waitFor } from '../testing/test-helpers';
 
@@ -81,6 +82,7 @@ let upstreamUrl: string;
 let proxy: ModelProxy;
 let permits: AbortSignal[];
 let answer: (signal: AbortSignal) => Promise<PermitAnswer>;
+const credential: ModelCredential = { kind: 'api-key', value: 'sk-ant-api03-real-key', source: 'ANTHROPIC_API_KEY' };
 
 async function startProxy(upstreamUrl: string): Promise<void> {
   proxy = await startModelProxy({
@@ -94,6 +96,7 @@ async function startProxy(upstreamUrl: string): Promise<void> {
             },
           }
         : undefined,
+    credential: () => credential,
   });
 }
 
@@ -112,15 +115,14 @@ afterEach(async () => {
 const messagesUrl = () => `${proxy.baseUrl(ID)}/v1/messages?beta=true`;
 
 describe('model proxy', () => {
-  it('forwards method, path, query, headers, body and the answer untouched, minus hop-by-hop headers', async () => {
+  it('forwards method, path, query, headers, body and the answer, minus hop-by-hop headers and with the real key', async () => {
     upstream.handler = (_req, res) =>
       res
         .writeHead(429, 'Too Many Requests', { 'retry-after': '7', 'request-id': 'req_1', 'x-upstream': 'yes' })
         .end('{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}');
     const reply = await fetchReply(messagesUrl(), {
       headers: {
-        'x-api-key': 'sk-ant-secret',
-        authorization: 'Bearer sk-ant-oauth',
+        'x-api-key': 'sk-ant-claudeops-placeholder',
         'anthropic-version': '2023-06-01',
         'content-type': 'application/json',
         connection: 'keep-alive, x-hop',
@@ -135,8 +137,7 @@ describe('model proxy', () => {
       url: '/base/v1/messages?beta=true',
       body: '{"model":"claude-sonnet-4-5","stream":true}',
       headers: {
-        'x-api-key': 'sk-ant-secret',
-        authorization: 'Bearer sk-ant-oauth',
+        'x-api-key': 'sk-ant-api03-real-key',
         'anthropic-version': '2023-06-01',
         'content-type': 'application/json',
         host: new URL(upstreamUrl).host,

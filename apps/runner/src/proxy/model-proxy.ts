@@ -1,6 +1,8 @@
 // The runner's loopback proxy between each execution's Claude Code and the model API: every model call (a POST to
 // …/v1/messages) waits for the control plane's permit before it leaves the machine, so a budget that is used up stops
-// the next call instead of learning about it afterwards. Started once per runner by the daemon.
+// the next call instead of learning about it afterwards. Claude Code holds only a placeholder key: the proxy drops
+// whatever credential a call arrives with and adds the runner's real one (model-credential.ts) on the way out.
+// Started once per runner by the daemon.
 import {
   Agent as HttpAgent,
   createServer,
@@ -14,6 +16,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream';
 import { createLogger, errorMessage, type Logger } from '../support/logger';
+import { withCredential, type ModelCredential } from './model-credential';
 
 export interface PermitAnswer {
   allowed: boolean;
@@ -31,6 +34,10 @@ export interface ModelProxyOptions {
   upstream: string;
   /** The execution of that id running here, or undefined. */
   execution(executionId: string): ProxiedExecution | undefined;
+  /** The runner's real credential, added to every call (null: the runner has none, and calls are refused). */
+  credential(): ModelCredential | null;
+  /** Headers added to every call (the runner's ANTHROPIC_CUSTOM_HEADERS); a call's own headers of a name win. */
+  headers?: Record<string, string>;
   log?: Logger;
 }
 
@@ -42,6 +49,10 @@ export interface ModelProxy {
 }
 
 export const DEFAULT_MODEL_API = 'https://api.anthropic.com';
+
+const NO_CREDENTIAL_MESSAGE =
+  'ClaudeOps: the runner has no model credentials; give it ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN or ' +
+  "CLAUDE_CODE_OAUTH_TOKEN, or run `claude login` as the runner's user";
 
 /** Headers about one connection, not the message (RFC 9110 §7.6.1); `expect` is answered by this server itself. */
 const HOP_BY_HOP = new Set([
@@ -111,14 +122,15 @@ export async function startModelProxy(options: ModelProxyOptions): Promise<Model
   const agent = secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
   const send = secure ? httpsRequest : httpRequest;
 
-  const forward = (req: IncomingMessage, res: ServerResponse, route: Route) => {
+  const forward = (req: IncomingMessage, res: ServerResponse, route: Route, credential: ModelCredential) => {
+    const headers = withCredential({ ...options.headers, ...withoutHopByHop(req.headers) }, credential);
     const outbound = send({
       protocol: upstream.protocol,
       hostname: upstream.hostname,
       port: upstream.port,
       method: req.method,
       path: basePath + route.path + route.query,
-      headers: { ...withoutHopByHop(req.headers), host: upstream.host },
+      headers: { ...headers, host: upstream.host },
       agent,
     });
     // Claude Code hung up (cancelled, aborted a request): the model call upstream stops too.
@@ -158,6 +170,12 @@ export async function startModelProxy(options: ModelProxyOptions): Promise<Model
       sendApiError(res, 404, 'not_found_error', message, false);
       return;
     }
+    const credential = options.credential();
+    if (!credential) {
+      req.resume();
+      sendApiError(res, 401, 'authentication_error', NO_CREDENTIAL_MESSAGE, false);
+      return;
+    }
     if (isModelCall(req.method, route.path)) {
       const gone = new AbortController();
       const onClose = () => gone.abort();
@@ -177,7 +195,7 @@ export async function startModelProxy(options: ModelProxyOptions): Promise<Model
         return;
       }
     }
-    forward(req, res, route);
+    forward(req, res, route, credential);
   };
 
   // No request timeout: a model call may wait for its permit while the control plane is out of reach.
