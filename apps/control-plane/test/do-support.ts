@@ -229,4 +229,8 @@ export const PLAIN_JOB_FIELDS = {
   tools: null,
   approvalTimeoutSeconds: 600,
   hostSnapshot: false,
+  network: 'open',
+  limits: null,
+  requireSandbox: false,
+  secrets: [],
 } as const;
