@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { Labels } from '@claudeops/control-plane/protocol';
 import { secretNameProblem } from '../secrets/runner-secrets';
 import type { ServiceOptions } from './service-install';
+import { SANDBOX_MODES, type SandboxMode } from '../sandbox/sandbox';
 
 export interface RunnerConfig {
   /** Base URL of the control plane (http or https). */
@@ -32,6 +33,10 @@ export interface RunnerConfig {
   secretNames?: string[];
   /** NAME=value lines (mode 0600) of more secrets a template may name. */
   jobSecretsFile?: string;
+  /** How Claude Code is confined (default auto: bubblewrap where it works here, else none, loudly). */
+  sandbox?: SandboxMode;
+  /** Paths no sandboxed run may see, besides the runner's own state and the real HOME. */
+  sandboxHide?: string[];
 }
 
 export type Command = 'start' | 'register' | 'install-service' | 'status' | 'help';
@@ -74,6 +79,10 @@ Options (environment variable in brackets):
                               secret's value (also as base64 and hex) is redacted from every event
   --job-secrets-file FILE     More such secrets, as NAME=value lines; the file must be mode 0600
                               [CLAUDEOPS_RUNNER_JOB_SECRETS_FILE]
+  --sandbox MODE              auto|bubblewrap|off [CLAUDEOPS_RUNNER_SANDBOX] (default auto: bubblewrap when it works
+                              on this host, else unconfined with a warning; bubblewrap: refuse to start without it)
+  --sandbox-hide PATH         Hide PATH from every sandboxed run; repeatable [CLAUDEOPS_RUNNER_SANDBOX_HIDE, comma-
+                              separated]. The state dir, workspaces and the real HOME are always hidden
   -h, --help                  Show this help
 
 A job naming a repository runs in a git worktree of a cached clone (<state-dir>/repos) on branch
@@ -104,6 +113,8 @@ const OPTIONS = {
   'secrets-file': { type: 'string' },
   secret: { type: 'string', multiple: true },
   'job-secrets-file': { type: 'string' },
+  sandbox: { type: 'string' },
+  'sandbox-hide': { type: 'string', multiple: true },
   user: { type: 'boolean' },
   system: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
@@ -268,5 +279,16 @@ export function parseCli(
   if (secretNames.length > 0) config.secretNames = secretNames;
   const jobSecretsFile = nonEmpty(values['job-secrets-file']) ?? nonEmpty(env.CLAUDEOPS_RUNNER_JOB_SECRETS_FILE);
   if (jobSecretsFile !== undefined) config.jobSecretsFile = resolve(jobSecretsFile);
+  const sandbox = nonEmpty(values.sandbox) ?? nonEmpty(env.CLAUDEOPS_RUNNER_SANDBOX);
+  if (sandbox !== undefined) {
+    if (!(SANDBOX_MODES as readonly string[]).includes(sandbox)) {
+      throw new ConfigError(`--sandbox must be auto, bubblewrap or off, got ${JSON.stringify(sandbox)}`);
+    }
+    config.sandbox = sandbox as SandboxMode;
+  }
+  const hide = values['sandbox-hide'] ?? (env.CLAUDEOPS_RUNNER_SANDBOX_HIDE ?? '').split(',');
+  const sandboxHide = hide.map((path) => path.trim()).filter((path) => path !== '');
+  if (sandboxHide.some((path) => resolve(path) === '/')) throw new ConfigError('--sandbox-hide cannot hide /');
+  if (sandboxHide.length > 0) config.sandboxHide = sandboxHide.map((path) => resolve(path));
   return service ? { command, config, service } : { command, config };
 }

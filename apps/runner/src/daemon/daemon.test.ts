@@ -98,11 +98,13 @@ describe('startRunner', () => {
     );
     await waitFor(() => finishAgent !== undefined, 'the agent to start');
     finishAgent!({ status: 'succeeded' });
-    await waitFor(() => plane.events(job.executionId).length === 3, 'three stored events');
+    await waitFor(() => plane.events(job.executionId).length === 4, 'four stored events');
     expect(plane.events(job.executionId).map((e) => [e.seq, e.type, e.data])).toEqual([
       [1, 'status', { status: 'running' }],
-      [2, 'assistant.text', { messageId: 'm1', text: 'on the task' }],
-      [3, 'status', { status: 'succeeded' }],
+      // How the run is confined, before Claude Code starts (bubblewrap here, or none and why).
+      [2, 'log', { level: 'info', message: expect.stringMatching(/^sandbox: (bubblewrap|none \()/) }],
+      [3, 'assistant.text', { messageId: 'm1', text: 'on the task' }],
+      [4, 'status', { status: 'succeeded' }],
     ]);
     await waitFor(() => runner!.jobs.running().length === 0, 'the slot to free');
     await runner.stop();
@@ -113,11 +115,11 @@ describe('startRunner', () => {
     runner = await start();
     await waitFor(() => plane.fleetFrames.length > 0, 'the hello');
     plane.offer(job);
-    await waitFor(() => plane.events(job.executionId).length === 2, 'the running job');
+    await waitFor(() => plane.events(job.executionId).length === 3, 'the running job');
     await runner.stop();
     expect(cancels).toEqual(['runner_shutdown']);
     expect(plane.events(job.executionId).at(-1)).toMatchObject({
-      seq: 3,
+      seq: 4,
       type: 'status',
       data: { status: 'cancelled', reason: 'the runner shut down' },
     });

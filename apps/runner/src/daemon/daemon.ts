@@ -23,6 +23,7 @@ import { lockStateDir, RunRecords } from './run-records';
 import { Spool } from '../stream/spool';
 import { RUNNER_VERSION } from './version';
 import { Workspaces } from '../workspace/workspace';
+import { Sandbox } from '../sandbox/sandbox';
 
 const log = createLogger('daemon');
 
@@ -68,6 +69,22 @@ const FORCE_EXIT_MS = 5_000;
 export async function startRunner(config: RunnerConfig, deps: RunnerDeps = {}): Promise<RunningRunner> {
   // First: a second runner on this state dir would take the first one's Claude Code for orphans of its own.
   const unlock = lockStateDir(config.stateDir);
+  // Decided once, before registering: the hello says it, and requireSandbox jobs go only to a bubblewrap runner.
+  const sandbox = await Sandbox.start({
+    mode: config.sandbox ?? 'auto',
+    hide: [
+      ...(config.sandboxHide ?? []),
+      ...(config.secretsFile ? [config.secretsFile] : []),
+      ...(config.jobSecretsFile ? [config.jobSecretsFile] : []),
+    ],
+    stateDir: config.stateDir,
+    workspacesDir: config.workspacesDir,
+    reposDir: join(config.stateDir, 'repos'),
+    log: log.child('sandbox'),
+  }).catch((error: unknown) => {
+    unlock();
+    throw error;
+  });
   const registration = await ensureRegistered(config);
   await mkdir(config.workspacesDir, { recursive: true });
   const startAgent = deps.startAgent ?? (await import('../agent/agent')).startAgent;
@@ -147,6 +164,7 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps = {}): 
       if (!connection.send(frame)) log.debug('control socket down; the next hello restates it', { type: frame.type });
     },
     runRecords,
+    sandbox,
     openStream: (executionId, handlers) => openLog(executionId, handlers, openSpool(spoolRoot, executionId)),
   });
   let draining = false;
@@ -159,7 +177,7 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps = {}): 
     // Draining: exactly the slots in use, so the Fleet sees none free.
     maxConcurrent: draining ? Math.max(1, jobs.running().length) : config.maxConcurrent,
     running: running(),
-    sandbox: 'none',
+    sandbox: sandbox.kind,
   });
   const connection: ControlConnection = new ControlConnection({
     url: config.url,
@@ -182,6 +200,7 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps = {}): 
     name: config.name,
     labels: config.labels.join(',') || undefined,
     maxConcurrent: config.maxConcurrent,
+    sandbox: sandbox.why ? `none (${sandbox.why})` : sandbox.kind,
   });
   const loop = connection.run(controller.signal);
   let state = 'running';

@@ -12,6 +12,8 @@ import { errorMessage, type Logger } from '../support/logger';
 import { newRunCookie, type RunRecords } from '../daemon/run-records';
 import { ResultShaper } from '../agent/structured-output';
 import { WorkspaceError, type Workspace, type Workspaces } from '../workspace/workspace';
+import { confineJob } from '../sandbox/job-sandbox';
+import { SandboxError, type ConfinedRun, type Sandbox } from '../sandbox/sandbox';
 import { statusDraft, type RunningJob } from './running-job';
 
 export type StartAgent = typeof startAgent;
@@ -28,6 +30,8 @@ export interface JobExecutionDeps {
   redact?: (text: string) => string;
   agentOptions?: AgentOptions;
   runRecords?: RunRecords;
+  /** Confines each run's Claude Code (absent: unconfined, as in most unit tests). */
+  sandbox?: Sandbox;
   /** Reads the host for a health run (host-snapshot.ts by default). */
   collectHostSnapshot?: () => Promise<HostSnapshot>;
   log: Logger;
@@ -88,6 +92,19 @@ async function runAgent(active: RunningJob, deps: JobExecutionDeps, cwd: string)
     cwd,
   });
   active.openGate(gate);
+  let sandbox: ConfinedRun | undefined;
+  try {
+    const modelBaseUrl = deps.modelBaseUrl?.(job.executionId);
+    sandbox = deps.sandbox && (await confineJob({ sandbox: deps.sandbox, job, cwd, env, modelBaseUrl, emit }));
+  } catch (error) {
+    active.closeGate('the execution ended');
+    if (error instanceof SandboxError) return { status: 'failed', reason: error.message };
+    throw error;
+  }
+  if (active.ending) {
+    await sandbox?.dispose();
+    return active.stopped();
+  }
   const handle = deps.startAgent(
     {
       executionId: job.executionId,
@@ -96,6 +113,7 @@ async function runAgent(active: RunningJob, deps: JobExecutionDeps, cwd: string)
       maxBudgetUsd: job.maxBudgetUsd,
       cwd,
       env,
+      ...(sandbox && { sandbox }),
       ...recordRun(deps, job.executionId),
       canUseTool: gate.canUseTool,
       disallowedTools: job.permissions?.deny ?? [],
@@ -115,7 +133,7 @@ async function runAgent(active: RunningJob, deps: JobExecutionDeps, cwd: string)
     deps.agentOptions,
   );
   active.agentStarted(handle);
-  const outcome = await handle.done;
+  const outcome = await handle.done.finally(() => sandbox?.dispose());
   active.closeGate('the execution ended');
   // Claude Code succeeded, but what it returned cannot be recorded as the template's result.
   return outcome.status === 'succeeded' && shaper.failure ? { status: 'failed', reason: shaper.failure } : outcome;

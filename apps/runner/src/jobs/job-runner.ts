@@ -20,6 +20,8 @@ import { createLogger, errorMessage, type Logger } from '../support/logger';
 import type { ProxiedExecution } from '../proxy/model-proxy';
 import type { RunRecords } from '../daemon/run-records';
 import { Workspaces } from '../workspace/workspace';
+import { sandboxRefusal } from '../sandbox/job-sandbox';
+import type { Sandbox } from '../sandbox/sandbox';
 
 export type { StartAgent } from './job-execution';
 export type { EventStream, JobSnapshot } from './running-job';
@@ -47,6 +49,8 @@ export interface JobRunnerOptions {
   runRecords?: RunRecords;
   /** Reads the host for a health run (host-snapshot.ts by default). */
   collectHostSnapshot?: () => Promise<HostSnapshot>;
+  /** Confines each run (absent: none, and jobs requiring a sandbox are rejected). */
+  sandbox?: Sandbox;
   log?: Logger;
 }
 
@@ -102,6 +106,12 @@ export class JobRunner {
     }
     if (!this.accepting) {
       this.options.send({ type: 'job.reject', executionId: id, reason: 'runner is shutting down' });
+      return;
+    }
+    const refusal = sandboxRefusal(job, this.options.sandbox?.kind ?? 'none');
+    if (refusal) {
+      this.log.warn('rejected an offer', { executionId: id, reason: refusal });
+      this.options.send({ type: 'job.reject', executionId: id, reason: refusal });
       return;
     }
     if (this.jobs.size >= this.options.maxConcurrent) {

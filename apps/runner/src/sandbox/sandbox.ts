@@ -96,7 +96,7 @@ export class Sandbox {
   static async start(options: SandboxOptions): Promise<Sandbox> {
     const path = options.path ?? process.env.PATH;
     const cgroups = options.cgroups ?? (await hostCgroupLayout());
-    if (options.mode === 'off') return new Sandbox(options, 'none', 'turned off (--sandbox off)', null, null, cgroups);
+    if (options.mode === 'off') return new Sandbox(options, 'none', 'turned off by --sandbox off', null, null, cgroups);
     const bwrap = await findExecutable('bwrap', path);
     const probe = bwrap ? await probeBubblewrap(bwrap) : { ok: false as const, reason: 'bwrap is not installed' };
     if (!probe.ok) {
