@@ -1,6 +1,8 @@
 // The local runner `npm start` runs: which arguments its `claudeops-runner` gets, registering it on the first
 // start (a registration token from the admin API) and again when the control plane no longer knows its saved
-// token (say .wrangler/ was deleted). Used by scripts/start.ts.
+// token (say .wrangler/ was deleted), and how it confines jobs once it is online. The registration token goes to
+// the runner in its environment, never on its command line (`ps` shows that to every user). Used by
+// scripts/start.ts.
 import path from 'node:path';
 import { RegistrationToken, RunnerView, page } from '@claudeops/control-plane/protocol';
 import { loadRegistration } from '../apps/runner/src/daemon/state';
@@ -13,7 +15,7 @@ const RunnerPage = page(RunnerView);
 export type RunnerPlan =
   /** A saved token the control plane knows: just start. */
   | { kind: 'reuse'; runnerId: string }
-  /** No saved token: `start --registration-token`, which registers first. */
+  /** No saved token: `start` with the registration token in its environment, which registers first. */
   | { kind: 'register'; registrationToken: string }
   /** A saved token for a runner the control plane has never heard of: `register` again (it replaces the saved one). */
   | { kind: 'reregister'; registrationToken: string; staleRunnerId: string };
@@ -57,8 +59,36 @@ export async function planLocalRunner(apiUrl: string, adminToken: string, stateD
     : { kind: 'register', registrationToken };
 }
 
-/** Arguments for `claudeops-runner <command>`; the registration token only when this start must register. */
-export function runnerArgs(command: 'start' | 'register', apiUrl: string, stateDir: string, token?: string): string[] {
-  const args = [RUNNER_BIN, command, '--url', apiUrl, '--state-dir', stateDir];
-  return token ? [...args, '--registration-token', token] : args;
+/** Arguments for `claudeops-runner <command>`: never a token (runnerEnv carries it). */
+export function runnerArgs(command: 'start' | 'register', apiUrl: string, stateDir: string): string[] {
+  return [RUNNER_BIN, command, '--url', apiUrl, '--state-dir', stateDir];
+}
+
+/**
+ * The runner's environment on top of `base`: the registration token when this start must register (what
+ * `claudeops-runner` reads as CLAUDEOPS_REGISTRATION_TOKEN), and no stale one of the caller's otherwise.
+ */
+export function runnerEnv(base: NodeJS.ProcessEnv, token?: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base };
+  delete env.CLAUDEOPS_REGISTRATION_TOKEN;
+  if (token) env.CLAUDEOPS_REGISTRATION_TOKEN = token;
+  return env;
+}
+
+/** The runner once the control plane sees it online (its id from the state dir, where registering saved it). */
+export async function onlineRunner(apiUrl: string, adminToken: string, stateDir: string): Promise<RunnerView | null> {
+  const saved = await loadRegistration(stateDir, apiUrl);
+  if (!saved) return null;
+  const runner = RunnerView.parse(
+    await adminFetch(apiUrl, adminToken, `/runners/${encodeURIComponent(saved.runnerId)}`),
+  );
+  return runner.status === 'online' && runner.sandbox !== null ? runner : null;
+}
+
+/** The banner's line on how the local runner confines jobs (RunnerView.sandbox, as the runner announced it). */
+export function sandboxText(sandbox: RunnerView['sandbox'], env: NodeJS.ProcessEnv = process.env): string {
+  if (sandbox === 'bubblewrap') return 'bubblewrap (each job sees only its workspace; the host is read-only)';
+  return env.CLAUDEOPS_RUNNER_SANDBOX?.trim() === 'off'
+    ? 'none (CLAUDEOPS_RUNNER_SANDBOX=off: jobs run unconfined, as you)'
+    : "none (bubblewrap does not work on this host: jobs run unconfined, as you; the runner's log says why)";
 }

@@ -1,12 +1,15 @@
 // `npm start`: the whole of ClaudeOps on this machine. Applies the D1 migrations, starts the control plane
 // (`wrangler dev`, local D1 and Durable Objects under .wrangler/), a local runner (registered on the first start)
-// and the dashboard (`vite dev`), prints where to go, and stops all of them on Ctrl-C or when one of them dies.
+// and the dashboard (`vite dev`), prints where to go and how the runner confines jobs, and stops all of them on
+// Ctrl-C or when one of them dies. No token goes on a command line: wrangler reads the admin token from a 0600 env
+// file, the runner its registration token from its environment.
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { resolveAdminToken } from './admin-token';
-import { planLocalRunner, runnerArgs } from './local-runner';
+import { writeDevVars } from './dev-vars';
+import { onlineRunner, planLocalRunner, runnerArgs, runnerEnv, sandboxText } from './local-runner';
 import { type Exit, Supervisor, describeExit } from './supervisor';
 import { REPO_ROOT, WRANGLER_CLI, WRANGLER_ENV } from './wrangler';
 
@@ -17,6 +20,9 @@ const DASHBOARD_DIR = path.join(REPO_ROOT, 'apps', 'dashboard');
 const VITE_BIN = path.join(path.dirname(require.resolve('vite/package.json')), 'bin', 'vite.js');
 const HEALTH_TIMEOUT_MS = 120_000;
 const DASHBOARD_TIMEOUT_MS = 60_000;
+const RUNNER_TIMEOUT_MS = 60_000;
+/** The control plane's secrets for wrangler dev (mode 0600): the admin token stays off wrangler's command line. */
+const DEV_VARS_FILE = path.join(STATE_DIR, 'control-plane.env');
 
 /** Something the person has to fix: printed as one sentence, without a stack. */
 class StartError extends Error {}
@@ -59,7 +65,7 @@ function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return env;
 }
 
-function banner(dashboardUrl: string, apiUrl: string, token: string, tokenNote: string): string {
+function banner(dashboardUrl: string, apiUrl: string, token: string, tokenNote: string, sandbox: string): string {
   const bold = (text: string) => (process.stdout.isTTY ? `\u001b[1m${text}\u001b[0m` : text);
   const line = '─'.repeat(78);
   return [
@@ -71,6 +77,7 @@ function banner(dashboardUrl: string, apiUrl: string, token: string, tokenNote: 
     `  API          ${apiUrl}/api/v1`,
     `  Admin token  ${bold(token)}`,
     `               ${tokenNote}`,
+    `  Sandbox      ${sandbox}`,
     '',
     '  Sign in to the dashboard with the admin token, or call the API with it:',
     `    curl -H 'authorization: Bearer ${token}' \\`,
@@ -139,6 +146,7 @@ async function main(): Promise<number> {
     }
 
     const origins = [`http://localhost:${dashboardPort}`, `http://127.0.0.1:${dashboardPort}`].join(',');
+    const devVars = await writeDevVars(DEV_VARS_FILE, { CLAUDEOPS_ADMIN_TOKEN: admin.token });
     supervisor.start(
       wrangler('api', [
         'dev',
@@ -147,8 +155,7 @@ async function main(): Promise<number> {
         '--port',
         String(port),
         '--show-interactive-dev-session=false',
-        '--var',
-        `CLAUDEOPS_ADMIN_TOKEN:${admin.token}`,
+        ...devVars,
         '--var',
         `CLAUDEOPS_DASHBOARD_ORIGINS:${origins}`,
       ]),
@@ -165,9 +172,9 @@ async function main(): Promise<number> {
       const registered = await supervisor.run({
         name: 'runner',
         command: process.execPath,
-        args: runnerArgs('register', apiUrl, RUNNER_STATE_DIR, plan.registrationToken),
+        args: runnerArgs('register', apiUrl, RUNNER_STATE_DIR),
         cwd: REPO_ROOT,
-        env: childEnv(),
+        env: runnerEnv(childEnv(), plan.registrationToken),
       });
       if (registered.code !== 0) {
         throw new StartError(`registering the local runner failed (${describeExit(registered)})`);
@@ -178,14 +185,9 @@ async function main(): Promise<number> {
     supervisor.start({
       name: 'runner',
       command: process.execPath,
-      args: runnerArgs(
-        'start',
-        apiUrl,
-        RUNNER_STATE_DIR,
-        plan.kind === 'register' ? plan.registrationToken : undefined,
-      ),
+      args: runnerArgs('start', apiUrl, RUNNER_STATE_DIR),
       cwd: REPO_ROOT,
-      env: childEnv(),
+      env: runnerEnv(childEnv(), plan.kind === 'register' ? plan.registrationToken : undefined),
     });
 
     supervisor.start({
@@ -196,12 +198,19 @@ async function main(): Promise<number> {
       env: childEnv({ CLAUDEOPS_API_URL: apiUrl }),
     });
     await waitUntil('the dashboard', DASHBOARD_TIMEOUT_MS, failed, async () => (await fetch(dashboardUrl)).ok);
+    // How the runner confines jobs, as it announced it to the control plane (RunnerView.sandbox).
+    let sandbox = '';
+    await waitUntil('the local runner', RUNNER_TIMEOUT_MS, failed, async () => {
+      const runner = await onlineRunner(apiUrl, admin.token, RUNNER_STATE_DIR);
+      if (runner) sandbox = sandboxText(runner.sandbox);
+      return runner !== null;
+    });
 
     const note =
       admin.source === 'env'
         ? '(from CLAUDEOPS_ADMIN_TOKEN)'
         : `(kept in ${path.relative(process.cwd(), admin.file ?? '') || admin.file}; set CLAUDEOPS_ADMIN_TOKEN to choose your own)`;
-    console.log(banner(dashboardUrl, apiUrl, admin.token, note));
+    console.log(banner(dashboardUrl, apiUrl, admin.token, note, sandbox));
   };
 
   const booted = boot().then(
