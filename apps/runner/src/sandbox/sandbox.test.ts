@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../support/logger';
+import { createSourceRepo, repoJob } from '../testing/git-test-repo';
+import { Workspaces } from '../workspace/workspace';
 import { findExecutable, probeBubblewrap } from './probe';
 import { Sandbox, SandboxError, type ConfinedRun } from './sandbox';
 
@@ -172,6 +174,40 @@ describe.skipIf(!works)('a confined run (real bubblewrap)', () => {
     expect(out).toContain('allowed site');
     expect(out).toContain('refused 403');
     expect(refused).toEqual(['127.0.0.1']);
+  });
+
+  it('read-only git works in a worktree of the runner cache: log, diff, status', async () => {
+    const source = await createSourceRepo();
+    await source.commit('src.txt', 'one\n');
+    const workspaces = new Workspaces({
+      workspacesDir: join(stateDir, 'workspaces'),
+      reposDir: join(stateDir, 'repos'),
+    });
+    const job = repoJob(7, { repo: source.dir, ref: 'main' });
+    const workspace = await workspaces.prepare(job, () => undefined);
+    const run = await sandbox.prepare({
+      executionId: job.executionId,
+      network: 'open',
+      limits: null,
+      cwd: workspace.cwd,
+      env: { HOME: home },
+    });
+    const script = [
+      'git log --format=%s',
+      'echo two >> src.txt',
+      'git diff --stat HEAD',
+      'git status --short',
+      // The cache's objects are read-only: what the agent changes is committed by the runner, outside.
+      'git commit -qam nope 2>/dev/null || echo commit-refused',
+    ].join('\n');
+    const { code, out } = await runConfined(run, workspace.cwd, script, { HOME: home });
+    await run.dispose();
+    await rm(source.dir, { recursive: true, force: true });
+    expect(code).toBe(0);
+    expect(out).toContain('add src.txt\ninitial');
+    expect(out).toContain('src.txt | 1 +');
+    expect(out).toContain(' M src.txt');
+    expect(out).toContain('commit-refused');
   });
 
   it('a model-only job fails before it starts when socat is missing', async () => {
