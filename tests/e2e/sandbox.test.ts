@@ -13,8 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExecutionCgroup, hostCgroupLayout } from '../../apps/runner/src/sandbox/cgroups';
 import { findExecutable, probeBubblewrap } from '../../apps/runner/src/sandbox/probe';
 import { COMMANDS_USAGE } from '../fixtures/anthropic-sandbox-scripts';
+import { processesIn } from '../fixtures/processes';
 import type { RunnerProcess } from '../fixtures/runner-process';
 import { type Stack, startStack } from '../fixtures/stack';
+import { waitFor } from '../fixtures/wait';
 import { REPO_ROOT } from '../../scripts/wrangler';
 
 const MODEL = 'claude-sonnet-4-5';
@@ -156,6 +158,25 @@ describe.skipIf(!confined)('a sandboxed execution', () => {
     expect(ofType(events, 'log').map((event) => event.data.message)).toContain(
       "network: 127.0.0.1 is not in this execution's allow-list (403)",
     );
+  });
+
+  it('a cancel ends every process of the sandboxed run, a background one included', async () => {
+    // Claude Code refuses long sleeps, so node waits instead.
+    const wait = `node -e "setTimeout(() => {}, 300000)"`;
+    const created = await stack.api.createExecution({
+      prompt: prompt('Wait.', [`${wait} > /dev/null 2>&1 & echo started-bg`, `echo started > fg.started; ${wait}`]),
+      model: MODEL,
+    });
+    const workspace = path.join(runner.workspacesDir, created.id);
+    await waitFor(() => existsSync(path.join(workspace, 'fg.started')), {
+      what: 'the foreground wait',
+      timeoutMs: 120_000,
+    });
+    expect((await processesIn(workspace)).length).toBeGreaterThan(0);
+    expect((await stack.api.cancel(created.id)).status).toBe(202);
+    const done = await stack.waitForEnd(created.id);
+    expect(done.status).toBe('cancelled');
+    await waitFor(async () => (await processesIn(workspace)).length === 0, { what: 'every process of the run to end' });
   });
 
   it.skipIf(!probe)('ends a run that goes past its memory limit with a reason naming the limit', async () => {
