@@ -23,8 +23,12 @@ import {
  * but a cookie from a foreign Origin is refused.
  */
 type Access = 'admin' | 'owner' | 'runner' | 'public' | 'logout';
-/** `upgrade`: the route is (also) a WebSocket, so it is asked for both a plain request and an upgrade. */
-type Row = { access: Access; upgrade?: boolean };
+/**
+ * `upgrade`: the route is a WebSocket, so it is asked with a plain request and with an upgrade; `'only'`: it is
+ * nothing but one, so a plain request from any runner is a 426 before the execution is even looked up (it tells
+ * nothing about it); the upgrade is where ownership is checked.
+ */
+type Row = { access: Access; upgrade?: 'also' | 'only' };
 
 const ACCESS: Record<string, Row> = {
   'GET /api/v1/health': { access: 'public' },
@@ -33,14 +37,14 @@ const ACCESS: Record<string, Row> = {
   'GET /api/v1/executions/:id': { access: 'admin' },
   'POST /api/v1/executions/:id/retry': { access: 'admin' },
   'POST /api/v1/executions/:id/cancel': { access: 'admin' },
-  'GET /api/v1/executions/:id/events': { access: 'admin', upgrade: true },
+  'GET /api/v1/executions/:id/events': { access: 'admin', upgrade: 'also' },
   'PUT /api/v1/executions/:id/patch': { access: 'owner' },
   'GET /api/v1/executions/:id/patch': { access: 'admin' },
-  'GET /api/v1/executions/:id/stream': { access: 'owner', upgrade: true },
+  'GET /api/v1/executions/:id/stream': { access: 'owner', upgrade: 'only' },
   'GET /api/v1/runners': { access: 'admin' },
   'POST /api/v1/runners/registration-tokens': { access: 'admin' },
   'POST /api/v1/runners/register': { access: 'public' },
-  'GET /api/v1/runners/connect': { access: 'runner', upgrade: true },
+  'GET /api/v1/runners/connect': { access: 'runner', upgrade: 'only' },
   'GET /api/v1/runners/:id': { access: 'admin' },
   'DELETE /api/v1/runners/:id': { access: 'admin' },
   'GET /api/v1/runners/:id/metrics': { access: 'admin' },
@@ -84,8 +88,9 @@ type Credential = (typeof CREDENTIALS)[number];
 /** 401: who you are is not known; 403: known, but not allowed here; ok: past auth (any 2xx-4xx but 401/403). */
 type Expected = 401 | 403 | 'ok';
 
-/** What a credential must get on a route; `unsafe`: a method that changes something, or a WebSocket upgrade. */
-function expected(access: Access, credential: Credential, unsafe: boolean): Expected {
+/** What a credential must get on a route; `unsafe`: a method that changes something, or a WebSocket upgrade;
+ * `plainToSocket`: a plain request to a route that is only a WebSocket. */
+function expected(access: Access, credential: Credential, unsafe: boolean, plainToSocket: boolean): Expected {
   if (access === 'public') return 'ok';
   if (access === 'logout') return credential === 'foreignSession' ? 403 : 'ok';
   switch (credential) {
@@ -103,7 +108,7 @@ function expected(access: Access, credential: Credential, unsafe: boolean): Expe
     case 'owner':
       return access === 'admin' ? 403 : 'ok';
     case 'otherRunner':
-      return access === 'runner' ? 'ok' : 403;
+      return access === 'runner' || (access === 'owner' && plainToSocket) ? 'ok' : 403;
   }
 }
 
@@ -207,7 +212,7 @@ describe('auth matrix: every route × every kind of caller', () => {
   for (const route of routes) {
     const row = ACCESS[routeKey(route)];
     if (row === undefined) continue;
-    const variants = row.upgrade ? [false, true] : [false];
+    const variants = row.upgrade === undefined ? [false] : [false, true];
     for (const upgrade of variants) {
       it(`${routeKey(route)}${upgrade ? ' (WebSocket upgrade)' : ''}`, async () => {
         const unsafe = upgrade || !['GET', 'HEAD', 'OPTIONS'].includes(route.method);
@@ -216,7 +221,7 @@ describe('auth matrix: every route × every kind of caller', () => {
         // The foreign-Origin session comes before the plain one: a logout with the plain one ends the session.
         const order = [...CREDENTIALS].sort((a, b) => Number(a === 'session') - Number(b === 'session'));
         for (const credential of order) {
-          want[credential] = expected(row.access, credential, unsafe);
+          want[credential] = expected(row.access, credential, unsafe, row.upgrade === 'only' && !upgrade);
           got[credential] = await outcome(await ask(route, row, credential, upgrade));
         }
         expect(got).toEqual(want);

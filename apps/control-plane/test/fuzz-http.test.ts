@@ -29,7 +29,7 @@ import {
   RotateAdminTokenBody,
   UpdateAgentBody,
 } from '../src/protocol';
-import { ADMIN_TOKEN, BASE } from './api-support';
+import { ADMIN_TOKEN, api, BASE, expectError } from './api-support';
 import { CONTENT_TYPES, fuzzValue, MALFORMED_BODIES, pathSegment, queryString } from './fuzz-arbitraries';
 import { newSubscriber } from './push-support';
 import { answered, answerProblems, appRoutes, buildWorld, routeKey, type Route, type World } from './fuzz-world';
@@ -263,6 +263,17 @@ describe('every route answers hostile input with a 4xx, never a 5xx', () => {
       );
     });
   }
+
+  it('refuses a lone surrogate in a JSON body (D1 would store it as U+FFFD) with a 400 that says so', async () => {
+    for (const prompt of ['\uD800', 'a\uDFFFb']) {
+      const response = await api('/api/v1/executions', { method: 'POST', body: { prompt, labels: ['fuzz-nobody'] } });
+      await expectError(response, 400, 'BAD_REQUEST', /not valid Unicode/);
+    }
+    const key = await api('/api/v1/executions', { method: 'POST', body: { prompt: 'x', inputs: { '\uD800': 'y' } } });
+    await expectError(key, 400, 'BAD_REQUEST', /not valid Unicode/);
+    const paired = await api('/api/v1/executions', { method: 'POST', body: { prompt: '👩‍💻', labels: ['fuzz-nobody'] } });
+    expect(paired.status).toBe(201);
+  });
 
   it(
     'any method on any path: a route table miss, a preflight or a HEAD is never a 5xx',

@@ -51,11 +51,25 @@ async function readJson(c: Context, optional: boolean): Promise<unknown> {
     throw new AppError('BAD_REQUEST', 'the request needs a JSON body');
   }
   if (!isJson) throw wrongType();
+  let value: unknown;
   try {
-    return JSON.parse(text);
-  } catch {
+    value = JSON.parse(text, noLoneSurrogates);
+  } catch (error) {
+    if (error instanceof AppError) throw error;
     throw new AppError('BAD_REQUEST', 'the request body is not valid JSON');
   }
+  return value;
+}
+
+/** In `u` mode a surrogate pair is one code point, so this matches only a half on its own. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** A `\ud800` escape parses to a string D1 cannot store as it is (it would come back as U+FFFD): refuse it here. */
+function noLoneSurrogates(key: string, value: unknown): unknown {
+  if ((typeof value === 'string' && LONE_SURROGATE.test(value)) || LONE_SURROGATE.test(key)) {
+    throw new AppError('BAD_REQUEST', 'the request body has a string that is not valid Unicode (a lone surrogate)');
+  }
+  return value;
 }
 
 /** The JSON body, parsed with `schema`; `optional` lets an empty body stand for `{}`. */
