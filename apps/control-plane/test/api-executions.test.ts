@@ -173,7 +173,7 @@ describe('events', () => {
     const { id } = await create();
     const response = await api(`${EXECUTIONS}/${id}/events?after=0&limit=10`);
     expect(response.status).toBe(200);
-    expect(EventsResponse.parse(await response.json())).toEqual({ events: [] });
+    expect(EventsResponse.parse(await response.json())).toEqual({ events: [], hasMore: false, nextAfter: 0 });
   });
 
   it('answers 404 for the events of an execution that does not exist', async () => {

@@ -8,7 +8,8 @@ import { closesLog, effectsOf } from '../domain/log-effects';
 import { planBatch, planClose, withReplacements, type LogState } from '../domain/sequencer';
 import { notify } from '../notify/push';
 import { isTerminal, type CancelReason, type ExecutionStatus } from '../protocol/common';
-import { MAX_EVENTS_PER_FRAME, type ExecutionEvent } from '../protocol/events';
+import { MAX_EVENTS_PAGE_BYTES, MAX_EVENTS_PER_FRAME, type ExecutionEvent } from '../protocol/events';
+import type { EventsResponse as EventsPage } from '../protocol/api';
 import { VIEWER_PING, VIEWER_PONG, type HubToRunner } from '../protocol/frames';
 import { HubAlarm } from './hub-alarm';
 import { HubApprovals, type Answer, type DecideOutcome } from './hub-approvals';
@@ -20,7 +21,7 @@ import { HubPatch, type StoredPatch } from './hub-patch';
 import { pushesOf } from './hub-push';
 import { readRunnerFrame } from './hub-runner-frames';
 import { needsSync, syncOnce, type SyncSubject } from './hub-sync';
-import { fanOut, refuseViewerFrame, sendReplay, statusFromD1 } from './hub-viewers';
+import { fanOut, refuseExtraViewer, refuseViewerFrame, sendReplay, statusFromD1 } from './hub-viewers';
 import { Coalesced } from './coalesce';
 import { PermitLimiter } from './frame-limits';
 import { closeSocket, errorFrame, isUpgrade, sendFrame } from './sockets';
@@ -93,6 +94,10 @@ export class ExecutionHub extends DurableObject<Env> {
     if (role !== 'runner' && role !== 'viewer') return new Response('unknown role', { status: 400 });
     this.remember(request.headers.get('x-claudeops-execution-id'));
 
+    if (role === 'viewer') {
+      const full = refuseExtraViewer(this.ctx.getWebSockets('viewer'));
+      if (full !== null) return full;
+    }
     // Read what may need I/O before accepting, so replay, `ready` and live events follow each other unbroken.
     const dbStatus =
       role === 'viewer' && this.meta.status === null ? await statusFromD1(this.env, this.meta.executionId) : null;
@@ -140,8 +145,26 @@ export class ExecutionHub extends DurableObject<Env> {
 
   /** Stored events with seq > after, oldest first, at most `limit`: the HTTP read of the log. */
   async events(executionId: string, after: number, limit: number): Promise<ExecutionEvent[]> {
+    return (await this.eventsPage(executionId, after, limit)).events;
+  }
+
+  /** One page of the log (at most `limit` events and MAX_EVENTS_PAGE_BYTES of them), whether more are stored past
+   * it, and the `after` to ask for the next page with. */
+  async eventsPage(executionId: string, after: number, limit: number): Promise<EventsPage> {
     this.remember(executionId);
-    return [...this.store.texts(after, this.log.lastSeq, limit)].map((text) => JSON.parse(text) as ExecutionEvent);
+    const page = this.store.page(after, this.log.lastSeq, limit, MAX_EVENTS_PAGE_BYTES);
+    const events = page.texts.map((text) => JSON.parse(text) as ExecutionEvent);
+    return { events, hasMore: page.hasMore, nextAfter: page.lastSeq };
+  }
+
+  /** Retention: drops the stored events (and patch) of an ended execution whose D1 row is being deleted; true once
+   * nothing is left to drop. An open log is kept (false): its execution has not ended as far as the hub knows. */
+  async purge(executionId: string): Promise<boolean> {
+    this.remember(executionId);
+    if (this.log.closedAt === null && this.log.lastSeq > 0) return false;
+    this.store.dropEvents();
+    this.patches().drop();
+    return true;
   }
 
   /** Records a cancel request durably and tells the runner (again on its next connect), then D1 and the Fleet

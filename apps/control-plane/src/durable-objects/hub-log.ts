@@ -5,12 +5,21 @@ import type { CancelReason, ExecutionStatus } from '../protocol/common';
 import type { ExecutionEvent } from '../protocol/events';
 import type { LogState } from '../domain/sequencer';
 import type { ResultData } from '../domain/log-effects';
+import { utf8Length } from '../lib/utf8';
 
 /** An event with its serialised form, so it is stringified once and reused for storage and fan-out. */
 export interface LogItem {
   readonly seq: number;
   readonly event: ExecutionEvent;
   readonly json: string;
+}
+
+/** A page of the log for the HTTP read: event texts, whether more are stored past it, and its last seq (the
+ * `after` it was asked with when empty). */
+export interface EventPage {
+  readonly texts: string[];
+  readonly hasMore: boolean;
+  readonly lastSeq: number;
 }
 
 /** How far the execution's D1 row has been brought in line with the log. */
@@ -141,6 +150,37 @@ export class HubLog {
     )) {
       yield row.json;
     }
+  }
+
+  /** One page of stored texts with after < seq <= upTo, in order: at most `limit` of them and `maxBytes` of their
+   * UTF-8 (the commas between them counted), but always the first (one event is far below any page). */
+  page(after: number, upTo: number, limit: number, maxBytes: number): EventPage {
+    const texts: string[] = [];
+    let bytes = 0;
+    let lastSeq = after;
+    let hasMore = false;
+    for (const row of this.sql.exec<{ seq: number; json: string }>(
+      'SELECT seq, json FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?',
+      after,
+      upTo,
+      limit + 1,
+    )) {
+      const size = utf8Length(row.json) + 1;
+      if (texts.length >= limit || (texts.length > 0 && bytes + size > maxBytes)) {
+        hasMore = true;
+        break;
+      }
+      texts.push(row.json);
+      bytes += size;
+      lastSeq = row.seq;
+    }
+    return { texts, hasMore, lastSeq };
+  }
+
+  /** Drops every stored event (retention: the execution ended long ago); the meta row stays, so the hub still
+   * knows how the log ended. */
+  dropEvents(): void {
+    this.sql.exec('DELETE FROM events');
   }
 
   private insert(items: readonly LogItem[]): void {

@@ -45,6 +45,14 @@ export class HubPatch {
     });
   }
 
+  /** Forgets the patch (retention); a no-op when there is none. */
+  drop(): void {
+    this.storage.transactionSync(() => {
+      this.sql.exec('DELETE FROM patch_chunks');
+      this.sql.exec('DELETE FROM patch_meta');
+    });
+  }
+
   get(): StoredPatch | null {
     const meta = this.sql
       .exec<{ bytes: number; truncated: number; updated_at: number }>('SELECT * FROM patch_meta WHERE id = 1')

@@ -3,7 +3,8 @@ import { createDb } from '../db/client';
 import { getStatus } from '../db/queries/lifecycle';
 import type { LogEffects } from '../domain/log-effects';
 import type { ExecutionStatus } from '../protocol/common';
-import { VIEWER_PING, type HubToViewer } from '../protocol/frames';
+import type { ErrorBody } from '../protocol/common';
+import { MAX_VIEWERS_PER_EXECUTION, VIEWER_PING, type HubToViewer } from '../protocol/frames';
 import type { BudgetAlert } from './hub-budget-store';
 import { liveFrames, replayFrames } from './hub-frames';
 import { errorFrame, sendFrame, sendText } from './sockets';
@@ -25,6 +26,20 @@ export function sendReplay(
 export function fanOut(viewers: readonly WebSocket[], texts: readonly string[], effects: LogEffects): void {
   const frames = liveFrames(texts, effects);
   for (const ws of viewers) for (const frame of frames) sendText(ws, frame);
+}
+
+/** How long a refused viewer is told to wait before trying again. */
+const FULL_RETRY_AFTER_SECONDS = 10;
+
+/** The refusal for one viewer too many (before the upgrade, so the client sees a plain 429), or null. */
+export function refuseExtraViewer(viewers: readonly WebSocket[]): Response | null {
+  const open = viewers.filter((ws) => ws.readyState === WebSocket.READY_STATE_OPEN).length;
+  if (open < MAX_VIEWERS_PER_EXECUTION) return null;
+  const message = `this execution already has ${MAX_VIEWERS_PER_EXECUTION} viewers; close one, or read the events over HTTP`;
+  return Response.json({ error: { code: 'RATE_LIMITED', message } } satisfies ErrorBody, {
+    status: 429,
+    headers: { 'retry-after': String(FULL_RETRY_AFTER_SECONDS) },
+  });
 }
 
 /** Answers anything a viewer sends but the keep-alive (which the runtime answers without waking the hub). */

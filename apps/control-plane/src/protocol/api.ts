@@ -165,7 +165,15 @@ export type Execution = z.infer<typeof Execution>;
 export const page = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 
-export const EventsResponse = z.object({ events: z.array(ExecutionEvent) });
+/** A page of events, oldest first: at most `limit` of them and MAX_EVENTS_PAGE_BYTES of their JSON. `hasMore`: the
+ * log holds events past this page (stored so far; a running execution adds more); ask again with
+ * `after=nextAfter` (the last seq of this page, or the `after` asked with when the page is empty). */
+export const EventsResponse = z.object({
+  events: z.array(ExecutionEvent),
+  hasMore: z.boolean(),
+  nextAfter: z.number().int().min(0),
+});
+export type EventsResponse = z.infer<typeof EventsResponse>;
 
 export const RunnerView = z.object({
   id: RunnerId,

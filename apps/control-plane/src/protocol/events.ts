@@ -185,3 +185,6 @@ export type EventDraft = { [T in EventType]: { type: T; ts: string; data: EventD
 export const MAX_EVENT_BYTES = 64 * 1024;
 /** Events in one `exec.events` frame. */
 export const MAX_EVENTS_PER_FRAME = 256;
+/** Bytes of events (their JSON, as stored) in one page of GET /api/v1/executions/:id/events and in one replay
+ * `events` frame of a viewer socket; a page holds at least one event, and one event is at most MAX_EVENT_BYTES. */
+export const MAX_EVENTS_PAGE_BYTES = 1024 * 1024;

@@ -192,3 +192,5 @@ export type HubToViewer = z.infer<typeof HubToViewer>;
 /** Keep-alive text a viewer may send; the hub answers `pong` without waking from hibernation. */
 export const VIEWER_PING = 'ping';
 export const VIEWER_PONG = 'pong';
+/** Open viewer sockets one execution serves; the next viewer is refused with 429 RATE_LIMITED until one closes. */
+export const MAX_VIEWERS_PER_EXECUTION = 50;

@@ -37,7 +37,6 @@ import {
   RetryExecutionBody,
   type EventsResponse,
   type ExecutionDetail,
-  type ExecutionEvent,
 } from '../protocol';
 
 const IdParams = z.strictObject({ id: ExecutionId });
@@ -168,8 +167,8 @@ export const executionsRoutes = new Hono<AppEnv>()
       return hubOf(c.env, id).fetch(request);
     }
     // Annotated: the RPC stub types this `never`, because an event's `tool.call` input is `unknown`.
-    const events: ExecutionEvent[] = await hubOf(c.env, id).events(id, after, limit);
-    return c.json({ events } satisfies z.infer<typeof EventsResponse>);
+    const page: EventsResponse = await hubOf(c.env, id).eventsPage(id, after, limit);
+    return c.json(page);
   })
 
   // The runner that ran the execution uploads its worktree's patch, at any time after it was assigned the job (the
