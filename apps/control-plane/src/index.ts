@@ -1,5 +1,6 @@
 // The control plane Worker: the HTTP API, the cron safety net, and the Durable Object classes wrangler binds.
 import { app } from './app';
+import { applyRetention } from './lib/retention';
 import { fleetOf } from './lib/stubs';
 
 export { BudgetGuard } from './durable-objects/budget-guard';
@@ -9,8 +10,13 @@ export { RateLimiter } from './durable-objects/rate-limiter';
 
 export default {
   fetch: app.fetch,
-  /** Every minute: expire leases and retry dispatch, in case a Fleet alarm was missed. */
+  /** Every minute: expire leases and retry dispatch, in case a Fleet alarm was missed; prune what retention says. */
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(fleetOf(env).sweep());
+    ctx.waitUntil(
+      applyRetention(env, Date.now()).catch((err: unknown) => {
+        console.error('retention: the sweep failed; the next run tries again', err);
+      }),
+    );
   },
 } satisfies ExportedHandler<Env>;

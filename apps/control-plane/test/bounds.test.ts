@@ -119,7 +119,8 @@ describe('viewers per execution', () => {
     viewers.pop()!.ws.close(1000, 'leaving');
     const again = await eventually(async () => {
       const response = await api(`/api/v1/executions/${id}/events`, { headers: { upgrade: 'websocket' } });
-      return response.status === 101 ? response : false;
+      if (response.status !== 101) throw new Error(`still refused: ${response.status}`);
+      return response;
     });
     again.webSocket!.accept();
     again.webSocket!.close(1000, 'done');

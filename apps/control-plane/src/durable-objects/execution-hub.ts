@@ -157,14 +157,12 @@ export class ExecutionHub extends DurableObject<Env> {
     return { events, hasMore: page.hasMore, nextAfter: page.lastSeq };
   }
 
-  /** Retention: drops the stored events (and patch) of an ended execution whose D1 row is being deleted; true once
-   * nothing is left to drop. An open log is kept (false): its execution has not ended as far as the hub knows. */
-  async purge(executionId: string): Promise<boolean> {
+  /** Retention: drops the stored events and patch of an execution that ended long ago and whose D1 row is being
+   * deleted (so no route reaches this hub again); the meta row stays. Idempotent. */
+  async purge(executionId: string): Promise<void> {
     this.remember(executionId);
-    if (this.log.closedAt === null && this.log.lastSeq > 0) return false;
     this.store.dropEvents();
     this.patches().drop();
-    return true;
   }
 
   /** Records a cancel request durably and tells the runner (again on its next connect), then D1 and the Fleet

@@ -52,6 +52,7 @@ export const AUDIT_ACTIONS = [
   'agent.deleted',
   'runner.revoked',
   'admin_token.rotated',
+  'retention.updated',
 ] as const;
 export const AuditAction = z.enum(AUDIT_ACTIONS);
 

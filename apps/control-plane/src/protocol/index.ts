@@ -9,3 +9,4 @@ export * from './frames';
 export * from './sandbox';
 export * from './limits';
 export * from './reports';
+export * from './settings';
