@@ -94,10 +94,6 @@ export class ExecutionHub extends DurableObject<Env> {
     if (role !== 'runner' && role !== 'viewer') return new Response('unknown role', { status: 400 });
     this.remember(request.headers.get('x-claudeops-execution-id'));
 
-    if (role === 'viewer') {
-      const full = refuseExtraViewer(this.ctx.getWebSockets('viewer'));
-      if (full !== null) return full;
-    }
     // Read what may need I/O before accepting, so replay, `ready` and live events follow each other unbroken.
     const dbStatus =
       role === 'viewer' && this.meta.status === null ? await statusFromD1(this.env, this.meta.executionId) : null;
@@ -111,6 +107,9 @@ export class ExecutionHub extends DurableObject<Env> {
       const error = { code: 'FORBIDDEN', message: `this runner no longer holds the execution: ${refusal}` };
       return Response.json({ error }, { status: 403 });
     }
+    // Counted after the awaits above, so viewers arriving together cannot all slip past the cap.
+    const full = role === 'viewer' ? refuseExtraViewer(this.ctx.getWebSockets('viewer')) : null;
+    if (full !== null) return full;
     const { 0: client, 1: server } = new WebSocketPair();
     if (role === 'runner') {
       // One stream per execution: a reconnecting runner replaces its half-open predecessor.
