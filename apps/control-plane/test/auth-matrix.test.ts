@@ -69,6 +69,8 @@ const ACCESS: Record<string, Row> = {
   'POST /api/v1/push/subscriptions': { access: 'admin' },
   'GET /api/v1/push/subscriptions': { access: 'admin' },
   'DELETE /api/v1/push/subscriptions': { access: 'admin' },
+  'GET /api/v1/settings/retention': { access: 'admin' },
+  'PUT /api/v1/settings/retention': { access: 'admin' },
 };
 
 const CREDENTIALS = [

@@ -25,6 +25,7 @@ import {
   PushSubscriptionBody,
   PutBudgetBody,
   RegisterRunnerBody,
+  RetentionSettings,
   RetryExecutionBody,
   RotateAdminTokenBody,
   UpdateAgentBody,
@@ -89,6 +90,7 @@ const BODIES: Record<string, z.ZodType> = {
   'POST /api/v1/push/subscriptions': PushSubscriptionBody,
   'DELETE /api/v1/push/subscriptions': DeletePushSubscriptionBody,
   'POST /api/v1/admin-token/rotate': RotateAdminTokenBody,
+  'PUT /api/v1/settings/retention': RetentionSettings,
 };
 
 /** The query schema of the routes that read one; elsewhere unknown keys, repeats and bad escapes still go. */
