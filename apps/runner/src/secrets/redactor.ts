@@ -17,7 +17,7 @@
 // the runner, as may the one or two base64 characters a secret shares with its neighbours; a body longer than its
 // shape's maximum (4096 characters for tokens) is redacted only up to it; secret values shorter than
 // MIN_SECRET_LENGTH are ignored; other encodings (base64 wrapped across lines, gzip, ROT13) are not recognised.
-import { ANY_ANCHOR, SECRET_SHAPES } from './secret-shapes';
+import { mayHoldShape, SECRET_SHAPES } from './secret-shapes';
 
 export const REDACTED = '[REDACTED]';
 /** Configured values shorter than this would redact ordinary words; they are ignored. */
@@ -85,7 +85,7 @@ export function createRedactor(secrets: Iterable<string> = []): Redactor {
         }
       }
     }
-    if (!ANY_ANCHOR.test(text)) return { found, holdFrom };
+    if (!mayHoldShape(text)) return { found, holdFrom };
     for (const shape of SECRET_SHAPES) {
       if (shape.kind === 'block') {
         for (const begin of text.matchAll(shape.begin)) {

@@ -169,6 +169,12 @@ export const SECRET_SHAPES: readonly SecretShape[] = [
   },
 ];
 
-/** Cheap first pass: text with none of these substrings holds no credential shape. */
-export const ANY_ANCHOR =
-  /sk-|gh[pousr]_|github_pat_|AKIA|ASIA|aws_secret_access_key|authorization|bearer|PRIVATE KEY|[sr]k_(?:live|test)_|xox[abposr]-|AIza|glpat-|npm_|co[args]_|eyJ/i;
+/**
+ * Cheap first pass: text with none of these holds no credential shape. The anchors that are matched in any case
+ * have a pattern of their own, so that the others (case-sensitive literals) stay one fast scan.
+ */
+const CASED_ANCHORS =
+  /sk-|gh[pousr]_|github_pat_|AKIA|ASIA|PRIVATE KEY|[sr]k_live_|[sr]k_test_|xox[abposr]-|AIza|glpat-|npm_|co[args]_|eyJ/;
+const FOLDED_ANCHORS = /authorization|bearer|aws_secret_access_key/i;
+
+export const mayHoldShape = (text: string): boolean => CASED_ANCHORS.test(text) || FOLDED_ANCHORS.test(text);
