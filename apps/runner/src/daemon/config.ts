@@ -58,7 +58,8 @@ Commands:
 
 Options (environment variable in brackets):
   --url URL                   Control plane [CLAUDEOPS_URL] (default ${DEFAULT_URL})
-  --registration-token TOKEN  One-time registration token [CLAUDEOPS_REGISTRATION_TOKEN]
+  --registration-token TOKEN  One-time registration token [CLAUDEOPS_REGISTRATION_TOKEN]; prefer the variable: every
+                              user of the machine sees a command line (ps)
   --name NAME                 Runner name [CLAUDEOPS_RUNNER_NAME] (default: host name)
   --labels a,b                Labels jobs can ask for [CLAUDEOPS_RUNNER_LABELS]
   --max-concurrent N          Jobs run at once [CLAUDEOPS_RUNNER_MAX_CONCURRENT] (default 1)
