@@ -1,7 +1,9 @@
 // `npm run bench:fleet`: many executions at once over several runners, with the scripted model answering at once:
 // total events/s, lost events (must be 0), the control plane's CPU; then each runner's idle RSS and CPU.
+// BENCH_SANDBOX=off|on|both: the runners' sandbox (default: the runner's own default, auto); `both` runs the batch
+// with it off, then on, on one control plane, and prints the events/s ratio (target ≥ 0.9×).
 import { setTimeout as delay } from 'node:timers/promises';
-import { startStack } from '../tests/fixtures/stack';
+import { startStack, type Stack } from '../tests/fixtures/stack';
 import { chattySteps } from '../tests/fixtures/viewer';
 import { cpuMs, groupCpuMs, rssBytes } from './proc-stats';
 
@@ -10,13 +12,42 @@ const RUNNERS = Number(process.env.BENCH_RUNNERS ?? 4);
 const SLOTS = Number(process.env.BENCH_SLOTS ?? 2);
 const STEPS = Number(process.env.BENCH_STEPS ?? 5);
 const IDLE_WINDOW_MS = 10_000;
+const SANDBOX = process.env.BENCH_SANDBOX ?? 'default';
+const SANDBOX_MODES: Record<string, Array<'off' | 'bubblewrap' | null>> = {
+  default: [null],
+  off: ['off'],
+  on: ['bubblewrap'],
+  both: ['off', 'bubblewrap'],
+};
 
 async function main() {
+  const modes = SANDBOX_MODES[SANDBOX];
+  if (!modes) throw new Error(`BENCH_SANDBOX must be off, on or both, got ${SANDBOX}`);
   const stack = await startStack();
   try {
-    const runners = await Promise.all(
-      Array.from({ length: RUNNERS }, (_, i) => stack.startRunner({ name: `fleet-${i}`, maxConcurrent: SLOTS })),
-    );
+    const rates: number[] = [];
+    for (const [round, mode] of modes.entries()) rates.push(await batch(stack, round, mode));
+    if (modes.length === 2) {
+      const ratio = rates[1]! / rates[0]!;
+      console.log(
+        `sandbox on vs off: ${rates[1]!.toFixed(0)} / ${rates[0]!.toFixed(0)} events/s = ${ratio.toFixed(2)}× ` +
+          `(target ≥ 0.9×: ${ratio >= 0.9 ? 'met' : 'MISSED'})`,
+      );
+    }
+  } finally {
+    await stack.dispose();
+  }
+}
+
+/** One batch on fresh runners with the given sandbox mode (null: the runner's default); resolves its events/s. */
+async function batch(stack: Stack, round: number, mode: 'off' | 'bubblewrap' | null): Promise<number> {
+  const env: Record<string, string> = mode ? { CLAUDEOPS_RUNNER_SANDBOX: mode } : {};
+  const runners = await Promise.all(
+    Array.from({ length: RUNNERS }, (_, i) =>
+      stack.startRunner({ name: `fleet-${round}-${i}`, maxConcurrent: SLOTS, env }),
+    ),
+  );
+  try {
     const cpPgid = stack.controlPlane.process.pid;
     const cpuBefore = await groupCpuMs(cpPgid);
     const start = performance.now();
@@ -53,7 +84,8 @@ async function main() {
     const rss = await Promise.all(runners.map((r) => rssBytes(r.pid)));
 
     console.log(
-      `bench:fleet — ${EXECUTIONS} executions at once over ${RUNNERS} runners × ${SLOTS} slots, chatty:${STEPS} each`,
+      `bench:fleet — ${EXECUTIONS} executions at once over ${RUNNERS} runners × ${SLOTS} slots, chatty:${STEPS} each` +
+        `, sandbox ${mode ?? 'default (auto)'}`,
     );
     console.log(`  wall time               ${(wallMs / 1000).toFixed(1)} s`);
     console.log(`  events stored           ${events} (${((events / wallMs) * 1000).toFixed(0)} events/s)`);
@@ -70,8 +102,10 @@ async function main() {
       `  runner idle CPU         ${idleCpu.map((ms) => `${((ms / IDLE_WINDOW_MS) * 100).toFixed(2)}%`).join(', ')} over ${IDLE_WINDOW_MS / 1000} s`,
     );
     if (lost > 0) process.exitCode = 1;
+    return (events / wallMs) * 1000;
   } finally {
-    await stack.dispose();
+    // The next batch gets runners of its own: these must not take its executions.
+    await Promise.all(runners.map((runner) => runner.stop()));
   }
 }
 
