@@ -72,6 +72,8 @@ describe('the daemon status', () => {
       slots: { max: 2, busy: 0, free: 2 },
       jobs: [],
     });
+    // How runs are confined here (bubblewrap where it works, else none and why).
+    if (idle.running) expect(formatStatus(idle.status)).toMatch(/^sandbox: {5}(bubblewrap|none \(.+\))$/m);
 
     plane.offer(testJob(1, { prompt: 'p' }));
     const busy = await statusWhere((r) => r.running && r.status.jobs.length === 1, 'a running job');

@@ -35,6 +35,8 @@ export const DaemonStatus = z.object({
   name: z.string(),
   url: z.string(),
   labels: z.array(z.string()),
+  /** How runs are confined: `bubblewrap`, or `none (why)`. */
+  sandbox: z.string().optional(),
   /** `running`, or how it is stopping (draining jobs, cancelling them). */
   state: z.string(),
   connection: z.enum(['connected', 'disconnected']),
@@ -51,17 +53,20 @@ export interface StatusSources {
   runnerId: string;
   config: Pick<RunnerConfig, 'name' | 'url' | 'labels' | 'maxConcurrent'>;
   state: string;
+  /** The sandbox every run gets, as the daemon's start log says it. */
+  sandbox?: string;
   connection: Pick<ControlConnection, 'connected' | 'lastHeartbeatAt'>;
   jobs: Pick<JobRunner, 'snapshot' | 'freeSlots'>;
 }
 
-export function statusSnapshot({ runnerId, config, state, connection, jobs }: StatusSources): StatusSnapshot {
+export function statusSnapshot({ runnerId, config, state, sandbox, connection, jobs }: StatusSources): StatusSnapshot {
   const running = jobs.snapshot();
   return {
     runnerId,
     name: config.name,
     url: config.url,
     labels: config.labels,
+    ...(sandbox !== undefined && { sandbox }),
     state,
     connection: connection.connected ? 'connected' : 'disconnected',
     lastHeartbeatAt: connection.lastHeartbeatAt === null ? null : new Date(connection.lastHeartbeatAt).toISOString(),
@@ -184,6 +189,7 @@ export function formatStatus(status: DaemonStatus, now = Date.now()): string {
     `claudeops-runner ${status.version}, pid ${status.pid}, up ${duration(now - Date.parse(status.startedAt))}`,
     `runner:      ${status.runnerId} (${status.name}) on ${status.url}`,
     `labels:      ${status.labels.join(', ') || '(none)'}`,
+    ...(status.sandbox ? [`sandbox:     ${status.sandbox}`] : []),
     `state:       ${status.state}`,
     `connection:  ${status.connection}, ${heartbeat}`,
     `slots:       ${status.slots.busy} of ${status.slots.max} busy, ${status.slots.free} free`,

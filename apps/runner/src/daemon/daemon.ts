@@ -85,6 +85,7 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps = {}): 
     unlock();
     throw error;
   });
+  const sandboxText = sandbox.why ? `none (${sandbox.why})` : sandbox.kind;
   const registration = await ensureRegistered(config);
   await mkdir(config.workspacesDir, { recursive: true });
   const startAgent = deps.startAgent ?? (await import('../agent/agent')).startAgent;
@@ -200,14 +201,15 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps = {}): 
     name: config.name,
     labels: config.labels.join(',') || undefined,
     maxConcurrent: config.maxConcurrent,
-    sandbox: sandbox.why ? `none (${sandbox.why})` : sandbox.kind,
+    sandbox: sandboxText,
   });
   const loop = connection.run(controller.signal);
   let state = 'running';
   const status = new StatusReporter({
     stateDir: config.stateDir,
     version: RUNNER_VERSION,
-    snapshot: () => statusSnapshot({ runnerId: registration.runnerId, config, state, connection, jobs }),
+    snapshot: () =>
+      statusSnapshot({ runnerId: registration.runnerId, config, state, sandbox: sandboxText, connection, jobs }),
   });
   status.start();
   const shutdownTimeoutMs = deps.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
