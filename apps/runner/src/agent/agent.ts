@@ -21,6 +21,7 @@ import {
 } from '@claudeops/control-plane/protocol';
 import { AgentEventMapper } from './agent-events';
 import { killRunProcesses, RUN_COOKIE_ENV, signalGroup } from './process-group';
+import type { Confinement } from '../sandbox/confinement';
 
 export interface AgentJob {
   executionId: string;
@@ -46,6 +47,8 @@ export interface AgentJob {
   appendSystemPrompt?: string | null;
   /** JSON Schema of the structured result Claude must return. */
   outputSchema?: Record<string, unknown> | null;
+  /** The execution's sandbox (sandbox.ts): Claude Code runs inside it, and a limit it exceeds ends the run. */
+  sandbox?: Confinement;
   /** The runner's redactor: text cut to fit an event is redacted first, so a cut cannot halve a secret. */
   redact?: (text: string) => string;
 }
@@ -92,6 +95,9 @@ export function startAgent(job: AgentJob, emit: (draft: EventDraft) => void, opt
   let exited: Promise<void> = Promise.resolve();
   let cancelReason: CancelReason | undefined;
   let graceTimer: NodeJS.Timeout | undefined;
+  /** The resource limit the run exceeded (its statusReason); the run is stopped as a cancel would stop it. */
+  let limitReason: string | undefined;
+  let stopWatching: () => void = () => undefined;
   // After `done` resolves nothing more is emitted: the job runner has moved on to the final status.
   let settled = false;
   const send = (draft: EventDraft) => {
@@ -105,15 +111,20 @@ export function startAgent(job: AgentJob, emit: (draft: EventDraft) => void, opt
   };
 
   const spawnClaudeCode = (spawnOptions: SpawnOptions): SpawnedProcess => {
-    // Detached: Claude Code leads its own process group, so a cancel can kill it and its tools in one signal.
-    const child = spawn(spawnOptions.command, spawnOptions.args, {
+    const { command, args, env } = job.sandbox
+      ? job.sandbox.wrap({ command: spawnOptions.command, args: spawnOptions.args, env: spawnOptions.env })
+      : spawnOptions;
+    // Detached: Claude Code leads its own process group (bwrap, when sandboxed, keeps it: no --new-session), so a
+    // cancel can kill it and its tools in one signal.
+    const child = spawn(command, args, {
       cwd: spawnOptions.cwd,
-      env: spawnOptions.env,
+      env,
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
     pid = child.pid;
     if (pid !== undefined) job.onSpawn?.(pid);
+    stopWatching = job.sandbox?.watch(stopForLimit) ?? stopWatching;
     exited = new Promise((resolve) => {
       child.once('exit', () => resolve());
       child.once('error', () => resolve());
@@ -190,14 +201,33 @@ export function startAgent(job: AgentJob, emit: (draft: EventDraft) => void, opt
     }
     for (const draft of mapper.finish()) send(draft);
     // The SDK also throws after an error result; the result event already says it all.
-    if (failure !== undefined && result === undefined && cancelReason === undefined) {
+    if (failure !== undefined && result === undefined && cancelReason === undefined && limitReason === undefined) {
       send(mapper.log('error', `Claude Code: ${failure}`));
     }
     await endProcesses();
-    return cancelReason === undefined
-      ? outcomeOf(result, failure)
-      : { status: 'cancelled', reason: CANCEL_REASON_TEXT[cancelReason] };
+    stopWatching();
+    // A limit hit in the last moments (a tool's process OOM-killed) still fails the run.
+    if (cancelReason === undefined && limitReason === undefined) {
+      limitReason = (await job.sandbox?.exceeded()) ?? undefined;
+    }
+    if (cancelReason !== undefined) return { status: 'cancelled', reason: CANCEL_REASON_TEXT[cancelReason] };
+    return limitReason === undefined ? outcomeOf(result, failure) : { status: 'failed', reason: limitReason };
   };
+
+  /** Aborts the query and SIGTERMs the group now, SIGKILL after the grace: a cancel, or a limit exceeded. */
+  const stopRun = () => {
+    abortController.abort();
+    // Do not wait for the SDK's own grace before signalling: a cancelled run (a budget crossed, above all) must
+    // stop now. SIGTERM lets Claude Code end cleanly; the group gets SIGKILL if it is still there after graceMs.
+    if (pid !== undefined) signalGroup(pid, 'SIGTERM');
+    graceTimer = setTimeout(() => pid !== undefined && signalGroup(pid, 'SIGKILL'), graceMs);
+  };
+  function stopForLimit(reason: string): void {
+    if (limitReason !== undefined || cancelReason !== undefined || settled) return;
+    limitReason = reason;
+    send(mapper.log('error', `${reason}; stopping Claude Code`));
+    stopRun();
+  }
 
   const done = run()
     .catch((error: unknown): AgentOutcome => ({ status: 'failed', reason: clip(errorText(error)) }))
@@ -214,11 +244,7 @@ export function startAgent(job: AgentJob, emit: (draft: EventDraft) => void, opt
     cancel(reason) {
       if (cancelReason !== undefined || settled) return;
       cancelReason = reason;
-      abortController.abort();
-      // Do not wait for the SDK's own grace before signalling: a cancelled run (a budget crossed, above all) must
-      // stop now. SIGTERM lets Claude Code end cleanly; the group gets SIGKILL if it is still there after graceMs.
-      if (pid !== undefined) signalGroup(pid, 'SIGTERM');
-      graceTimer = setTimeout(() => pid !== undefined && signalGroup(pid, 'SIGKILL'), graceMs);
+      stopRun();
     },
   };
 }
