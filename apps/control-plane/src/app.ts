@@ -8,8 +8,10 @@ import type { AppEnv } from './env';
 import { AppError } from './errors';
 import { adminBootstrap } from './middleware/admin-bootstrap';
 import { dashboardOrigins, noTokenInUrl } from './middleware/auth';
+import { rateLimit } from './middleware/rate-limit';
 import { MAX_BODY_BYTES } from './middleware/validate';
 import { PATCH_TRUNCATED_HEADER, type ErrorBody, type ErrorCode } from './protocol';
+import { adminTokenRoutes } from './routes/admin-token';
 import { agentsRoutes } from './routes/agents';
 import { approvalsRoutes } from './routes/approvals';
 import { auditRoutes } from './routes/audit';
@@ -21,6 +23,7 @@ import { meRoutes } from './routes/me';
 import { pushRoutes } from './routes/push';
 import { runnersRoutes } from './routes/runners';
 import { sessionsRoutes } from './routes/sessions';
+import { settingsRoutes } from './routes/settings';
 
 const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   400: 'BAD_REQUEST',
@@ -41,13 +44,15 @@ const api = new Hono<AppEnv>()
   .route('/executions', executionsRoutes)
   .route('/runners', runnersRoutes)
   .route('/sessions', sessionsRoutes)
+  .route('/admin-token', adminTokenRoutes)
   .route('/budgets', budgetsRoutes)
   .route('/costs', costsRoutes)
   .route('/agents', agentsRoutes)
   .route('/approvals', approvalsRoutes)
   .route('/audit', auditRoutes)
   .route('/me', meRoutes)
-  .route('/push', pushRoutes);
+  .route('/push', pushRoutes)
+  .route('/settings', settingsRoutes);
 
 export const app = new Hono<AppEnv>()
   .use(
@@ -59,8 +64,9 @@ export const app = new Hono<AppEnv>()
       credentials: true,
       allowHeaders: ['Authorization', 'Content-Type'],
       allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      exposeHeaders: [PATCH_TRUNCATED_HEADER],
+      exposeHeaders: [PATCH_TRUNCATED_HEADER, 'Retry-After'],
     }),
+    rateLimit,
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: () => {
