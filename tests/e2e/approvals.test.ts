@@ -62,7 +62,8 @@ describe('remote approvals', () => {
       executionId: created.id,
       tool: 'Write',
       status: 'pending',
-      pattern: 'Write',
+      // remember grants this request's file, never a bare Write.
+      pattern: 'Edit(./allowed.txt)',
       decision: null,
       decidedBy: null,
       decidedAt: null,

@@ -186,7 +186,8 @@ describe('built-in agent templates', () => {
       name: 'note-writer',
       description: 'Writes a note',
       prompt: 'Write the note {{file}} [script:write-tool:note.txt]',
-      permissions: { allow: ['Read'], ask: ['Write'], deny: [] },
+      // No ask rule: a call no rule allows is asked anyway, and the grant is this file, which a broader ask would outrank.
+      permissions: { allow: ['Read'], ask: [], deny: [] },
     });
     const first = await stack.api.createExecution({ agent: 'note-writer', inputs: { file: 'note.txt' }, model: MODEL });
     const approval = await waitFor(
@@ -195,7 +196,7 @@ describe('built-in agent templates', () => {
     );
     await stack.api.decide(approval.id, { decision: 'allow', remember: 'agent' });
     expect((await stack.waitForEnd(first.id)).status).toBe('succeeded');
-    expect((await stack.api.agent('note-writer')).permissions?.allow).toContain('Write');
+    expect((await stack.api.agent('note-writer')).permissions?.allow).toContain('Edit(./note.txt)');
 
     const second = await stack.api.createExecution({
       agent: 'note-writer',
