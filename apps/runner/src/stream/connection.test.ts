@@ -79,6 +79,7 @@ describe('ControlConnection', () => {
       labels: ['gpu'],
       maxConcurrent: 2,
       running: [executionId(7)],
+      sandbox: 'none',
     });
     welcome(sockets[0]!);
     await waitFor(() => received[0]!.length >= 3, 'two heartbeats');
