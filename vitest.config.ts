@@ -14,6 +14,7 @@ export default defineConfig({
           hookTimeout: 30_000,
           include: [
             'apps/runner/src/**/*.test.ts',
+            'apps/cli/src/**/*.test.ts',
             'apps/control-plane/src/**/*.test.ts',
             'apps/dashboard/src/**/*.test.ts',
             'scripts/**/*.test.ts',

@@ -17,8 +17,10 @@ import { approvalsRoutes } from './routes/approvals';
 import { auditRoutes } from './routes/audit';
 import { budgetsRoutes } from './routes/budgets';
 import { costsRoutes } from './routes/costs';
+import { executionExportRoutes } from './routes/execution-export';
 import { executionsRoutes } from './routes/executions';
 import { healthRoutes } from './routes/health';
+import { mcpRoutes } from './mcp/routes';
 import { meRoutes } from './routes/me';
 import { pushRoutes } from './routes/push';
 import { runnersRoutes } from './routes/runners';
@@ -42,6 +44,7 @@ const errorJson = (c: Context, status: ContentfulStatusCode, code: ErrorCode, me
 const api = new Hono<AppEnv>()
   .route('/health', healthRoutes)
   .route('/executions', executionsRoutes)
+  .route('/executions', executionExportRoutes)
   .route('/runners', runnersRoutes)
   .route('/sessions', sessionsRoutes)
   .route('/admin-token', adminTokenRoutes)
@@ -75,7 +78,8 @@ export const app = new Hono<AppEnv>()
     }),
     adminBootstrap,
   )
-  .route('/api/v1', api);
+  .route('/api/v1', api)
+  .route('/mcp', mcpRoutes);
 
 app.onError((error, c) => {
   if (error instanceof AppError) return errorJson(c, error.status, error.code, error.message);
