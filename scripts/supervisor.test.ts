@@ -1,7 +1,9 @@
 // The `npm start` supervisor with real child processes: prefixed output, stop by process group with escalation,
-// and a child that dies on its own reported as a failure.
+// a child that dies on its own reported as a failure, a kept child restarted with backoff until it fails too fast;
+// and the restart schedule itself on a fake clock.
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Exit, Supervisor } from './supervisor';
+import { type Exit, RestartPolicy, Supervisor } from './supervisor';
+import { waitFor } from '../tests/fixtures/wait';
 
 const node = (name: string, source: string) => ({ name, command: process.execPath, args: ['-e', source] });
 
@@ -92,5 +94,100 @@ describe('Supervisor', () => {
     expect(await supervisor.run(node('migrate', 'process.exit(0)'))).toEqual({ code: 0, signal: null });
     await supervisor.stopAll();
     expect(() => supervisor?.start(node('late', 'setInterval(() => {}, 1000)'))).toThrow(/stopping/);
+  });
+});
+
+describe('RestartPolicy', () => {
+  it('doubles the delay from 1 s up to 30 s while the child keeps failing, spread out enough not to give up', () => {
+    const policy = new RestartPolicy({ maxFailures: 5, windowMs: 60_000, resetAfterMs: 60_000 });
+    let now = 0;
+    const delays: number[] = [];
+    for (let i = 0; i < 8; i += 1) {
+      const startedAt = now;
+      now += 20_000; // up 20 s each time: never 5 exits within a minute
+      const decision = policy.exited(startedAt, now);
+      expect(decision.kind).toBe('restart');
+      if (decision.kind === 'restart') {
+        delays.push(decision.delayMs);
+        now += decision.delayMs;
+      }
+    }
+    expect(delays).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000]);
+  });
+
+  it('starts again from 1 s once the child stayed up for the reset period', () => {
+    const policy = new RestartPolicy({ resetAfterMs: 60_000 });
+    expect(policy.exited(0, 100)).toMatchObject({ delayMs: 1_000 });
+    expect(policy.exited(1_100, 1_200)).toMatchObject({ delayMs: 2_000 });
+    expect(policy.exited(3_200, 3_300)).toMatchObject({ delayMs: 4_000 });
+    expect(policy.exited(10_000, 200_000)).toMatchObject({ kind: 'restart', delayMs: 1_000 });
+  });
+
+  it('gives up at the fifth exit within a minute', () => {
+    const policy = new RestartPolicy({ maxFailures: 5, windowMs: 60_000 });
+    const kinds = [0, 1, 2, 3, 4].map((i) => policy.exited(i * 1_000, i * 1_000 + 500).kind);
+    expect(kinds).toEqual(['restart', 'restart', 'restart', 'restart', 'give-up']);
+  });
+
+  it('forgets exits older than the window', () => {
+    const policy = new RestartPolicy({ maxFailures: 3, windowMs: 10_000, resetAfterMs: 1e9 });
+    expect(policy.exited(0, 1).kind).toBe('restart');
+    expect(policy.exited(2, 3).kind).toBe('restart');
+    expect(policy.exited(20_000, 20_001).kind).toBe('restart');
+    expect(policy.exited(20_002, 20_003).kind).toBe('restart');
+    expect(policy.exited(20_004, 20_005).kind).toBe('give-up');
+  });
+});
+
+describe('Supervisor.keep', () => {
+  it('restarts a killed child with one line saying why, and keeps its new pid', async () => {
+    const out = captured();
+    supervisor = new Supervisor({ write: out.write, onUnexpectedExit: () => expect.fail('must not give up') });
+    const pids: number[] = [];
+    const kept = supervisor.keep(
+      () => node('runner', "console.log('up'); setInterval(() => {}, 1000)"),
+      { initialDelayMs: 50 },
+      (pid) => pids.push(pid),
+    );
+    await out.waitForLine(/up/);
+    const first = kept.pid;
+    process.kill(first, 'SIGKILL');
+    expect(await out.waitForLine(/restarting/)).toBe(
+      'start: runner was killed by SIGKILL; restarting it in 0.1 s (restart 1)',
+    );
+    await waitFor(() => kept.restarts === 1 && kept.pid !== first, { what: 'the restarted runner' });
+    expect(pids).toEqual([first, kept.pid]);
+    expect(alive(kept.pid)).toBe(true);
+  });
+
+  it('gives up after repeated fast failures, says so, and reports the last exit', async () => {
+    const out = captured();
+    const unexpected: string[] = [];
+    supervisor = new Supervisor({
+      write: out.write,
+      onUnexpectedExit: (name, exit) => unexpected.push(`${name}:${exit.code}`),
+    });
+    const kept = supervisor.keep(() => node('runner', 'process.exit(3)'), {
+      initialDelayMs: 10,
+      maxFailures: 3,
+      windowMs: 60_000,
+    });
+    await waitFor(() => unexpected.length === 1, { what: 'the supervisor to give up' });
+    expect(unexpected).toEqual(['runner:3']);
+    expect(kept.restarts).toBe(2);
+    expect(out.lines.filter((line) => line.startsWith('start: runner exited with code 3; restarting'))).toHaveLength(2);
+    expect(await out.waitForLine(/not restarted/)).toMatch(
+      /^start: runner exited with code 3; it failed 3 times within 60 s, so it is not restarted again/,
+    );
+  });
+
+  it('does not restart what stopAll stopped', async () => {
+    const out = captured();
+    supervisor = new Supervisor({ write: out.write });
+    const kept = supervisor.keep(() => node('runner', 'setInterval(() => {}, 1000)'), { initialDelayMs: 10 });
+    await supervisor.stopAll(500);
+    expect(alive(kept.pid)).toBe(false);
+    expect(kept.restarts).toBe(0);
+    expect(out.lines.some((line) => /restarting/.test(line))).toBe(false);
   });
 });

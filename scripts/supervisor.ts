@@ -1,6 +1,7 @@
 // Child processes for `npm start`: each in its own process group, output prefixed with its name, stopped by PID
 // (SIGTERM to the group, SIGKILL after a grace period). When a long-running child dies on its own, the supervisor
-// reports it so start.ts can stop the rest. Used by scripts/start.ts.
+// reports it so start.ts can stop the rest; a kept child (the local runner) is restarted instead, with capped
+// exponential backoff (RestartPolicy), until it fails fast too often. Used by scripts/start.ts.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -34,9 +35,63 @@ export interface SupervisorOptions {
   labelWidth?: number;
   /** Called once when a long-running child exits while nobody asked it to. */
   onUnexpectedExit?: (name: string, exit: Exit) => void;
+  /** The clock for restart decisions (tests). */
+  now?: () => number;
 }
 
 const COLORS = [36, 35, 33, 32, 34, 31];
+
+/** How a kept child is restarted: delays double from initialDelayMs up to maxDelayMs. */
+export interface RestartOptions {
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+  /** A child that stayed up this long counts as healthy again: the next restart waits initialDelayMs. */
+  resetAfterMs?: number;
+  /** Give up after this many exits within windowMs. */
+  maxFailures?: number;
+  windowMs?: number;
+}
+
+export type RestartDecision =
+  { kind: 'restart'; delayMs: number; attempt: number } | { kind: 'give-up'; failures: number; windowMs: number };
+
+/** The restart schedule of one kept child, on an injected clock (pure; unit-tested). */
+export class RestartPolicy {
+  readonly initialDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly resetAfterMs: number;
+  readonly maxFailures: number;
+  readonly windowMs: number;
+  #attempt = 0;
+  #failures: number[] = [];
+
+  constructor(options: RestartOptions = {}) {
+    this.initialDelayMs = options.initialDelayMs ?? 1_000;
+    this.maxDelayMs = options.maxDelayMs ?? 30_000;
+    this.resetAfterMs = options.resetAfterMs ?? 60_000;
+    this.maxFailures = options.maxFailures ?? 5;
+    this.windowMs = options.windowMs ?? 60_000;
+  }
+
+  /** The child started at `startedAt` exited at `now`: restart it after a delay, or stop trying. */
+  exited(startedAt: number, now: number): RestartDecision {
+    if (now - startedAt >= this.resetAfterMs) this.#attempt = 0;
+    this.#failures = [...this.#failures.filter((at) => now - at < this.windowMs), now];
+    if (this.#failures.length >= this.maxFailures) {
+      return { kind: 'give-up', failures: this.#failures.length, windowMs: this.windowMs };
+    }
+    const delayMs = Math.min(this.maxDelayMs, this.initialDelayMs * 2 ** this.#attempt);
+    this.#attempt += 1;
+    return { kind: 'restart', delayMs, attempt: this.#attempt };
+  }
+}
+
+export interface KeptChild {
+  /** The PID of the child running now (the latest start). */
+  readonly pid: number;
+  /** How many times it was restarted. */
+  readonly restarts: number;
+}
 
 export const describeExit = ({ code, signal }: Exit): string =>
   signal ? `was killed by ${signal}` : `exited with code ${code ?? 'unknown'}`;
@@ -46,6 +101,7 @@ export class Supervisor {
   #stopping = false;
   #options: SupervisorOptions;
   #width = 0;
+  #timers = new Set<NodeJS.Timeout>();
 
   constructor(options: SupervisorOptions = {}) {
     this.#options = options;
@@ -65,6 +121,61 @@ export class Supervisor {
     return child;
   }
 
+  /**
+   * Starts a long-running child and keeps it running: when it exits on its own, says why in one line, waits
+   * (capped exponential backoff) and starts it again; after too many exits too fast it says so and reports the
+   * last exit through onUnexpectedExit, as start() does. `spec` is called for every start (fresh env, args).
+   */
+  keep(
+    spec: () => SpawnSpec,
+    options: RestartOptions = {},
+    onStart?: (pid: number, restarts: number) => void,
+  ): KeptChild {
+    const policy = new RestartPolicy(options);
+    const now = this.#options.now ?? Date.now;
+    const state = { pid: 0, restarts: 0 };
+    const launch = () => {
+      const current = spec();
+      const startedAt = now();
+      const child = this.#spawn(current);
+      state.pid = child.pid;
+      onStart?.(child.pid, state.restarts);
+      void child.exited.then((exit) => {
+        if (this.#stopping) return;
+        // Whatever it left in its process group (a stray Claude Code) goes with it.
+        signalGroup(child.pid, 'SIGKILL');
+        const decision = policy.exited(startedAt, now());
+        if (decision.kind === 'give-up') {
+          this.#notice(
+            `${current.name} ${describeExit(exit)}; it failed ${decision.failures} times within ` +
+              `${Math.round(decision.windowMs / 1000)} s, so it is not restarted again (see its output above)`,
+          );
+          this.#options.onUnexpectedExit?.(current.name, exit);
+          return;
+        }
+        this.#notice(
+          `${current.name} ${describeExit(exit)}; restarting it in ${formatDelay(decision.delayMs)} (restart ${decision.attempt})`,
+        );
+        const timer = setTimeout(() => {
+          this.#timers.delete(timer);
+          if (this.#stopping) return;
+          state.restarts += 1;
+          launch();
+        }, decision.delayMs);
+        this.#timers.add(timer);
+      });
+    };
+    launch();
+    return {
+      get pid() {
+        return state.pid;
+      },
+      get restarts() {
+        return state.restarts;
+      },
+    };
+  }
+
   /** Runs a child to completion (a migration, a one-off command); still stopped with the rest on Ctrl-C. */
   async run(spec: SpawnSpec): Promise<Exit> {
     return this.#spawn(spec).exited;
@@ -73,6 +184,8 @@ export class Supervisor {
   /** Stops every child still running, newest first, each by its process group. Idempotent. */
   async stopAll(graceMs = 10_000): Promise<void> {
     this.#stopping = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
     for (const child of [...this.#children].reverse()) await stopGroup(child, graceMs);
   }
 
@@ -125,11 +238,18 @@ export class Supervisor {
     return this.#options.color ? `\u001b[${color}m${label}\u001b[0m` : label;
   }
 
+  /** One line from the supervisor itself (restarts, giving up). */
+  #notice(text: string): void {
+    this.#write('stderr', `start: ${text}`);
+  }
+
   #write(stream: 'stdout' | 'stderr', line: string): void {
     if (this.#options.write) this.#options.write(stream, line);
     else process[stream].write(`${line}\n`);
   }
 }
+
+const formatDelay = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`);
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
