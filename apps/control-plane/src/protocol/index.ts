@@ -10,3 +10,5 @@ export * from './sandbox';
 export * from './limits';
 export * from './reports';
 export * from './settings';
+export * from './mcp';
+export * from './export';
