@@ -1,4 +1,5 @@
-// The control plane's HTTP API v1: one Hono app, one sub-app per resource, one error handler. `AppType` types clients.
+// The control plane's HTTP API v1: one Hono app, one sub-app per resource, one error handler, and the OpenAPI
+// document generated from them (GET /api/v1/openapi.json), from which the typed client is generated.
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -22,6 +23,7 @@ import { executionsRoutes } from './routes/executions';
 import { healthRoutes } from './routes/health';
 import { mcpRoutes } from './mcp/routes';
 import { meRoutes } from './routes/me';
+import { openapiRoutes } from './routes/openapi';
 import { pushRoutes } from './routes/push';
 import { runnersRoutes } from './routes/runners';
 import { sessionsRoutes } from './routes/sessions';
@@ -80,6 +82,12 @@ export const app = new Hono<AppEnv>()
   )
   .route('/api/v1', api)
   .route('/mcp', mcpRoutes);
+
+// Mounted after the rest, outside the chain: it reads `app.routes`, which AppType must not depend on.
+app.route(
+  '/api/v1/openapi.json',
+  openapiRoutes(() => app.routes),
+);
 
 app.onError((error, c) => {
   if (error instanceof AppError) return errorJson(c, error.status, error.code, error.message);

@@ -1,6 +1,7 @@
 // Who is calling: admin (admin Bearer token, dashboard session cookie, or a Cloudflare Access identity when Access
 // is configured) or a runner (runner Bearer token).
-// Routes pick `requireAdmin` or `requireRunner`; a token of the other kind is a 403, no credentials a 401.
+// Routes pick `requireAdmin` or `requireRunner`; a token of the other kind is a 403, no credentials a 401. Each is
+// tagged with its kind for the OpenAPI document's `security` (openapi/generate.ts).
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
@@ -10,6 +11,7 @@ import { isLiveSession, isStoredAdminToken } from '../db/queries/tokens';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
 import { hashesEqual, hashToken, TOKEN_PREFIX } from '../lib/tokens';
+import { ROUTE_AUTH, tag, type AuthKind } from '../openapi/describe';
 import { accessActor, accessConfig, accessToken } from './access';
 import { SESSION_COOKIE } from './session-cookie';
 
@@ -91,25 +93,41 @@ export function dashboardOrigins(env: Env): string[] {
 
 /** Admin only: the admin Bearer token, a session cookie from an allowed origin, or a valid Cloudflare Access token.
  * Runner tokens get a 403. */
-export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
-  const identity = await identify(c);
-  if (identity.kind !== 'admin') {
-    throw new AppError('FORBIDDEN', 'this endpoint needs the admin token; runner tokens are not accepted here');
-  }
-  if (identity.via === 'session' || (identity.via === 'access' && identity.cookie)) assertCookieOrigin(c);
-  c.set('identity', identity);
-  await next();
-});
+export const requireAdmin = tag(
+  createMiddleware<AppEnv>(async (c, next) => {
+    const identity = await identify(c);
+    if (identity.kind !== 'admin') {
+      throw new AppError('FORBIDDEN', 'this endpoint needs the admin token; runner tokens are not accepted here');
+    }
+    if (identity.via === 'session' || (identity.via === 'access' && identity.cookie)) assertCookieOrigin(c);
+    c.set('identity', identity);
+    await next();
+  }),
+  ROUTE_AUTH,
+  'admin' satisfies AuthKind,
+);
 
 /** Runners only: a runner Bearer token. The admin token gets a 403, so a leaked admin token cannot pose as one. */
-export const requireRunner = createMiddleware<AppEnv>(async (c, next) => {
-  const identity = await identify(c);
-  if (identity.kind !== 'runner') {
-    throw new AppError('FORBIDDEN', 'this endpoint needs a runner token');
-  }
-  c.set('identity', identity);
-  await next();
-});
+export const requireRunner = tag(
+  createMiddleware<AppEnv>(async (c, next) => {
+    const identity = await identify(c);
+    if (identity.kind !== 'runner') {
+      throw new AppError('FORBIDDEN', 'this endpoint needs a runner token');
+    }
+    c.set('identity', identity);
+    await next();
+  }),
+  ROUTE_AUTH,
+  'runner' satisfies AuthKind,
+);
+
+/** Marks POST /api/v1/runners/register, whose credential is the registration token in its body (checked by the
+ * route); does nothing at request time. */
+export const registrationTokenInBody = tag(
+  createMiddleware<AppEnv>(async (_c, next) => next()),
+  ROUTE_AUTH,
+  'registration' satisfies AuthKind,
+);
 
 /** Tokens never travel in URLs (logs, history, referrers keep them): a query parameter named like one is refused. */
 export const noTokenInUrl = createMiddleware<AppEnv>(async (c, next) => {

@@ -1,8 +1,10 @@
 // Parses request bodies, queries and path params with the protocol's zod schemas; bad input is a 400 naming the field.
+// Each validator is tagged with its schema, which the OpenAPI document (openapi/generate.ts) is built from.
 import type { Context, MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
+import { ROUTE_INPUT, tag } from '../openapi/describe';
 
 /** Largest request body accepted (a prompt is at most 100k characters). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -74,28 +76,32 @@ function noLoneSurrogates(key: string, value: unknown): unknown {
 
 /** The JSON body, parsed with `schema`; `optional` lets an empty body stand for `{}`. */
 export function jsonBody<T extends z.ZodType>(schema: T, opts: { optional?: boolean } = {}): Validated<'json', T> {
-  return async (c, next) => {
-    const value = await readJson(c, opts.optional ?? false);
+  const optional = opts.optional ?? false;
+  const validate: Validated<'json', T> = async (c, next) => {
+    const value = await readJson(c, optional);
     c.req.addValidatedData('json', parse(schema, value, 'json') as object);
     await next();
   };
+  return tag(validate, ROUTE_INPUT, { target: 'json', schema, optional });
 }
 
 /** The query string, parsed with `schema` (a repeated parameter arrives as an array and fails a string field). */
 export function query<T extends z.ZodType>(schema: T): Validated<'query', T> {
-  return async (c, next) => {
+  const validate: Validated<'query', T> = async (c, next) => {
     const raw = Object.fromEntries(
       Object.entries(c.req.queries()).map(([key, values]) => [key, values.length === 1 ? values[0] : values]),
     );
     c.req.addValidatedData('query', parse(schema, raw, 'query') as object);
     await next();
   };
+  return tag(validate, ROUTE_INPUT, { target: 'query', schema });
 }
 
 /** The path parameters, parsed with `schema`. */
 export function params<T extends z.ZodType>(schema: T): Validated<'param', T> {
-  return async (c, next) => {
+  const validate: Validated<'param', T> = async (c, next) => {
     c.req.addValidatedData('param', parse(schema, c.req.param(), 'param') as object);
     await next();
   };
+  return tag(validate, ROUTE_INPUT, { target: 'param', schema });
 }

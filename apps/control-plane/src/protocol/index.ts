@@ -10,5 +10,6 @@ export * from './sandbox';
 export * from './limits';
 export * from './reports';
 export * from './settings';
+export * from './pages';
 export * from './mcp';
 export * from './export';

@@ -9,10 +9,17 @@ import { AppError } from '../errors';
 import { generateToken, hashToken } from '../lib/tokens';
 import { actorOf, requireAdmin } from '../middleware/auth';
 import { jsonBody } from '../middleware/validate';
-import { RotateAdminTokenBody, type RotatedAdminToken } from '../protocol';
+import { doc } from '../openapi/describe';
+import { RotateAdminTokenBody, RotatedAdminToken } from '../protocol';
 
 export const adminTokenRoutes = new Hono<AppEnv>().post(
   '/rotate',
+  doc({
+    summary: 'Rotate the generated admin token',
+    description:
+      'Ends the old token and every dashboard session. A 409 when the token is set by CLAUDEOPS_ADMIN_TOKEN.',
+    responses: { 200: { description: 'The new admin token, shown this once', schema: RotatedAdminToken } },
+  }),
   requireAdmin,
   jsonBody(RotateAdminTokenBody, { optional: true }),
   async (c) => {
