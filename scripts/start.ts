@@ -1,23 +1,37 @@
-// `npm start`: the whole of ClaudeOps on this machine. Applies the D1 migrations, starts the control plane
-// (`wrangler dev`, local D1 and Durable Objects under .wrangler/), a local runner (registered on the first start)
-// and the dashboard (`vite dev`), prints where to go and how the runner confines jobs, and stops all of them on
-// Ctrl-C or when one of them dies. No token goes on a command line: wrangler reads the admin token from a 0600 env
-// file, the runner its registration token from its environment.
-import { createRequire } from 'node:module';
+// `npm start`: the whole of ClaudeOps on this machine, as a home install. Applies the D1 migrations, starts the
+// control plane (`wrangler dev`, local D1 and Durable Objects), builds the production dashboard and the runner
+// when their builds are missing or stale, serves the dashboard on one origin with the API (scripts/
+// dashboard-server.ts), starts a local runner (registered on the first start) and keeps it running: a runner that
+// dies is restarted with backoff while everything else stays up, so its execution goes `lost` and is retried as on
+// any host. When the control plane dies (or the runner fails fast over and over) everything stops: without the
+// control plane nothing else is of use. `npm run dev` (--dev) serves the dashboard from Vite's dev server instead.
+// No token goes on a command line: wrangler reads the admin token from a 0600 env file, the runner its
+// registration token from its environment.
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { resolveAdminToken } from './admin-token';
+import { buildRunner, runnerBuildStaleness } from './build-runner';
+import {
+  DASHBOARD_DIR,
+  VITE_BIN,
+  dashboardBuildArgs,
+  dashboardBuildStaleness,
+  markDashboardBuilt,
+  serveDashboard,
+  type DashboardServer,
+} from './dashboard-server';
 import { writeDevVars } from './dev-vars';
 import { onlineRunner, planLocalRunner, runnerArgs, runnerEnv, sandboxText } from './local-runner';
 import { type Exit, Supervisor, describeExit } from './supervisor';
 import { REPO_ROOT, WRANGLER_CLI, WRANGLER_ENV } from './wrangler';
 
-const require = createRequire(import.meta.url);
-const STATE_DIR = path.join(REPO_ROOT, '.claudeops');
+const DEV = process.argv.includes('--dev');
+/** Tokens, the runner's identity and (with CLAUDEOPS_STATE_DIR) the local database live here. */
+const STATE_DIR = path.resolve(process.env.CLAUDEOPS_STATE_DIR?.trim() || path.join(REPO_ROOT, '.claudeops'));
 const RUNNER_STATE_DIR = path.join(STATE_DIR, 'runner');
-const DASHBOARD_DIR = path.join(REPO_ROOT, 'apps', 'dashboard');
-const VITE_BIN = path.join(path.dirname(require.resolve('vite/package.json')), 'bin', 'vite.js');
+/** wrangler's local D1 and Durable Objects: .wrangler/state as before, unless a state dir was chosen. */
+const PERSIST_DIR = process.env.CLAUDEOPS_STATE_DIR?.trim() ? path.join(STATE_DIR, 'wrangler') : null;
 const HEALTH_TIMEOUT_MS = 120_000;
 const DASHBOARD_TIMEOUT_MS = 60_000;
 const RUNNER_TIMEOUT_MS = 60_000;
@@ -65,7 +79,14 @@ function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return env;
 }
 
-function banner(dashboardUrl: string, apiUrl: string, token: string, tokenNote: string, sandbox: string): string {
+function banner(
+  dashboardUrl: string,
+  apiUrl: string,
+  token: string,
+  tokenNote: string,
+  sandbox: string,
+  dev: boolean,
+): string {
   const bold = (text: string) => (process.stdout.isTTY ? `\u001b[1m${text}\u001b[0m` : text);
   const line = '─'.repeat(78);
   return [
@@ -73,7 +94,7 @@ function banner(dashboardUrl: string, apiUrl: string, token: string, tokenNote: 
     line,
     bold('  ClaudeOps is running'),
     '',
-    `  Dashboard    ${bold(dashboardUrl)}`,
+    `  Dashboard    ${bold(dashboardUrl)}${dev ? ' (Vite dev server)' : ''}`,
     `  API          ${apiUrl}/api/v1`,
     `  Admin token  ${bold(token)}`,
     `               ${tokenNote}`,
@@ -83,16 +104,30 @@ function banner(dashboardUrl: string, apiUrl: string, token: string, tokenNote: 
     `    curl -H 'authorization: Bearer ${token}' \\`,
     `         -H 'content-type: application/json' -d '{"prompt":"Say hello"}' ${apiUrl}/api/v1/executions`,
     '',
-    '  Ctrl-C stops everything.',
+    '  The local runner is restarted if it dies. Ctrl-C stops everything.',
     line,
     '',
   ].join('\n');
+}
+
+/** CLAUDEOPS_RUNNER_MAX_CONCURRENT for the local runner: the person's choice, else 2 slots. */
+function runnerSlots(): string {
+  const raw = process.env.CLAUDEOPS_RUNNER_MAX_CONCURRENT?.trim();
+  if (!raw) return '2';
+  const slots = Number(raw);
+  if (!Number.isInteger(slots) || slots < 1 || slots > 64) {
+    throw new StartError(
+      `CLAUDEOPS_RUNNER_MAX_CONCURRENT must be a whole number from 1 to 64, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return String(slots);
 }
 
 async function main(): Promise<number> {
   const port = portFromEnv('PORT', 8787);
   const dashboardPort = portFromEnv('DASHBOARD_PORT', 5173);
   if (port === dashboardPort) throw new StartError('PORT and DASHBOARD_PORT must differ');
+  const slots = runnerSlots();
   await assertPortFree(port, 'PORT');
   await assertPortFree(dashboardPort, 'DASHBOARD_PORT');
   const apiUrl = `http://127.0.0.1:${port}`;
@@ -110,6 +145,7 @@ async function main(): Promise<number> {
       wake();
     },
   });
+  let dashboard = null as DashboardServer | null;
   let signalled: NodeJS.Signals | null = null;
   const failed = () => failure !== null || signalled !== null || supervisor.stopping;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -127,6 +163,7 @@ async function main(): Promise<number> {
   process.on('exit', () => supervisor.killAllNow());
 
   const wranglerEnv = { ...process.env, ...WRANGLER_ENV, CI: 'true' };
+  const persist = PERSIST_DIR ? ['--persist-to', PERSIST_DIR] : [];
   const wrangler = (name: string, args: string[]) => ({
     name,
     command: process.execPath,
@@ -135,10 +172,43 @@ async function main(): Promise<number> {
     env: wranglerEnv,
   });
 
+  /** The production dashboard build, made when missing or older than its sources (not in --dev). */
+  const buildDashboard = async () => {
+    if (DEV) return;
+    const why = await dashboardBuildStaleness();
+    if (!why) return;
+    console.log(`start: building the dashboard (${why}); this takes a minute`);
+    const startedAt = Date.now();
+    const built = await supervisor.run({
+      name: 'build',
+      command: process.execPath,
+      args: dashboardBuildArgs(),
+      cwd: DASHBOARD_DIR,
+      env: { ...childEnv(), NODE_ENV: 'production' },
+    });
+    if (signalled) return;
+    if (built.code !== 0) throw new StartError(`building the dashboard failed (vite build ${describeExit(built)})`);
+    await markDashboardBuilt(startedAt);
+  };
+
+  /** The runner's ahead-of-time build (less memory, faster start than tsx), made when missing or stale. */
+  const buildLocalRunner = async () => {
+    const why = await runnerBuildStaleness();
+    if (!why) return;
+    console.log(`start: building the runner (${why})`);
+    await buildRunner().catch((error: unknown) => {
+      // The bin falls back to the TypeScript sources: slower, but it runs.
+      console.log(`start: building the runner failed, running it from source: ${(error as Error).message}`);
+    });
+  };
+
   const boot = async () => {
-    console.log('start: applying D1 migrations to the local database (.wrangler/state)');
+    const builds = Promise.all([buildDashboard(), buildLocalRunner()]);
+    // Nothing waits on it yet: a failure must not go unhandled before then.
+    builds.catch(() => {});
+    console.log(`start: applying D1 migrations to the local database (${PERSIST_DIR ?? '.wrangler/state'})`);
     const migrated: Exit = await supervisor.run(
-      wrangler('migrate', ['d1', 'migrations', 'apply', 'claudeops', '--local']),
+      wrangler('migrate', ['d1', 'migrations', 'apply', 'claudeops', '--local', ...persist]),
     );
     if (signalled) return;
     if (migrated.code !== 0) {
@@ -147,6 +217,7 @@ async function main(): Promise<number> {
 
     const origins = [`http://localhost:${dashboardPort}`, `http://127.0.0.1:${dashboardPort}`].join(',');
     const devVars = await writeDevVars(DEV_VARS_FILE, { CLAUDEOPS_ADMIN_TOKEN: admin.token });
+    const inspector = process.env.CLAUDEOPS_INSPECTOR_PORT?.trim();
     supervisor.start(
       wrangler('api', [
         'dev',
@@ -154,7 +225,10 @@ async function main(): Promise<number> {
         '127.0.0.1',
         '--port',
         String(port),
+        ...(inspector ? ['--inspector-port', inspector] : []),
+        ...persist,
         '--show-interactive-dev-session=false',
+        '--live-reload=false',
         ...devVars,
         '--var',
         `CLAUDEOPS_DASHBOARD_ORIGINS:${origins}`,
@@ -163,8 +237,11 @@ async function main(): Promise<number> {
     await waitUntil('the control plane', HEALTH_TIMEOUT_MS, failed, async () => {
       return (await fetch(`${apiUrl}/api/v1/health`)).ok;
     });
+    await builds;
+    if (failed()) return;
 
     const plan = await planLocalRunner(apiUrl, admin.token, RUNNER_STATE_DIR);
+    const env = { ...childEnv(), CLAUDEOPS_RUNNER_MAX_CONCURRENT: slots };
     if (plan.kind === 'reregister') {
       console.log(
         `start: the control plane does not know runner ${plan.staleRunnerId}; registering the local runner again`,
@@ -174,30 +251,44 @@ async function main(): Promise<number> {
         command: process.execPath,
         args: runnerArgs('register', apiUrl, RUNNER_STATE_DIR),
         cwd: REPO_ROOT,
-        env: runnerEnv(childEnv(), plan.registrationToken),
+        env: runnerEnv(env, plan.registrationToken),
       });
       if (registered.code !== 0) {
         throw new StartError(`registering the local runner failed (${describeExit(registered)})`);
       }
     } else if (plan.kind === 'register') {
-      console.log('start: registering a local runner (its token goes to .claudeops/runner)');
+      console.log(`start: registering a local runner (its token goes to ${RUNNER_STATE_DIR})`);
     }
-    supervisor.start({
-      name: 'runner',
-      command: process.execPath,
-      args: runnerArgs('start', apiUrl, RUNNER_STATE_DIR),
-      cwd: REPO_ROOT,
-      env: runnerEnv(childEnv(), plan.kind === 'register' ? plan.registrationToken : undefined),
-    });
+    // Kept running: restarted after a crash, an OOM kill or a SIGKILL, with backoff (scripts/supervisor.ts).
+    // The runner uses the registration token only while its state dir holds no runner token: a restart after it
+    // registered ignores it, one after a crash before registering still registers.
+    const token = plan.kind === 'register' ? plan.registrationToken : undefined;
+    supervisor.keep(
+      () => ({
+        name: 'runner',
+        command: process.execPath,
+        args: runnerArgs('start', apiUrl, RUNNER_STATE_DIR),
+        cwd: REPO_ROOT,
+        env: runnerEnv(env, token),
+      }),
+      {},
+      (pid, restarts) => {
+        console.log(`start: local runner ${restarts === 0 ? 'started' : 'restarted'} (pid ${pid}, ${slots} slots)`);
+      },
+    );
 
-    supervisor.start({
-      name: 'dashboard',
-      command: process.execPath,
-      args: [VITE_BIN, 'dev', '--host', '127.0.0.1', '--port', String(dashboardPort), '--strictPort'],
-      cwd: DASHBOARD_DIR,
-      env: childEnv({ CLAUDEOPS_API_URL: apiUrl }),
-    });
-    await waitUntil('the dashboard', DASHBOARD_TIMEOUT_MS, failed, async () => (await fetch(dashboardUrl)).ok);
+    if (DEV) {
+      supervisor.start({
+        name: 'dashboard',
+        command: process.execPath,
+        args: [VITE_BIN, 'dev', '--host', '127.0.0.1', '--port', String(dashboardPort), '--strictPort'],
+        cwd: DASHBOARD_DIR,
+        env: childEnv({ CLAUDEOPS_API_URL: apiUrl }),
+      });
+      await waitUntil('the dashboard', DASHBOARD_TIMEOUT_MS, failed, async () => (await fetch(dashboardUrl)).ok);
+    } else {
+      dashboard = await serveDashboard({ apiUrl, port: dashboardPort });
+    }
     // How the runner confines jobs, as it announced it to the control plane (RunnerView.sandbox).
     let sandbox = '';
     await waitUntil('the local runner', RUNNER_TIMEOUT_MS, failed, async () => {
@@ -210,7 +301,7 @@ async function main(): Promise<number> {
       admin.source === 'env'
         ? '(from CLAUDEOPS_ADMIN_TOKEN)'
         : `(kept in ${path.relative(process.cwd(), admin.file ?? '') || admin.file}; set CLAUDEOPS_ADMIN_TOKEN to choose your own)`;
-    console.log(banner(dashboardUrl, apiUrl, admin.token, note, sandbox));
+    console.log(banner(dashboardUrl, apiUrl, admin.token, note, sandbox, DEV));
   };
 
   const booted = boot().then(
@@ -221,6 +312,7 @@ async function main(): Promise<number> {
   if (bootError) failure ??= bootError instanceof Error ? bootError.message : String(bootError);
   else if (!failure && !signalled) await finished;
 
+  await dashboard?.close();
   await supervisor.stopAll();
   if (failure) {
     console.error(`start: ${failure}; stopped everything`);

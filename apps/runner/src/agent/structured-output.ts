@@ -1,11 +1,14 @@
 // The structured result of a run with an output schema (used by the job execution): Claude Code's structured_output
 // is checked against the job's JSON Schema with ajv before it is recorded; missing or invalid, the run fails and
 // nothing unchecked is stored. A health-report run's analysis is merged with its host snapshot here too.
-import { Ajv, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { ValidateFunction } from 'ajv';
 import { HealthAnalysis, type EventData, type HostSnapshot, type Job } from '@claudeops/control-plane/protocol';
 import { analysedResult } from '../health/health-run';
 
 const MAX_ERRORS_CHARS = 1500;
+/** ajv is loaded by the first run with an output schema, not by an idle runner (its memory footprint). */
+const loadAjv = (): typeof import('ajv').Ajv => (createRequire(import.meta.url)('ajv') as typeof import('ajv')).Ajv;
 
 export class ResultShaper {
   /** Why the run fails although Claude Code succeeded (its structured output is missing or invalid); null if fine. */
@@ -20,6 +23,7 @@ export class ResultShaper {
     if (!job.outputSchema) return;
     try {
       // strict: false, so the keywords ajv does not know (title, examples, format) are annotations, not errors.
+      const Ajv = loadAjv();
       this.validate = new Ajv({ strict: false, allErrors: true }).compile(job.outputSchema);
     } catch (error) {
       this.schemaError = `the output schema is not a valid JSON Schema: ${error instanceof Error ? error.message : String(error)}`;

@@ -2,7 +2,7 @@
 // command of a Bash call, the diff of an edit against the file on disk, the start of a new file, the URL of a fetch.
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { createPatch } from 'diff';
+import { createRequire } from 'node:module';
 import { analyseBash } from './bash-invocation';
 import { filePathOf } from './permissions';
 import { EDIT_TOOLS, READ_TOOLS } from './rule-syntax';
@@ -39,6 +39,8 @@ async function currentText(path: string): Promise<string | undefined> {
 
 /** A unified diff without jsdiff's `Index:` banner. */
 function unifiedDiff(name: string, before: string, after: string): string {
+  // diff is loaded by the first edit to summarise, not by an idle runner (its memory footprint).
+  const { createPatch } = createRequire(import.meta.url)('diff') as typeof import('diff');
   const patch = createPatch(name, before, after, undefined, undefined, { context: 3 });
   return patch.split('\n').slice(2).join('\n').trimEnd();
 }
