@@ -1,0 +1,100 @@
+// What a follower knows about one execution from its events and frames: the last seq, status, cost, turns and the
+// approvals still waiting. Pure, so the status line and the exit decisions are tested without a socket.
+import { isTerminal, type ExecutionEvent, type ExecutionStatus } from '@claudeops/control-plane/protocol';
+import { usd } from './render-events';
+
+export interface PendingApproval {
+  approvalId: string;
+  tool: string;
+  pattern: string;
+  summary: string;
+}
+
+export interface FollowState {
+  executionId: string;
+  lastSeq: number;
+  status: ExecutionStatus | null;
+  reason: string | null;
+  costUsd: number | null;
+  turns: number;
+  pending: Map<string, PendingApproval>;
+  /** Whether the replay up to the live edge has been seen (a `ready` frame, or an HTTP page without more). */
+  caughtUp: boolean;
+}
+
+export const newFollowState = (executionId: string, after = 0): FollowState => ({
+  executionId,
+  lastSeq: after,
+  status: null,
+  reason: null,
+  costUsd: null,
+  turns: 0,
+  pending: new Map(),
+  caughtUp: false,
+});
+
+/** Splits a batch into the events that continue the log exactly (`fresh`) and whether a gap follows them. */
+export function contiguous(
+  lastSeq: number,
+  events: readonly ExecutionEvent[],
+): { fresh: ExecutionEvent[]; gap: boolean } {
+  const fresh: ExecutionEvent[] = [];
+  let next = lastSeq + 1;
+  for (const event of events) {
+    if (event.seq < next) continue; // seen already (a replay overlapping what we had)
+    if (event.seq > next) return { fresh, gap: true };
+    fresh.push(event);
+    next += 1;
+  }
+  return { fresh, gap: false };
+}
+
+/** Folds accepted events into the state (they must be contiguous after state.lastSeq). */
+export function applyEvents(state: FollowState, events: readonly ExecutionEvent[]): void {
+  for (const event of events) {
+    state.lastSeq = event.seq;
+    switch (event.type) {
+      case 'status':
+        state.status = event.data.status;
+        state.reason = event.data.reason ?? null;
+        break;
+      case 'usage':
+        state.turns += 1;
+        if (event.data.totalCostUsd !== undefined) state.costUsd = event.data.totalCostUsd;
+        break;
+      case 'result':
+        state.turns = event.data.numTurns;
+        state.costUsd = event.data.chargedUsd ?? event.data.totalCostUsd;
+        break;
+      case 'approval.requested':
+        state.pending.set(event.data.approvalId, {
+          approvalId: event.data.approvalId,
+          tool: event.data.tool,
+          pattern: event.data.pattern,
+          summary: event.data.summary,
+        });
+        break;
+      case 'approval.decided':
+        state.pending.delete(event.data.approvalId);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/** A status the hub or D1 reported; a terminal status already known is never moved. */
+export function applyStatus(state: FollowState, status: ExecutionStatus, reason: string | null): void {
+  if (state.status !== null && isTerminal(state.status)) return;
+  state.status = status;
+  state.reason = reason;
+}
+
+export function statusLine(state: FollowState): string {
+  const parts = [state.executionId, state.status ?? 'waiting'];
+  if (state.costUsd !== null) parts.push(usd(state.costUsd));
+  parts.push(`${state.turns} turn${state.turns === 1 ? '' : 's'}`);
+  if (state.pending.size > 0)
+    parts.push(`${state.pending.size} approval${state.pending.size === 1 ? '' : 's'} waiting`);
+  return parts.join(' · ');
+}
