@@ -2,13 +2,13 @@
 // is checked against the job's JSON Schema with ajv before it is recorded; missing or invalid, the run fails and
 // nothing unchecked is stored. A health-report run's analysis is merged with its host snapshot here too.
 import { createRequire } from 'node:module';
-import type { ValidateFunction } from 'ajv';
+import type { Ajv as AjvClass, ValidateFunction } from 'ajv';
 import { HealthAnalysis, type EventData, type HostSnapshot, type Job } from '@claudeops/control-plane/protocol';
 import { analysedResult } from '../health/health-run';
 
 const MAX_ERRORS_CHARS = 1500;
 /** ajv is loaded by the first run with an output schema, not by an idle runner (its memory footprint). */
-const loadAjv = (): typeof import('ajv').Ajv => (createRequire(import.meta.url)('ajv') as typeof import('ajv')).Ajv;
+const loadAjv = (): typeof AjvClass => (createRequire(import.meta.url)('ajv') as { Ajv: typeof AjvClass }).Ajv;
 
 export class ResultShaper {
   /** Why the run fails although Claude Code succeeded (its structured output is missing or invalid); null if fine. */

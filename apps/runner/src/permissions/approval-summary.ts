@@ -3,6 +3,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { createRequire } from 'node:module';
+import type { createPatch as CreatePatch } from 'diff';
 import { analyseBash } from './bash-invocation';
 import { filePathOf } from './permissions';
 import { EDIT_TOOLS, READ_TOOLS } from './rule-syntax';
@@ -40,7 +41,7 @@ async function currentText(path: string): Promise<string | undefined> {
 /** A unified diff without jsdiff's `Index:` banner. */
 function unifiedDiff(name: string, before: string, after: string): string {
   // diff is loaded by the first edit to summarise, not by an idle runner (its memory footprint).
-  const { createPatch } = createRequire(import.meta.url)('diff') as typeof import('diff');
+  const { createPatch } = createRequire(import.meta.url)('diff') as { createPatch: typeof CreatePatch };
   const patch = createPatch(name, before, after, undefined, undefined, { context: 3 });
   return patch.split('\n').slice(2).join('\n').trimEnd();
 }
