@@ -111,7 +111,10 @@ describe('Claude Code as the MCP client of ClaudeOps', () => {
     expect(inner).toHaveLength(1);
     const done = await stack.api.getExecution(inner[0]!.id);
     expect(done).toMatchObject({ status: 'succeeded', agent: 'default' });
-    expect(done.runnerId).not.toBeNull();
+    const runners = (await (await stack.api.request('GET', '/api/v1/runners')).json()) as {
+      items: Array<{ id: string; name: string }>;
+    };
+    expect(done.runnerId).toBe(runners.items.find((item) => item.name === runner.name)?.id);
     expect(done.result?.text).toBe(innerAnswer(word));
 
     // The outer agent read it back through get_execution and passed it on.
