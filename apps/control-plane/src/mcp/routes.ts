@@ -25,7 +25,7 @@ import { adminBootstrap } from '../middleware/admin-bootstrap';
 import { noTokenInUrl, requireAdmin } from '../middleware/auth';
 import { rateLimit } from '../middleware/rate-limit';
 import { MAX_BODY_BYTES } from '../middleware/validate';
-import { doc } from '../openapi/describe';
+import { doc, ROUTE_AUTH, tag } from '../openapi/describe';
 import { createMcpServer, type ApiCall, type CallApi } from './tools';
 
 const API_PREFIX = '/api/v1';
@@ -36,14 +36,22 @@ const bearerChallenge = createMiddleware<AppEnv>(async (c, next) => {
   if (c.res.status === 401) c.res.headers.set('WWW-Authenticate', 'Bearer realm="claudeops"');
 });
 
-/** The admin token as a Bearer header, nothing else (no cookie, no Access identity). */
-const bearerOnly = createMiddleware<AppEnv>(async (c, next) => {
-  const identity = c.get('identity');
-  if (identity.kind !== 'admin' || identity.via !== 'bearer') {
-    throw new AppError('UNAUTHORIZED', 'the MCP endpoint takes the admin token: send "Authorization: Bearer <token>"');
-  }
-  await next();
-});
+/** The admin token as a Bearer header, nothing else (no cookie, no Access identity). Tagged for the OpenAPI
+ * generator: after requireAdmin, it narrows the route's security to the admin Bearer token. */
+const bearerOnly = tag(
+  createMiddleware<AppEnv>(async (c, next) => {
+    const identity = c.get('identity');
+    if (identity.kind !== 'admin' || identity.via !== 'bearer') {
+      throw new AppError(
+        'UNAUTHORIZED',
+        'the MCP endpoint takes the admin token: send "Authorization: Bearer <token>"',
+      );
+    }
+    await next();
+  }),
+  ROUTE_AUTH,
+  'admin-bearer',
+);
 
 function queryString(query: Record<string, unknown> | undefined): string {
   const search = new URLSearchParams();
