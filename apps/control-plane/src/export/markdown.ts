@@ -11,8 +11,15 @@ export function fenced(text: string, lang = ''): string {
   return `${fence}${lang}\n${text.endsWith('\n') ? text : `${text}\n`}${fence}`;
 }
 
-/** Prose that renders as the text it is: HTML specials escaped, so a `<script>` in it is only shown. */
-export const prose = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** Prose that renders as the text it is: HTML specials escaped, so a `<script>` in it is only shown, and brackets
+ * escaped, so no link or remote image (`![x](https://…)`) of the agent's becomes live in a Markdown viewer. */
+export const prose = (text: string): string =>
+  text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\\/g, '\\\\')
+    .replace(/[[\]]/g, (bracket) => `\\${bracket}`);
 
 /** Quoted prose: a blockquote closes every block inside it, so an unclosed fence in Claude's text stays there. */
 export const quote = (text: string): string =>

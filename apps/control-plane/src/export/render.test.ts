@@ -9,7 +9,7 @@ import {
   type ExecutionEvent,
 } from '../protocol';
 import { EXPORT_HTML_CSP, esc, renderHtml } from './html';
-import { fenced, renderMarkdown } from './markdown';
+import { fenced, prose, renderMarkdown } from './markdown';
 import { TranscriptBuilder } from './transcript';
 
 const HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(2)><a href="https://evil.example">x</a>';
@@ -162,6 +162,12 @@ function outsideFences(md: string): string[] {
 }
 
 describe('markdown', () => {
+  it('keeps links and remote images of the agent inert in prose', () => {
+    expect(prose('![x](https://evil.example/p.png) [a](javascript:x) C:\\dir')).toBe(
+      '!\\[x\\](https://evil.example/p.png) \\[a\\](javascript:x) C:\\\\dir',
+    );
+  });
+
   it('opens a fence longer than any backtick run in the content', () => {
     expect(fenced('a ``` b ````` c', 'sh')).toMatch(/^``````sh\n[\s\S]*\n``````$/);
     expect(fenced('plain')).toBe('```\nplain\n```');
