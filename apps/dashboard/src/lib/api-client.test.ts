@@ -1,4 +1,5 @@
-// The dashboard's API client against a fake fetch: same-origin paths, parsed bodies, errors a person can read.
+// The dashboard's API client against a fake fetch: same-origin paths (through the typed client generated from the
+// OpenAPI document), parsed bodies, errors a person can read.
 import { describe, expect, it, vi } from 'vitest';
 import { ApiError, createApiClient, type FetchLike } from './api-client';
 import { executionFixture } from './test-fixtures';
@@ -89,10 +90,51 @@ describe('createApiClient', () => {
 
   it('says clearly when the control plane cannot be reached or answers nonsense', async () => {
     const offline = createApiClient({ fetch: async () => Promise.reject(new TypeError('fetch failed')) });
-    await expect(offline.listExecutions()).rejects.toMatchObject({ code: 'NETWORK' });
+    await expect(offline.listExecutions()).rejects.toMatchObject({
+      status: 0,
+      code: 'NETWORK',
+      message: 'The control plane cannot be reached. Check your connection and try again.',
+    });
     const garbled = createApiClient({ fetch: fakeFetch(200, { items: 'nope' }) });
     await expect(garbled.listExecutions()).rejects.toMatchObject({ code: 'BAD_RESPONSE' });
     const bare = createApiClient({ fetch: async () => new Response('Bad Gateway', { status: 502 }) });
     await expect(bare.listExecutions()).rejects.toMatchObject({ status: 502, code: 'HTTP_502' });
+  });
+
+  it('encodes path parameters and sends bodies on PUT and DELETE', async () => {
+    const budget = {
+      scope: 'label:team/a',
+      period: 'day',
+      softLimitUsd: null,
+      hardLimitUsd: 5,
+      spentUsd: 0,
+      remainingUsd: 5,
+      periodStart: '2026-01-01T00:00:00.000Z',
+      periodEnd: '2026-01-02T00:00:00.000Z',
+      state: 'ok',
+      activeExecutions: 0,
+    };
+    const fetch = fakeFetch(200, budget);
+    await createApiClient({ fetch }).putBudget('label:team/a', { period: 'day', hardLimitUsd: 5 });
+    expect(fetch.mock.calls[0]?.[0]).toBe('/api/v1/budgets/label%3Ateam%2Fa');
+    expect(fetch.mock.calls[0]?.[1]?.method).toBe('PUT');
+
+    const gone = vi.fn<FetchLike>(async () => new Response(null, { status: 204 }));
+    await createApiClient({ fetch: gone }).unsubscribePush('https://push.example/abc');
+    expect(gone.mock.calls[0]?.[0]).toBe('/api/v1/push/subscriptions');
+    expect(gone.mock.calls[0]?.[1]?.method).toBe('DELETE');
+    expect(JSON.parse(String(gone.mock.calls[0]?.[1]?.body))).toEqual({ endpoint: 'https://push.example/abc' });
+  });
+
+  it('reads the patch as text with its truncation flag, and no patch as null', async () => {
+    const diff = 'diff --git a/x b/x\n';
+    const fetch = vi.fn<FetchLike>(
+      async () =>
+        new Response(diff, { headers: { 'content-type': 'text/x-diff', 'x-claudeops-patch-truncated': 'true' } }),
+    );
+    await expect(createApiClient({ fetch }).patch(execution.id)).resolves.toEqual({ text: diff, truncated: true });
+    expect(fetch.mock.calls[0]?.[0]).toBe(`/api/v1/executions/${execution.id}/patch`);
+    const none = fakeFetch(404, { error: { code: 'NOT_FOUND', message: 'no patch' } });
+    await expect(createApiClient({ fetch: none }).patch(execution.id)).resolves.toBeNull();
   });
 });

@@ -1,23 +1,32 @@
 // The dashboard's client for the control plane's HTTP API v1, same origin under /api (the browser sends the
-// session cookie). Responses are parsed with the protocol schemas. Used by page loads and by components.
-// zod itself is not imported here: the schemas come from the protocol module, built with its own copy of zod.
+// session cookie). Every call goes through the one typed client (`@claudeops/control-plane/client`, openapi-fetch
+// over the types generated from GET /api/v1/openapi.json), so a path, a parameter or a body that the API does not
+// have is a compile error here; responses are then parsed with the protocol schemas. Used by page loads and by
+// components. zod itself is not imported here: the schemas come from the protocol module, built with its own copy.
+//
+// Not through this client: the viewer WebSocket (components open `/api/v1/executions/{id}/events` as a socket;
+// openapi-fetch speaks HTTP only).
+import { ApiError, createApiClient as createTypedClient } from '@claudeops/control-plane/client';
 import {
   Agent,
+  AgentPage,
   Approval,
-  AuditEntry,
+  ApprovalPage,
+  AuditPage,
   Budget,
+  BudgetPage,
   CostSummary,
-  ErrorBody,
   EventsResponse,
   Execution,
   ExecutionDetail,
+  ExecutionPage as ExecutionPageSchema,
   Me,
-  page,
   PATCH_TRUNCATED_HEADER,
-  PushSubscriptionView,
+  PushSubscriptionPage,
+  RotatedAdminToken,
   RunnerDetail,
   RunnerMetricsPage,
-  RotatedAdminToken,
+  RunnerPage,
   RunnerView,
   VapidKey,
 } from '@claudeops/control-plane/protocol';
@@ -33,16 +42,7 @@ import type {
   UpdateAgentBody,
 } from '@claudeops/control-plane/protocol';
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+export { ApiError };
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -52,18 +52,10 @@ export interface ApiClientOptions {
   onUnauthorized?: () => void;
 }
 
-const ExecutionPage = page(Execution);
 export interface ExecutionPage {
   items: Execution[];
   nextCursor: string | null;
 }
-const Created = Execution.pick({ id: true });
-const ApprovalPage = page(Approval);
-const AuditPage = page(AuditEntry);
-const AgentPage = page(Agent);
-const BudgetPage = page(Budget);
-const RunnerPage = page(RunnerView);
-const PushSubscriptionPage = page(PushSubscriptionView);
 
 export interface Page<T> {
   items: T[];
@@ -93,46 +85,61 @@ export interface ListApprovalsParams {
   executionId?: string;
 }
 
-/** A path with the defined, non-empty params as its query string. */
-function withQuery(path: string, params: object): string {
-  const query = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) {
-    if (value !== undefined && value !== null && value !== '') query.set(key, String(value));
-  }
-  const qs = query.toString();
-  return qs ? `${path}?${qs}` : path;
+/** The create answers with the whole execution; its id is all a caller needs. */
+const Created = Execution.pick({ id: true });
+
+const NETWORK_MESSAGE = 'The control plane cannot be reached. Check your connection and try again.';
+
+/** The params without the absent and empty ones (an empty filter stays out of the query). */
+function defined<T extends object>(params: T): { [K in keyof T]?: Exclude<T[K], null> } {
+  return Object.fromEntries(
+    Object.entries(params).filter(([, value]) => value !== undefined && value !== null && value !== ''),
+  ) as { [K in keyof T]?: Exclude<T[K], null> };
 }
 
-const enc = encodeURIComponent;
+/** openapi-fetch builds absolute Requests; the page's fetch gets the same-origin path, as a relative URL. */
+function sameOrigin(fetch: FetchLike) {
+  return async (request: Request): Promise<Response> => {
+    const url = new URL(request.url);
+    const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.text();
+    const headers = new Headers(request.headers);
+    headers.set('accept', 'application/json');
+    return fetch(url.pathname + url.search, {
+      method: request.method,
+      headers,
+      credentials: 'same-origin',
+      ...(body ? { body } : {}),
+    });
+  };
+}
+
+type Call<T> = Promise<{ data?: T; response: Response }>;
 
 export function createApiClient({ fetch, onUnauthorized }: ApiClientOptions) {
-  async function request(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
-    const { json, ...rest } = init;
-    const headers = new Headers(rest.headers);
-    headers.set('accept', 'application/json');
-    if (json !== undefined) headers.set('content-type', 'application/json');
-    let response: Response;
+  const client = createTypedClient({
+    // Only the path is used (sameOrigin); a Request needs an absolute URL to be built.
+    baseUrl: typeof location === 'undefined' ? 'http://localhost' : location.origin,
+    fetch: sameOrigin(fetch),
+    ...(onUnauthorized ? { onUnauthorized } : {}),
+  });
+
+  /** Awaits a call: its response, and the person's wording of "cannot be reached". */
+  async function send<T>(call: Call<T>, path: string): Promise<{ data?: T; response: Response }> {
     try {
-      response = await fetch(`/api/v1${path}`, {
-        ...rest,
-        headers,
-        credentials: 'same-origin',
-        ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
-      });
-    } catch {
-      throw new ApiError(0, 'NETWORK', 'The control plane cannot be reached. Check your connection and try again.');
+      return await call;
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'NETWORK') throw new ApiError(0, 'NETWORK', NETWORK_MESSAGE);
+      // The body of a 2xx was not JSON.
+      if (error instanceof SyntaxError) throw new ApiError(200, 'BAD_RESPONSE', `Unexpected response from ${path}`);
+      throw error;
     }
-    if (response.ok) return response;
-    const error = await readError(response);
-    if (response.status === 401) onUnauthorized?.();
-    throw error;
   }
 
-  async function json<T>(schema: Parser<T>, path: string, init?: RequestInit & { json?: unknown }): Promise<T> {
-    const response = await request(path, init);
-    const body: unknown = await response.json().catch(() => undefined);
+  /** The call's body, parsed with the protocol schema. */
+  async function json<T>(schema: Parser<T>, path: string, call: Call<unknown>): Promise<T> {
+    const { data, response } = await send(call, path);
     try {
-      return schema.parse(body);
+      return schema.parse(data);
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
       throw new ApiError(response.status, 'BAD_RESPONSE', `Unexpected response from ${path}: ${detail}`);
@@ -142,29 +149,37 @@ export function createApiClient({ fetch, onUnauthorized }: ApiClientOptions) {
   return {
     // Executions
     listExecutions(params: ListExecutionsParams = {}): Promise<ExecutionPage> {
-      return json(ExecutionPage, withQuery('/executions', params));
+      const path = '/api/v1/executions';
+      return json(ExecutionPageSchema, path, client.GET(path, { params: { query: defined(params) } }));
     },
     getExecution(id: string): Promise<ExecutionDetail> {
-      return json(ExecutionDetail, `/executions/${enc(id)}`);
+      const path = '/api/v1/executions/{id}';
+      return json(ExecutionDetail, path, client.GET(path, { params: { path: { id } } }));
     },
     createExecution(body: CreateExecutionBody): Promise<{ id: string }> {
-      return json(Created, '/executions', { method: 'POST', json: body });
+      const path = '/api/v1/executions';
+      return json(Created, path, client.POST(path, { body }));
     },
     async cancelExecution(id: string): Promise<void> {
-      await request(`/executions/${enc(id)}/cancel`, { method: 'POST' });
+      const path = '/api/v1/executions/{id}/cancel';
+      await send(client.POST(path, { params: { path: { id } } }), path);
     },
     /** A new attempt of an ended execution. */
     retryExecution(id: string): Promise<Execution> {
-      return json(Execution, `/executions/${enc(id)}/retry`, { method: 'POST' });
+      const path = '/api/v1/executions/{id}/retry';
+      return json(Execution, path, client.POST(path, { params: { path: { id } } }));
     },
     async events(id: string, after = 0, limit = 5000): Promise<ExecutionEvent[]> {
-      return (await json(EventsResponse, withQuery(`/executions/${enc(id)}/events`, { after, limit }))).events;
+      const path = '/api/v1/executions/{id}/events';
+      const call = client.GET(path, { params: { path: { id }, query: { after, limit } } });
+      return (await json(EventsResponse, path, call)).events;
     },
     /** The worktree's patch, or null when the execution has none. */
     async patch(id: string): Promise<{ text: string; truncated: boolean } | null> {
+      const path = '/api/v1/executions/{id}/patch';
       try {
-        const response = await request(`/executions/${enc(id)}/patch`);
-        return { text: await response.text(), truncated: response.headers.get(PATCH_TRUNCATED_HEADER) === 'true' };
+        const { data, response } = await send(client.GET(path, { params: { path: { id } }, parseAs: 'text' }), path);
+        return { text: data ?? '', truncated: response.headers.get(PATCH_TRUNCATED_HEADER) === 'true' };
       } catch (error) {
         if (error instanceof ApiError && error.status === 404) return null;
         throw error;
@@ -173,102 +188,121 @@ export function createApiClient({ fetch, onUnauthorized }: ApiClientOptions) {
 
     // Approvals and the audit log
     listApprovals(params: ListApprovalsParams = {}): Promise<Page<Approval>> {
-      return json(ApprovalPage, withQuery('/approvals', params));
+      const path = '/api/v1/approvals';
+      return json(ApprovalPage, path, client.GET(path, { params: { query: defined(params) } }));
     },
     getApproval(id: string): Promise<Approval> {
-      return json(Approval, `/approvals/${enc(id)}`);
+      const path = '/api/v1/approvals/{id}';
+      return json(Approval, path, client.GET(path, { params: { path: { id } } }));
     },
     /** 409 (ApiError) when someone answered first. */
     decideApproval(id: string, body: ApprovalDecisionBody): Promise<Approval> {
-      return json(Approval, `/approvals/${enc(id)}/decision`, { method: 'POST', json: body });
+      const path = '/api/v1/approvals/{id}/decision';
+      return json(Approval, path, client.POST(path, { params: { path: { id } }, body }));
     },
     listAudit(params: { cursor?: string | null; limit?: number; executionId?: string; subject?: string } = {}) {
-      return json(AuditPage, withQuery('/audit', params));
+      const path = '/api/v1/audit';
+      return json(AuditPage, path, client.GET(path, { params: { query: defined(params) } }));
     },
 
     // Agent templates
     listAgents(params: { cursor?: string | null; limit?: number } = {}): Promise<Page<Agent>> {
-      return json(AgentPage, withQuery('/agents', params));
+      const path = '/api/v1/agents';
+      return json(AgentPage, path, client.GET(path, { params: { query: defined(params) } }));
     },
     getAgent(name: string): Promise<Agent> {
-      return json(Agent, `/agents/${enc(name)}`);
+      const path = '/api/v1/agents/{name}';
+      return json(Agent, path, client.GET(path, { params: { path: { name } } }));
     },
     createAgent(body: CreateAgentBody): Promise<Agent> {
-      return json(Agent, '/agents', { method: 'POST', json: body });
+      const path = '/api/v1/agents';
+      return json(Agent, path, client.POST(path, { body }));
     },
     updateAgent(name: string, body: UpdateAgentBody): Promise<Agent> {
-      return json(Agent, `/agents/${enc(name)}`, { method: 'PATCH', json: body });
+      const path = '/api/v1/agents/{name}';
+      return json(Agent, path, client.PATCH(path, { params: { path: { name } }, body }));
     },
     async deleteAgent(name: string): Promise<void> {
-      await request(`/agents/${enc(name)}`, { method: 'DELETE' });
+      const path = '/api/v1/agents/{name}';
+      await send(client.DELETE(path, { params: { path: { name } } }), path);
     },
 
     // Budgets and costs
     async listBudgets(): Promise<Budget[]> {
-      return (await json(BudgetPage, '/budgets')).items;
+      const path = '/api/v1/budgets';
+      return (await json(BudgetPage, path, client.GET(path))).items;
     },
     putBudget(
       scope: string,
       body: { period: BudgetPeriod; softLimitUsd?: number; hardLimitUsd?: number },
     ): Promise<Budget> {
-      return json(Budget, `/budgets/${enc(scope)}`, { method: 'PUT', json: body });
+      const path = '/api/v1/budgets/{scope}';
+      return json(Budget, path, client.PUT(path, { params: { path: { scope } }, body }));
     },
     async deleteBudget(scope: string): Promise<void> {
-      await request(`/budgets/${enc(scope)}`, { method: 'DELETE' });
+      const path = '/api/v1/budgets/{scope}';
+      await send(client.DELETE(path, { params: { path: { scope } } }), path);
     },
     costSummary(params: { from?: string; to?: string; groupBy?: 'day' | 'model' | 'agent' | 'runner' } = {}) {
-      return json(CostSummary, withQuery('/costs/summary', params));
+      const path = '/api/v1/costs/summary';
+      return json(CostSummary, path, client.GET(path, { params: { query: defined(params) } }));
     },
 
     // Runners
     async listRunners(): Promise<RunnerView[]> {
-      return (await json(RunnerPage, '/runners?limit=200')).items;
+      const path = '/api/v1/runners';
+      return (await json(RunnerPage, path, client.GET(path, { params: { query: { limit: 200 } } }))).items;
     },
     getRunner(id: string): Promise<RunnerDetail> {
-      return json(RunnerDetail, `/runners/${enc(id)}`);
+      const path = '/api/v1/runners/{id}';
+      return json(RunnerDetail, path, client.GET(path, { params: { path: { id } } }));
     },
     runnerMetrics(id: string, params: { from?: string; to?: string; limit?: number } = {}) {
-      return json(RunnerMetricsPage, withQuery(`/runners/${enc(id)}/metrics`, params));
+      const path = '/api/v1/runners/{id}/metrics';
+      const call = client.GET(path, { params: { path: { id }, query: defined(params) } });
+      return json(RunnerMetricsPage, path, call);
     },
     /** Revokes a runner: its token is refused at once, its sockets close, its running executions go `lost`. */
     revokeRunner(id: string): Promise<RunnerView> {
-      return json(RunnerView, `/runners/${enc(id)}`, { method: 'DELETE' });
+      const path = '/api/v1/runners/{id}';
+      return json(RunnerView, path, client.DELETE(path, { params: { path: { id } } }));
     },
 
     // Who, sessions and notifications
     me(): Promise<Me> {
-      return json(Me, '/me');
+      const path = '/api/v1/me';
+      return json(Me, path, client.GET(path));
     },
     async signIn(token: string): Promise<void> {
-      await request('/sessions', { method: 'POST', json: { token } });
+      const path = '/api/v1/sessions';
+      await send(client.POST(path, { body: { token } }), path);
     },
     async signOut(): Promise<void> {
-      await request('/sessions', { method: 'DELETE' });
+      const path = '/api/v1/sessions';
+      await send(client.DELETE(path), path);
     },
     /** A new admin token, shown once; every session ends with the old one (409 when CLAUDEOPS_ADMIN_TOKEN sets it). */
     rotateAdminToken(): Promise<RotatedAdminToken> {
-      return json(RotatedAdminToken, '/admin-token/rotate', { method: 'POST', json: {} });
+      const path = '/api/v1/admin-token/rotate';
+      return json(RotatedAdminToken, path, client.POST(path, { body: {} }));
     },
     vapidKey(): Promise<{ publicKey: string }> {
-      return json(VapidKey, '/push/vapid');
+      const path = '/api/v1/push/vapid';
+      return json(VapidKey, path, client.GET(path));
     },
     listPushSubscriptions() {
-      return json(PushSubscriptionPage, '/push/subscriptions');
+      const path = '/api/v1/push/subscriptions';
+      return json(PushSubscriptionPage, path, client.GET(path));
     },
     async subscribePush(body: PushSubscriptionBody): Promise<void> {
-      await request('/push/subscriptions', { method: 'POST', json: body });
+      const path = '/api/v1/push/subscriptions';
+      await send(client.POST(path, { body }), path);
     },
     async unsubscribePush(endpoint: string): Promise<void> {
-      await request('/push/subscriptions', { method: 'DELETE', json: { endpoint } });
+      const path = '/api/v1/push/subscriptions';
+      await send(client.DELETE(path, { body: { endpoint } }), path);
     },
   };
 }
 
 export type ApiClient = ReturnType<typeof createApiClient>;
-
-async function readError(response: Response): Promise<ApiError> {
-  const body = ErrorBody.safeParse(await response.json().catch(() => undefined));
-  if (body.success) return new ApiError(response.status, body.data.error.code, body.data.error.message);
-  const fallback = response.status >= 500 ? 'The control plane failed' : 'The request was refused';
-  return new ApiError(response.status, `HTTP_${response.status}`, `${fallback} (HTTP ${response.status}).`);
-}
