@@ -115,7 +115,7 @@ describe('claudeops run -f', () => {
   });
 
   it('prints --json as one event per line and only the id without -f', async () => {
-    const id = (await cli(['run', 'Say hello [script:echo]', '--model', MODEL, '--label', 'cli-e2e'])).stdout.trim();
+    const id = (await cli(['run', 'Say cli-hello [script:echo]', '--model', MODEL])).stdout.trim();
     expect(id).toMatch(/^ex_[0-9a-z]{26}$/);
     await stack.waitForEnd(id);
     const logs = await cli(['logs', id, '--json']);
@@ -123,7 +123,7 @@ describe('claudeops run -f', () => {
     const events = ndjson(logs.stdout);
     assertContiguous(events);
     expect(events).toEqual(await stack.api.allEvents(id));
-    const listed = json<{ items: Array<{ id: string }> }>(await cli(['ls', '--label', 'cli-e2e', '--json']));
+    const listed = json<{ items: Array<{ id: string }> }>(await cli(['ls', '-q', 'cli-hello', '--json']));
     expect(listed.items.map((e) => e.id)).toEqual([id]);
   });
 });

@@ -74,6 +74,19 @@ describe('claudeops main', () => {
     expect(h.out()).not.toContain('\x1b[');
   });
 
+  it('runners add --json is the subcommand’s flag: the token, its expiry and the start command', async () => {
+    const minted = { token: 'crt_abc', expiresAt: '2026-12-03T14:00:00.000Z', labels: ['gpu'], maxConcurrent: 2 };
+    const h = harness(() => Response.json(minted, { status: 201 }));
+    expect(
+      await main(['runners', 'add', '--label', 'gpu', '--max-concurrent', '2', '--name', 'box', '--json'], h.io),
+    ).toBe(0);
+    expect(await h.requests[0]!.json()).toEqual({ labels: ['gpu'], maxConcurrent: 2 });
+    expect(JSON.parse(h.out())).toEqual({
+      ...minted,
+      command: 'CLAUDEOPS_REGISTRATION_TOKEN=crt_abc npx claudeops-runner start --url http://cp.test --name box',
+    });
+  });
+
   it('says how to log in when there is no configuration', async () => {
     const h = harness(() => new Response('{}'));
     expect(await main(['runners'], { ...h.io, env: { XDG_CONFIG_HOME: '/nonexistent' } })).toBe(5);

@@ -44,6 +44,8 @@ function buildProgram(context: Context, setExit: (code: number) => void): Comman
     .description('Run, watch, approve and pay for ClaudeOps agents from a terminal.')
     .version(CLI_VERSION, '-V, --version')
     .showSuggestionAfterError(false)
+    // `runners add --json` is add's flag, not the list's.
+    .enablePositionalOptions()
     .addHelpText('after', CONFIG_HELP);
   const act =
     <A extends unknown[]>(handler: (...args: A) => Promise<number>) =>
@@ -187,6 +189,7 @@ function buildProgram(context: Context, setExit: (code: number) => void): Comman
 
   const runners = program
     .command('runners')
+    .enablePositionalOptions()
     .description('List runners; `runners add` mints a registration token, `runners rm ID` revokes one.')
     .option('--json', 'print JSON')
     .action(act((flags: { json?: boolean }) => runnersCommand(context, flags)));
@@ -208,6 +211,7 @@ function buildProgram(context: Context, setExit: (code: number) => void): Comman
 
   const budgets = program
     .command('budgets')
+    .enablePositionalOptions()
     .description('List budgets; `budgets set SCOPE` sets one, `budgets rm SCOPE` removes it.')
     .option('--json', 'print JSON')
     .action(act((flags: { json?: boolean }) => budgetsCommand(context, flags)));
