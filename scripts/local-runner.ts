@@ -4,13 +4,14 @@
 // the runner in its environment, never on its command line (`ps` shows that to every user). Used by
 // scripts/start.ts.
 import path from 'node:path';
-import { RegistrationToken, RunnerView, page } from '@claudeops/control-plane/protocol';
+import { Execution, RegistrationToken, RunnerView, page } from '@claudeops/control-plane/protocol';
 import { loadRegistration } from '../apps/runner/src/daemon/state';
 import { REPO_ROOT } from './wrangler';
 
 export const RUNNER_BIN = path.join(REPO_ROOT, 'apps', 'runner', 'bin', 'claudeops-runner.js');
 
 const RunnerPage = page(RunnerView);
+const ExecutionPage = page(Execution);
 
 export type RunnerPlan =
   /** A saved token the control plane knows: just start. */
@@ -91,4 +92,24 @@ export function sandboxText(sandbox: RunnerView['sandbox'], env: NodeJS.ProcessE
   return env.CLAUDEOPS_RUNNER_SANDBOX?.trim() === 'off'
     ? 'none (CLAUDEOPS_RUNNER_SANDBOX=off: jobs run unconfined, as you)'
     : "none (bubblewrap does not work on this host: jobs run unconfined, as you; the runner's log says why)";
+}
+
+/** Statuses of an execution a runner holds a lease for. */
+const LEASED = ['assigned', 'running', 'awaiting_approval'] as const;
+
+/**
+ * The executions the local runner (its id from the state dir) still holds: after it died, the control plane marks
+ * them `lost` once their lease runs out and retries them. A runner restarted before that would close them as
+ * `failed` instead (apps/runner/src/daemon/recovery.ts), so start.ts restarts it only once this is empty.
+ */
+export async function leasedExecutions(apiUrl: string, adminToken: string, stateDir: string): Promise<string[]> {
+  const saved = await loadRegistration(stateDir, apiUrl);
+  if (!saved) return [];
+  const ids: string[] = [];
+  for (const status of LEASED) {
+    const query = `?status=${status}&runner=${encodeURIComponent(saved.runnerId)}&limit=200`;
+    const found = ExecutionPage.parse(await adminFetch(apiUrl, adminToken, `/executions${query}`));
+    ids.push(...found.items.map((execution) => execution.id));
+  }
+  return ids;
 }

@@ -22,7 +22,7 @@ import {
   type DashboardServer,
 } from './dashboard-server';
 import { writeDevVars } from './dev-vars';
-import { onlineRunner, planLocalRunner, runnerArgs, runnerEnv, sandboxText } from './local-runner';
+import { leasedExecutions, onlineRunner, planLocalRunner, runnerArgs, runnerEnv, sandboxText } from './local-runner';
 import { type Exit, Supervisor, describeExit } from './supervisor';
 import { REPO_ROOT, WRANGLER_CLI, WRANGLER_ENV } from './wrangler';
 
@@ -35,6 +35,8 @@ const PERSIST_DIR = process.env.CLAUDEOPS_STATE_DIR?.trim() ? path.join(STATE_DI
 const HEALTH_TIMEOUT_MS = 120_000;
 const DASHBOARD_TIMEOUT_MS = 60_000;
 const RUNNER_TIMEOUT_MS = 60_000;
+/** The longest a runner restart waits for its executions to be declared lost (a lease is 3 heartbeats, 30 s). */
+const LEASE_WAIT_MS = 120_000;
 /** The control plane's secrets for wrangler dev (mode 0600): the admin token stays off wrangler's command line. */
 const DEV_VARS_FILE = path.join(STATE_DIR, 'control-plane.env');
 
@@ -108,6 +110,28 @@ function banner(
     line,
     '',
   ].join('\n');
+}
+
+/**
+ * Before the local runner is restarted: waits until the control plane has marked what it was running `lost` (one
+ * lease: three missed heartbeats), so those executions are retried as they would be on any host, instead of being
+ * closed as failed by the restarted runner. Gives up waiting after LEASE_WAIT_MS or when the API does not answer.
+ */
+async function leasesEnded(apiUrl: string, adminToken: string, stopping: () => boolean): Promise<void> {
+  const deadline = Date.now() + LEASE_WAIT_MS;
+  let said = false;
+  while (!stopping() && Date.now() < deadline) {
+    const leased = await leasedExecutions(apiUrl, adminToken, RUNNER_STATE_DIR).catch(() => []);
+    if (leased.length === 0) return;
+    if (!said) {
+      said = true;
+      console.log(
+        `start: the runner was running ${leased.join(', ')}; restarting it once the control plane has marked ` +
+          `${leased.length === 1 ? 'it' : 'them'} lost, so ${leased.length === 1 ? 'it is' : 'they are'} retried`,
+      );
+    }
+    await delay(500);
+  }
 }
 
 /** CLAUDEOPS_RUNNER_MAX_CONCURRENT for the local runner: the person's choice, else 2 slots. */
@@ -218,6 +242,7 @@ async function main(): Promise<number> {
     const origins = [`http://localhost:${dashboardPort}`, `http://127.0.0.1:${dashboardPort}`].join(',');
     const devVars = await writeDevVars(DEV_VARS_FILE, { CLAUDEOPS_ADMIN_TOKEN: admin.token });
     const inspector = process.env.CLAUDEOPS_INSPECTOR_PORT?.trim();
+    const heartbeat = process.env.CLAUDEOPS_HEARTBEAT_INTERVAL_MS?.trim();
     supervisor.start(
       wrangler('api', [
         'dev',
@@ -232,6 +257,8 @@ async function main(): Promise<number> {
         ...devVars,
         '--var',
         `CLAUDEOPS_DASHBOARD_ORIGINS:${origins}`,
+        // How often runners heartbeat; a lost runner's executions go `lost` after three missed beats (default 10 s).
+        ...(heartbeat ? ['--var', `CLAUDEOPS_HEARTBEAT_INTERVAL_MS:${heartbeat}`] : []),
       ]),
     );
     await waitUntil('the control plane', HEALTH_TIMEOUT_MS, failed, async () => {
@@ -271,7 +298,7 @@ async function main(): Promise<number> {
         cwd: REPO_ROOT,
         env: runnerEnv(env, token),
       }),
-      {},
+      { beforeRestart: () => leasesEnded(apiUrl, admin.token, failed) },
       (pid, restarts) => {
         console.log(`start: local runner ${restarts === 0 ? 'started' : 'restarted'} (pid ${pid}, ${slots} slots)`);
       },

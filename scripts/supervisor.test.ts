@@ -181,6 +181,30 @@ describe('Supervisor.keep', () => {
     );
   });
 
+  it('waits for beforeRestart as well as the backoff before restarting', async () => {
+    const out = captured();
+    supervisor = new Supervisor({ write: out.write });
+    let release: () => void = () => {};
+    const hold = new Promise<void>((resolve) => (release = resolve));
+    let asked = 0;
+    const kept = supervisor.keep(() => node('runner', "console.log('up'); setInterval(() => {}, 1000)"), {
+      initialDelayMs: 10,
+      beforeRestart: () => {
+        asked += 1;
+        return hold;
+      },
+    });
+    await out.waitForLine(/up/);
+    process.kill(kept.pid, 'SIGKILL');
+    await waitFor(() => asked === 1, { what: 'the hold to be asked' });
+    await out.waitForLine(/restarting/);
+    // Well past the 10 ms backoff, still held.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(kept.restarts).toBe(0);
+    release();
+    await waitFor(() => kept.restarts === 1, { what: 'the restart after the hold' });
+  });
+
   it('does not restart what stopAll stopped', async () => {
     const out = captured();
     supervisor = new Supervisor({ write: out.write });

@@ -50,6 +50,8 @@ export interface RestartOptions {
   /** Give up after this many exits within windowMs. */
   maxFailures?: number;
   windowMs?: number;
+  /** Awaited before each restart, beside the backoff delay (start.ts: until the dead runner's leases ended). */
+  beforeRestart?: () => Promise<void>;
 }
 
 export type RestartDecision =
@@ -156,13 +158,20 @@ export class Supervisor {
         this.#notice(
           `${current.name} ${describeExit(exit)}; restarting it in ${formatDelay(decision.delayMs)} (restart ${decision.attempt})`,
         );
-        const timer = setTimeout(() => {
-          this.#timers.delete(timer);
+        const waited = new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            this.#timers.delete(timer);
+            resolve();
+          }, decision.delayMs);
+          this.#timers.add(timer);
+        });
+        // A failing hold must not keep the child down for good.
+        const held = Promise.resolve(options.beforeRestart?.()).catch(() => undefined);
+        void Promise.all([waited, held]).then(() => {
           if (this.#stopping) return;
           state.restarts += 1;
           launch();
-        }, decision.delayMs);
-        this.#timers.add(timer);
+        });
       });
     };
     launch();
