@@ -90,6 +90,21 @@ describe('claudeops run -f', () => {
     expect(result.stdout).toContain('→ Bash: ');
     expect(result.stderr).toMatch(/ex_[0-9a-z]{26} · succeeded · \$\d+\.\d+ · 2 turns/);
     noEscapes(result);
+
+    // Its export bundle, in each format: JSON on stdout, Markdown and HTML into files.
+    const id = startedId(result.stderr)!;
+    const bundle = json<Record<string, unknown>>(await cli(['export', id]));
+    expect(JSON.stringify(bundle)).toContain('Done: hello.txt now says hello.');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'claudeops-cli-export-'));
+    dirs.push(dir);
+    for (const format of ['md', 'html']) {
+      const file = path.join(dir, `run.${format}`);
+      const exported = await cli(['export', id, '--format', format, '-o', file]);
+      expect(exported.code).toBe(0);
+      expect(exported.stdout).toBe('');
+      expect(await readFile(file, 'utf8')).toContain('Done: hello.txt now says hello.');
+    }
+    expect((await cli(['export', id, '--format', 'pdf'])).code).toBe(64);
   });
 
   it('exits 1 when the execution fails, saying why', async () => {
