@@ -46,6 +46,13 @@ describe('/mcp access', () => {
     expect(body.result.capabilities).toHaveProperty('tools');
   });
 
+  it('answers the transport’s own HTTP errors in the API’s error shape', async () => {
+    const wrongAccept = await rawPost({ ...bearer(ADMIN_TOKEN), accept: 'application/json' });
+    await expectError(wrongAccept, 406, 'BAD_REQUEST', /text\/event-stream/);
+    const notJsonRpc = await rawPost(bearer(ADMIN_TOKEN), { hello: 'world' });
+    await expectError(notJsonRpc, 400, 'BAD_REQUEST');
+  });
+
   it('refuses a token in the URL', async () => {
     await expectError(await rawPost(bearer(ADMIN_TOKEN), undefined, '/mcp?token=x'), 400, 'BAD_REQUEST', /URL/);
   });
@@ -65,8 +72,8 @@ describe('/mcp access', () => {
           headers: { ...bearer(ADMIN_TOKEN), accept: 'text/event-stream' },
         }),
       );
-      expect(response.status).toBe(405);
       expect(response.headers.get('allow')).toBe('POST');
+      await expectError(response, 405, 'BAD_REQUEST', /stateless/);
     }
   });
 

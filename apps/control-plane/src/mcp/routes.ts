@@ -26,6 +26,7 @@ import { noTokenInUrl, requireAdmin } from '../middleware/auth';
 import { rateLimit } from '../middleware/rate-limit';
 import { MAX_BODY_BYTES } from '../middleware/validate';
 import { doc, ROUTE_AUTH, tag } from '../openapi/describe';
+import { ErrorBody as ErrorBodySchema, type ErrorBody, type ErrorCode } from '../protocol';
 import { createMcpServer, type ApiCall, type CallApi } from './tools';
 
 const API_PREFIX = '/api/v1';
@@ -100,16 +101,35 @@ function inProcessApi(c: Context<AppEnv>): CallApi {
   };
 }
 
+/** The transport's own HTTP errors (406 without the right Accept, 400 for JSON that is no JSON-RPC, 415…) in the
+ * API's error shape, as every 4xx of ClaudeOps is; MCP clients read an HTTP error's status and text, not JSON-RPC. */
+async function asApiError(response: Response): Promise<Response> {
+  if (response.status < 400 || response.status >= 500) return response;
+  const text = await response.text();
+  let message = text;
+  try {
+    const body = JSON.parse(text) as { error?: { message?: unknown } };
+    if (typeof body.error?.message === 'string') message = body.error.message;
+  } catch {
+    // not JSON: the text is the message
+  }
+  const code: ErrorCode =
+    response.status === 404 ? 'NOT_FOUND' : response.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST';
+  const headers = new Headers(response.headers);
+  headers.set('content-type', 'application/json');
+  headers.delete('content-length');
+  const body: ErrorBody = { error: { code, message: message || `HTTP ${response.status}` } };
+  return new Response(JSON.stringify(body), { status: response.status, headers });
+}
+
 const methodNotAllowed = (c: Context<AppEnv>) =>
   c.json(
     {
-      jsonrpc: '2.0',
       error: {
-        code: -32000,
-        message: 'Method not allowed: this MCP server is stateless; send JSON-RPC messages with POST',
+        code: 'BAD_REQUEST',
+        message: `${c.req.method} /mcp is not offered: this MCP server is stateless (no sessions); send every message with POST`,
       },
-      id: null,
-    },
+    } satisfies ErrorBody,
     405,
     { Allow: 'POST' },
   );
@@ -117,9 +137,9 @@ const methodNotAllowed = (c: Context<AppEnv>) =>
 const sessionlessDoc = (what: string) =>
   doc({
     summary: `MCP Streamable HTTP ${what}: not offered (the server is stateless)`,
-    description: 'Answers 405 with a JSON-RPC error; every MCP message goes by POST /mcp.',
+    description: 'Answers 405 (with the usual error body); every MCP message goes by POST /mcp.',
     tags: ['mcp'],
-    responses: { 405: { description: 'Method not allowed (JSON-RPC error body)', contentType: 'application/json' } },
+    responses: { 405: { description: 'Method not allowed: the server is stateless', schema: ErrorBodySchema } },
   });
 
 export const mcpRoutes = new Hono<AppEnv>()
@@ -160,7 +180,7 @@ export const mcpRoutes = new Hono<AppEnv>()
       });
       const server = createMcpServer(inProcessApi(c), packageJson.version);
       await server.connect(transport);
-      return transport.handleRequest(c.req.raw);
+      return asApiError(await transport.handleRequest(c.req.raw));
     },
   )
   .get('/', sessionlessDoc('GET (server-to-client stream)'), requireAdmin, bearerOnly, methodNotAllowed)
