@@ -610,7 +610,7 @@ export interface paths {
     };
     /**
      * MCP Streamable HTTP GET (server-to-client stream): not offered (the server is stateless)
-     * @description Answers 405 with a JSON-RPC error; every MCP message goes by POST /mcp.
+     * @description Answers 405 (with the usual error body); every MCP message goes by POST /mcp.
      */
     get: operations['getMcp'];
     put?: never;
@@ -621,7 +621,7 @@ export interface paths {
     post: operations['postMcp'];
     /**
      * MCP Streamable HTTP DELETE (end a session): not offered (the server is stateless)
-     * @description Answers 405 with a JSON-RPC error; every MCP message goes by POST /mcp.
+     * @description Answers 405 (with the usual error body); every MCP message goes by POST /mcp.
      */
     delete: operations['deleteMcp'];
     options?: never;
@@ -1552,17 +1552,6 @@ export interface components {
         costWarning?: string;
       } | null;
     };
-    GetOpenapiJson200Response: {
-      openapi: string;
-      info: {
-        [key: string]: unknown;
-      };
-      paths: {
-        [key: string]: unknown;
-      };
-    } & {
-      [key: string]: unknown;
-    };
     Health: {
       /** @constant */
       ok: true;
@@ -1576,6 +1565,17 @@ export interface components {
       actor: string;
       /** @enum {string} */
       via: 'bearer' | 'session' | 'access';
+    };
+    OpenApiDocument: {
+      openapi: string;
+      info: {
+        [key: string]: unknown;
+      };
+      paths: {
+        [key: string]: unknown;
+      };
+    } & {
+      [key: string]: unknown;
     };
     PushSubscriptionBody: {
       /** Format: uri */
@@ -4865,13 +4865,13 @@ export interface operations {
           'application/json': components['schemas']['ErrorBody'];
         };
       };
-      /** @description Method not allowed (JSON-RPC error body) */
+      /** @description Method not allowed: the server is stateless */
       405: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': unknown;
+          'application/json': components['schemas']['ErrorBody'];
         };
       };
       /** @description Too many requests; see Retry-After */
@@ -5025,13 +5025,13 @@ export interface operations {
           'application/json': components['schemas']['ErrorBody'];
         };
       };
-      /** @description Method not allowed (JSON-RPC error body) */
+      /** @description Method not allowed: the server is stateless */
       405: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': unknown;
+          'application/json': components['schemas']['ErrorBody'];
         };
       };
       /** @description The resource is not in a state that allows this (already ended, already answered, exists) */
@@ -5069,7 +5069,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['GetOpenapiJson200Response'];
+          'application/json': components['schemas']['OpenApiDocument'];
         };
       };
       /** @description Bad input: a field, the query, the path, or a token in the URL (the message names which) */

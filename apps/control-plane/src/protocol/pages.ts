@@ -1,5 +1,6 @@
-// HTTP API v1 list responses: one page of a resource and the cursor to the next (null on the last page). Named here
-// so the OpenAPI document and the typed client call them by name; the routes answer with `satisfies` these.
+// HTTP API v1 list responses (one page of a resource and the cursor to the next, null on the last page) and the few
+// other response shapes only a route has. Named here so the OpenAPI document and the typed client call them by name;
+// the routes answer with `satisfies` these.
 import { z } from 'zod';
 import { Agent } from './agents';
 import { Budget, Execution, page, RunnerView } from './api';
@@ -18,3 +19,10 @@ export const PushSubscriptionPage = z.object({ items: z.array(PushSubscriptionVi
 
 /** DELETE /api/v1/sessions: the cookie is cleared (and the session ended, if there was one). */
 export const LoggedOut = z.object({ ok: z.literal(true) });
+
+/** GET /api/v1/openapi.json: an OpenAPI 3.1 document (its own JSON Schema is OpenAPI's; only the top is modelled). */
+export const OpenApiDocument = z.looseObject({
+  openapi: z.string(),
+  info: z.looseObject({}),
+  paths: z.looseObject({}),
+});

@@ -3,14 +3,11 @@
 // (`npx openapi-typescript http://127.0.0.1:8787/api/v1/openapi.json`); so does scripts/api-types.ts.
 import { Hono } from 'hono';
 import type { RouterRoute } from 'hono/types';
-import { z } from 'zod';
 import packageJson from '../../package.json';
 import type { AppEnv } from '../env';
 import { doc } from '../openapi/describe';
 import { generateOpenApi } from '../openapi/generate';
-
-/** The document is JSON Schema itself: described, not re-modelled. */
-const OpenApiDocument = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.looseObject({}) });
+import { OpenApiDocument } from '../protocol';
 
 /** `routes` is read on the first request, when the app has mounted everything (app.ts mounts this last). */
 export function openapiRoutes(routes: () => readonly RouterRoute[]) {
