@@ -1,13 +1,13 @@
 // `claudeops` end to end: the real binary as a child process against wrangler dev, a real runner and the real
 // Claude Code on the scripted Anthropic API. Exit codes of run -f, logs -f across a cut connection, approvals,
 // runners add, login, one-sentence errors, no escape codes off a terminal, and --json that parses.
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Approval, ExecutionEvent, RunnerView } from '@claudeops/control-plane/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../scripts/wrangler';
+import { startChild } from '../fixtures/child';
 import { runCli, startCli, type CliOptions, type CliResult } from '../fixtures/cli';
 import { claudeEnv } from '../fixtures/runner-process';
 import { type Stack, startStack } from '../fixtures/stack';
@@ -208,11 +208,9 @@ describe('claudeops runners', () => {
     const home = await mkdtemp(path.join(os.tmpdir(), 'claudeops-cli-runner-'));
     dirs.push(home);
     // The printed command as a person would paste it, in a shell.
-    const runner = spawn('bash', ['-c', `exec ${added.command}`], {
+    const runner = startChild('pasted-runner', 'bash', ['-c', added.command], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...claudeEnv(stack.anthropic.url), HOME: home },
-      detached: true,
-      stdio: 'ignore',
     });
     try {
       const online = await waitFor(
@@ -221,7 +219,9 @@ describe('claudeops runners', () => {
           return list.items.find((r) => r.name === 'cli-added' && r.status === 'online');
         },
         { timeoutMs: 90_000, intervalMs: 500, what: 'the runner started from the printed command to come online' },
-      );
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}\n${runner.output().slice(-3000)}`);
+      });
       expect(online.labels).toEqual(['cli']);
       const plain = await cli(['runners']);
       expect(plain.stdout).toMatch(/cli-added\s+online/);
@@ -230,11 +230,7 @@ describe('claudeops runners', () => {
       const after = json<{ items: RunnerView[] }>(await cli(['runners', '--json']));
       expect(after.items.find((r) => r.id === online.id)?.revokedAt).toEqual(expect.any(String));
     } finally {
-      try {
-        process.kill(-runner.pid!, 'SIGKILL');
-      } catch {
-        // already gone
-      }
+      await runner.stop();
     }
   });
 });
