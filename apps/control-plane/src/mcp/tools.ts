@@ -5,6 +5,7 @@
 // `isError: true` and the API's code and message, which the agent can read and act on.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { ErrorBody, McpToolInputs, type McpToolInput, type McpToolName } from '../protocol';
 
 /** One request into the HTTP API v1; `path` is below /api/v1. */
