@@ -141,11 +141,16 @@ export function toToolResult(status: number, body: unknown): CallToolResult {
   };
 }
 
+/** The SDK builds an Ajv instance per server (for elicitation, which these tools never use); one per isolate is
+ * enough, and keeps that cost off every request. */
+let validator: AjvJsonSchemaValidator | undefined;
+
 /** A fresh server with the nine tools; `callApi` answers their requests. One per HTTP request (stateless). */
 export function createMcpServer(callApi: CallApi, version: string): McpServer {
+  validator ??= new AjvJsonSchemaValidator();
   const server = new McpServer(
     { name: 'claudeops', title: 'ClaudeOps', version },
-    { instructions: SERVER_INSTRUCTIONS },
+    { instructions: SERVER_INSTRUCTIONS, jsonSchemaValidator: validator },
   );
   for (const name of Object.keys(TOOLS) as McpToolName[]) {
     const spec = TOOLS[name] as ToolSpec<McpToolName>;
