@@ -34,7 +34,7 @@ export type InputTarget = 'json' | 'query' | 'param';
 export type AuthKind = 'admin' | 'runner' | 'admin-or-runner' | 'registration';
 
 /** Tags a middleware with a value the generator can find on `app.routes[i].handler`. */
-export function tag<M extends MiddlewareHandler<any, any, any>>(handler: M, key: symbol, value: unknown): M {
+export function tag<M extends (...args: never[]) => unknown>(handler: M, key: symbol, value: unknown): M {
   (handler as unknown as Record<symbol, unknown>)[key] = value;
   return handler;
 }
