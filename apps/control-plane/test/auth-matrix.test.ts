@@ -20,9 +20,10 @@ import {
 /**
  * Who a route is for. `admin`: the admin token or a session (a cookie from a foreign Origin only for safe reads);
  * `owner`: the runner the execution is assigned to; `runner`: any live runner; `public`: anyone; `logout`: anyone,
- * but a cookie from a foreign Origin is refused.
+ * but a cookie from a foreign Origin is refused; `adminBearer`: the admin token in the Authorization header only (a
+ * machine client such as an MCP client; a dashboard session is not enough).
  */
-type Access = 'admin' | 'owner' | 'runner' | 'public' | 'logout';
+type Access = 'admin' | 'adminBearer' | 'owner' | 'runner' | 'public' | 'logout';
 /**
  * `upgrade`: the route is a WebSocket, so it is asked with a plain request and with an upgrade; `'only'`: it is
  * nothing but one, so a plain request from any runner is a 426 before the execution is even looked up (it tells
@@ -40,6 +41,7 @@ const ACCESS: Record<string, Row> = {
   'GET /api/v1/executions/:id/events': { access: 'admin', upgrade: 'also' },
   'PUT /api/v1/executions/:id/patch': { access: 'owner' },
   'GET /api/v1/executions/:id/patch': { access: 'admin' },
+  'GET /api/v1/executions/:id/export': { access: 'admin' },
   'GET /api/v1/executions/:id/stream': { access: 'owner', upgrade: 'only' },
   'GET /api/v1/runners': { access: 'admin' },
   'POST /api/v1/runners/registration-tokens': { access: 'admin' },
@@ -71,6 +73,10 @@ const ACCESS: Record<string, Row> = {
   'DELETE /api/v1/push/subscriptions': { access: 'admin' },
   'GET /api/v1/settings/retention': { access: 'admin' },
   'PUT /api/v1/settings/retention': { access: 'admin' },
+  'GET /api/v1/openapi.json': { access: 'public' },
+  'POST /mcp': { access: 'adminBearer' },
+  'GET /mcp': { access: 'adminBearer' },
+  'DELETE /mcp': { access: 'adminBearer' },
 };
 
 const CREDENTIALS = [
@@ -95,6 +101,12 @@ type Expected = 401 | 403 | 'ok';
 function expected(access: Access, credential: Credential, unsafe: boolean, plainToSocket: boolean): Expected {
   if (access === 'public') return 'ok';
   if (access === 'logout') return credential === 'foreignSession' ? 403 : 'ok';
+  if (access === 'adminBearer') {
+    if (credential === 'admin') return 'ok';
+    // A foreign Origin's cookie on a write meets the CSRF check first.
+    if (credential === 'foreignSession' && unsafe) return 403;
+    return credential === 'owner' || credential === 'otherRunner' ? 403 : 401;
+  }
   switch (credential) {
     case 'none':
     case 'wrong':
