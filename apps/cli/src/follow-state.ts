@@ -1,6 +1,6 @@
 // What a follower knows about one execution from its events and frames: the last seq, status, cost, turns and the
 // approvals still waiting. Pure, so the status line and the exit decisions are tested without a socket.
-import { isTerminal, type ExecutionEvent, type ExecutionStatus } from '@claudeops/control-plane/protocol';
+import { EVENT_TYPES, isTerminal, type ExecutionEvent, type ExecutionStatus } from '@claudeops/control-plane/protocol';
 import { usd } from './render-events';
 
 export interface PendingApproval {
@@ -32,6 +32,21 @@ export const newFollowState = (executionId: string, after = 0): FollowState => (
   pending: new Map(),
   caughtUp: false,
 });
+
+/** An event's envelope (seq, ts, type, data) without checking `data` against its type's schema: enough for
+ * NDJSON output, which passes the API's events on as they are (as the HTTP pages are). */
+export function isEventEnvelope(value: unknown): value is ExecutionEvent {
+  if (typeof value !== 'object' || value === null) return false;
+  const event = value as { seq?: unknown; ts?: unknown; type?: unknown; data?: unknown };
+  return (
+    Number.isInteger(event.seq) &&
+    (event.seq as number) > 0 &&
+    typeof event.ts === 'string' &&
+    (EVENT_TYPES as readonly unknown[]).includes(event.type) &&
+    typeof event.data === 'object' &&
+    event.data !== null
+  );
+}
 
 /** Splits a batch into the events that continue the log exactly (`fresh`) and whether a gap follows them. */
 export function contiguous(

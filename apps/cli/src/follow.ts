@@ -13,7 +13,7 @@ import {
 import { setTimeout as delay } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { body, type ApiClient } from './api';
-import { applyEvents, applyStatus, contiguous, type FollowState } from './follow-state';
+import { applyEvents, applyStatus, contiguous, isEventEnvelope, type FollowState } from './follow-state';
 import { CliError } from './output';
 
 export interface FollowHooks {
@@ -35,6 +35,9 @@ export interface FollowOptions {
   pollMs?: number;
   /** How long to keep trying to reach the control plane before giving up. */
   giveUpMs?: number;
+  /** `envelope`: events frames are checked for each event's envelope only (NDJSON output passes them on); `full`
+   * (default): every frame is parsed with HubToViewer, as rendering needs each event's data typed. */
+  validate?: 'full' | 'envelope';
 }
 
 const PAGE = 1000;
@@ -220,7 +223,10 @@ function viaSocket(
       }
       let frame: HubToViewer;
       try {
-        frame = HubToViewer.parse(JSON.parse(text));
+        const value = JSON.parse(text) as { type?: unknown; events?: unknown };
+        const envelopes = options.validate === 'envelope' && value.type === 'events' && Array.isArray(value.events);
+        if (envelopes && !(value.events as unknown[]).every(isEventEnvelope)) throw new Error('not events');
+        frame = envelopes ? (value as HubToViewer) : HubToViewer.parse(value);
       } catch {
         return settle({ kind: 'dropped', why: 'a frame the CLI does not understand' });
       }

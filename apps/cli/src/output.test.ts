@@ -139,3 +139,19 @@ describe('follow state', () => {
     expect(EXIT.needsPerson).toBe(4);
   });
 });
+
+describe('isEventEnvelope', () => {
+  it('takes an event’s envelope and refuses what is not one', async () => {
+    const { isEventEnvelope } = await import('./follow-state');
+    expect(isEventEnvelope({ seq: 1, ts, type: 'log', data: {} })).toBe(true);
+    for (const bad of [
+      null,
+      {},
+      { seq: 0, ts, type: 'log', data: {} },
+      { seq: 1, ts, type: 'nope', data: {} },
+      { seq: 1, ts, type: 'log' },
+    ]) {
+      expect(isEventEnvelope(bad)).toBe(false);
+    }
+  });
+});

@@ -74,7 +74,7 @@ export async function followAndExit(context: Context, executionId: string, flags
         onProgress,
         onNotice: (message) => view.notice(output.paintErr('dim', message)),
       },
-      { baseUrl: config.url, token: config.token, client, transport },
+      { baseUrl: config.url, token: config.token, client, transport, validate: flags.json ? 'envelope' : 'full' },
     );
     if (stopped !== null) {
       view.end(state);
