@@ -2,9 +2,13 @@
 // total events/s, lost events (must be 0), the control plane's CPU; then each runner's idle RSS and CPU.
 // BENCH_SANDBOX=off|on|both: the runners' sandbox (default: the runner's own default, auto); `both` runs the batch
 // with it off, then on, on one control plane, and prints the events/s ratio (target ≥ 0.9×).
+// First, the idle footprint: one runner from its ahead-of-time build (apps/runner/dist, built here when stale) and
+// one from source under tsx, both registered and connected with no job, their VmRSS against the 100 MB target.
+// BENCH_IDLE_ONLY=1 stops after that.
 import { setTimeout as delay } from 'node:timers/promises';
 import { startStack, type Stack } from '../tests/fixtures/stack';
 import { chattySteps } from '../tests/fixtures/viewer';
+import { buildRunner, runnerBuildStaleness } from '../scripts/build-runner';
 import { cpuMs, groupCpuMs, rssBytes } from './proc-stats';
 
 const EXECUTIONS = Number(process.env.BENCH_EXECUTIONS ?? 200);
@@ -13,6 +17,9 @@ const SLOTS = Number(process.env.BENCH_SLOTS ?? 2);
 const STEPS = Number(process.env.BENCH_STEPS ?? 5);
 const IDLE_WINDOW_MS = 10_000;
 const SANDBOX = process.env.BENCH_SANDBOX ?? 'default';
+const IDLE_ONLY = process.env.BENCH_IDLE_ONLY === '1';
+/** The runner's idle memory target (issue 11), in bytes. */
+const IDLE_RSS_TARGET = 100 * 1000 * 1000;
 const SANDBOX_MODES: Record<string, Array<'off' | 'bubblewrap' | null>> = {
   default: [null],
   off: ['off'],
@@ -25,6 +32,8 @@ async function main() {
   if (!modes) throw new Error(`BENCH_SANDBOX must be off, on or both, got ${SANDBOX}`);
   const stack = await startStack();
   try {
+    await idleFootprint(stack);
+    if (IDLE_ONLY) return;
     const rates: number[] = [];
     for (const [round, mode] of modes.entries()) rates.push(await batch(stack, round, mode));
     if (modes.length === 2) {
@@ -36,6 +45,36 @@ async function main() {
     }
   } finally {
     await stack.dispose();
+  }
+}
+
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
+
+/**
+ * Idle RSS of the real runner process (VmRSS), registered and connected, no job, after two heartbeats (the first
+ * metrics reading loads systeminformation): the built runner against the target, beside tsx from source.
+ */
+async function idleFootprint(stack: Stack): Promise<void> {
+  // Built right before it starts: the bin runs the build only while no source file is newer.
+  await buildRunner();
+  const built = await stack.startRunner({ name: 'idle-built' });
+  const stale = await runnerBuildStaleness();
+  if (stale) console.log(`  (the runner's build went stale as it started, ${stale}: it may have run from source)`);
+  const source = await stack.startRunner({ name: 'idle-source', env: { CLAUDEOPS_RUNNER_FROM_SOURCE: '1' } });
+  try {
+    await delay(IDLE_WINDOW_MS * 2);
+    const [builtRss, sourceRss] = [await rssBytes(built.pid), await rssBytes(source.pid)];
+    console.log('bench:fleet — runner idle RSS (registered, connected, no job; /proc/<pid>/status VmRSS)');
+    console.log(
+      `  built (dist/claudeops-runner.js)  ${mb(builtRss)} (target ≤ ${mb(IDLE_RSS_TARGET)}: ` +
+        `${builtRss <= IDLE_RSS_TARGET ? 'met' : 'MISSED'})`,
+    );
+    console.log(
+      `  tsx from source (baseline)        ${mb(sourceRss)}; built / source = ${(builtRss / sourceRss).toFixed(2)}×`,
+    );
+    if (builtRss > IDLE_RSS_TARGET) process.exitCode = 1;
+  } finally {
+    await Promise.all([built.stop(), source.stop()]);
   }
 }
 
