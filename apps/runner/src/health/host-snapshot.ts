@@ -2,7 +2,9 @@
 // CPU and load, memory, real filesystems, network, the busiest processes, GPUs and temperatures, from
 // systeminformation. Every number is finite or null; slow readings (processes, GPUs) are time-boxed.
 import { hostname, loadavg } from 'node:os';
-import si, { type Systeminformation } from 'systeminformation';
+import { createRequire } from 'node:module';
+import type si from 'systeminformation';
+import type { Systeminformation } from 'systeminformation';
 import type { HostSnapshot } from '@claudeops/control-plane/protocol';
 import { toGpuMetrics } from './metrics';
 
@@ -104,8 +106,11 @@ export function topProcesses(list: Systeminformation.ProcessesProcessData[]): Ho
     }));
 }
 
+/** systeminformation, loaded by the first snapshot (a health-report run), not by an idle runner. */
+const loadSystem = (): SnapshotSystem => createRequire(import.meta.url)('systeminformation') as SnapshotSystem;
+
 export async function collectHostSnapshot(options: SnapshotOptions = {}): Promise<HostSnapshot> {
-  const system = options.system ?? si;
+  const system = options.system ?? loadSystem();
   const ms = options.readingTimeoutMs ?? 3000;
   const now = options.now ?? (() => new Date());
   // Throughput needs two samples of the counters; the first is taken alongside everything else.
