@@ -113,7 +113,7 @@ describe('claudeops run -f', () => {
     expect(result.stderr).toMatch(/failed: .*SENTRY_TOKEN/);
   });
 
-  it('exits 2 when the execution is cancelled with claudeops cancel', async () => {
+  it('exits 2 when the execution is cancelled with claudeops cancel, and retry starts a new attempt', async () => {
     const follower = startCli(['run', 'Take your time. [script:slow]', '--model', MODEL, '-f'], admin());
     try {
       const id = await waitFor(() => startedId(follower.stderr()), { what: 'run -f to print the id' });
@@ -124,6 +124,21 @@ describe('claudeops run -f', () => {
       const result = await follower.done;
       expect(result.code).toBe(2);
       expect(result.stderr).toMatch(/cancelled/);
+
+      // retry starts attempt 2 and prints its id; it is cancelled too (the slow script waits for that).
+      const retried = await cli(['retry', id]);
+      expect(retried.code).toBe(0);
+      const retryId = retried.stdout.trim();
+      expect(retryId).toMatch(/^ex_[0-9a-z]{26}$/);
+      expect(retryId).not.toBe(id);
+      const detail = json<{ attempt: number; attempts: Array<{ id: string }> }>(
+        await cli(['status', retryId, '--json']),
+      );
+      expect(detail.attempt).toBe(2);
+      expect(detail.attempts.map((a) => a.id)).toEqual([id, retryId]);
+      await stack.waitForStatus(retryId, (e) => e.status === 'running');
+      expect((await cli(['cancel', retryId])).code).toBe(0);
+      expect((await cli(['logs', retryId, '-f'])).code).toBe(2);
     } finally {
       await follower.kill();
     }
