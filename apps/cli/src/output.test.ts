@@ -155,3 +155,44 @@ describe('isEventEnvelope', () => {
     }
   });
 });
+
+describe('LiveView', () => {
+  const sinks = (errTTY: boolean) => {
+    const written = { out: '', err: '' };
+    const out = { write: (text: string) => (written.out += text) };
+    const err = { write: (text: string) => (written.err += text), isTTY: errTTY };
+    return { written, out, err };
+  };
+  const event: ExecutionEvent = { seq: 1, ts, type: 'assistant.text', data: { messageId: 'm', text: 'Hi' } };
+
+  it('redraws the status line in place on a terminal, around the events on stdout', async () => {
+    const { LiveView } = await import('./live-view');
+    const { createOutput } = await import('./output');
+    const { written, out, err } = sinks(true);
+    const view = new LiveView(createOutput(out, err, { NO_COLOR: '1' }), { json: false, statusLine: true });
+    const state = newFollowState('ex_1');
+    state.status = 'running';
+    view.update(state);
+    view.events([event]);
+    view.end(state);
+    expect(written.out).toBe('Hi\n');
+    expect(written.err).toContain('\r\x1b[2Kex_1 · running · 0 turns');
+    expect(written.err.endsWith('ex_1 · running · 0 turns\n')).toBe(true);
+  });
+
+  it('prints one plain line per change of state off a terminal, and NDJSON with json', async () => {
+    const { LiveView } = await import('./live-view');
+    const { createOutput } = await import('./output');
+    const { written, out, err } = sinks(false);
+    const view = new LiveView(createOutput(out, err, {}), { json: true, statusLine: true });
+    const state = newFollowState('ex_1');
+    state.status = 'running';
+    view.update(state);
+    state.costUsd = 0.5;
+    view.update(state);
+    view.events([event]);
+    expect(JSON.parse(written.out)).toEqual(event);
+    expect(written.err).toBe('ex_1 · running · 0 turns\n');
+    expect(written.err).not.toContain('\x1b');
+  });
+});
