@@ -5,13 +5,12 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import {
-  query,
-  type CanUseTool,
-  type Options,
-  type SDKResultMessage,
-  type SpawnedProcess,
-  type SpawnOptions,
+import type {
+  CanUseTool,
+  Options,
+  SDKResultMessage,
+  SpawnedProcess,
+  SpawnOptions,
 } from '@anthropic-ai/claude-agent-sdk';
 import {
   CANCEL_REASON_TEXT,
@@ -192,6 +191,8 @@ export function startAgent(job: AgentJob, emit: (draft: EventDraft) => void, opt
     let result: SDKResultMessage | undefined;
     let failure: string | undefined;
     try {
+      // The Agent SDK (~30 MB once loaded) comes in with the first run, not at the runner's start.
+      const { query } = await import('@anthropic-ai/claude-agent-sdk');
       for await (const message of query({ prompt: job.prompt, options: queryOptions })) {
         if (message.type === 'result') result = message;
         for (const draft of mapper.map(message)) send(draft);
