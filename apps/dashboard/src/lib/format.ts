@@ -25,6 +25,11 @@ export function elapsed(fromIso: string | null, toIso: string | null, now = Date
   return formatDuration(end - Date.parse(fromIso));
 }
 
+// Formatters made once: toLocale*String with options builds a new Intl.DateTimeFormat on every call, which shows
+// on a page that formats a time per row or per render. Same output (the same locale and options).
+let dayFormat: Intl.DateTimeFormat | undefined;
+let timeFormat: Intl.DateTimeFormat | undefined;
+
 /** "12 s ago", "5 min ago", "3 h ago", then the date. */
 export function relativeTime(iso: string | null, now = Date.now()): string {
   if (!iso) return '—';
@@ -33,12 +38,30 @@ export function relativeTime(iso: string | null, now = Date.now()): string {
   if (diff < 60) return `${Math.floor(diff)} s ago`;
   if (diff < 3600) return `${Math.floor(diff / 60)} min ago`;
   if (diff < 86_400) return `${Math.floor(diff / 3600)} h ago`;
-  return new Date(iso).toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
+  dayFormat ??= new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
+  return dayFormat.format(new Date(iso));
 }
 
 export function formatTime(iso: string | null): string {
   if (!iso) return '—';
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+  timeFormat ??= new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+  return timeFormat.format(new Date(iso));
+}
+
+let clock: Intl.DateTimeFormat | undefined;
+
+/**
+ * The time of day as `toLocaleTimeString(undefined, { hour12: false })` says it, through one shared formatter: each
+ * toLocaleTimeString with options builds a new one, which a log of hundreds of rows pays for on every render.
+ */
+export function clockTime(iso: string): string {
+  clock ??= new Intl.DateTimeFormat(undefined, {
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+    hour12: false,
+  });
+  return clock.format(new Date(iso));
 }
 
 export function formatTokens(count: number): string {
