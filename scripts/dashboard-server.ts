@@ -210,6 +210,13 @@ async function renderPage(kit: KitServer, req: http.IncomingMessage, res: http.S
   response.headers.forEach((value, name) => {
     if (name !== 'content-length' && name !== 'content-encoding') headers[name] = value;
   });
+  // SvelteKit's server (built by Vite 8) also lists its own server-side chunks (/chunks/…, /entries/…) as
+  // modulepreload links; the browser would fetch each of them for a 404. Only the client's files are preloaded.
+  if (headers.link !== undefined) {
+    const links = headers.link.split(/,\s*(?=<)/).filter((entry) => entry.startsWith('</_app/'));
+    if (links.length > 0) headers.link = links.join(', ');
+    else delete headers.link;
+  }
   headers['cache-control'] = 'no-cache';
   headers['x-content-type-options'] = 'nosniff';
   headers['referrer-policy'] = 'same-origin';

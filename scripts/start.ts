@@ -40,6 +40,12 @@ const LEASE_WAIT_MS = 120_000;
 /** The control plane's secrets for wrangler dev (mode 0600): the admin token stays off wrangler's command line. */
 const DEV_VARS_FILE = path.join(STATE_DIR, 'control-plane.env');
 
+/** A path relative to here when it lies below here, else as it is (a state dir in /tmp is not ../../tmp/…). */
+function shortPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
+
 /** Something the person has to fix: printed as one sentence, without a stack. */
 class StartError extends Error {}
 
@@ -102,7 +108,10 @@ function banner(
     `               ${tokenNote}`,
     `  Sandbox      ${sandbox}`,
     '',
-    '  Sign in to the dashboard with the admin token, or call the API with it:',
+    '  Sign in to the dashboard with the admin token, or use the CLI from this repository:',
+    `    export CLAUDEOPS_URL=${apiUrl} CLAUDEOPS_TOKEN=${token}`,
+    `    npx claudeops run "Say hello" -f`,
+    '  or call the API with it:',
     `    curl -H 'authorization: Bearer ${token}' \\`,
     `         -H 'content-type: application/json' -d '{"prompt":"Say hello"}' ${apiUrl}/api/v1/executions`,
     '',
@@ -327,7 +336,7 @@ async function main(): Promise<number> {
     const note =
       admin.source === 'env'
         ? '(from CLAUDEOPS_ADMIN_TOKEN)'
-        : `(kept in ${path.relative(process.cwd(), admin.file ?? '') || admin.file}; set CLAUDEOPS_ADMIN_TOKEN to choose your own)`;
+        : `(kept in ${shortPath(admin.file ?? '')}; set CLAUDEOPS_ADMIN_TOKEN to choose your own)`;
     console.log(banner(dashboardUrl, apiUrl, admin.token, note, sandbox, DEV));
   };
 
