@@ -17,10 +17,12 @@ async function loseLease(fleet: FleetStub, id: string): Promise<void> {
   expect(await runDurableObjectAlarm(fleet)).toBe(true);
 }
 
-/** The runner takes the job it is offered: it must be `id`. */
+/** The runner takes the job it is offered (it must be `id`), and the Fleet has handled the accept: an accept still
+ * in flight would renew the lease after a test expired it. */
 async function takeOffer(runner: Runner, id: string): Promise<void> {
   expect((await runner.socket.next('job.offer')).job.executionId).toBe(id);
   runner.socket.send({ type: 'job.accept', executionId: id });
+  await eventually(async () => (await executionRow(id))?.sandbox != null);
 }
 
 const LOST = (runnerId: string) =>
