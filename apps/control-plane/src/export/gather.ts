@@ -7,6 +7,7 @@ import { listAttempts, rootOf, toAttemptSummary } from '../db/queries/attempts';
 import { toApproval } from '../db/queries/approvals';
 import { toExecution, type ExecutionRow } from '../db/queries/executions';
 import { listExecutionApprovals, listExecutionCosts } from '../db/queries/export';
+import { toExecutionResult } from '../domain/log-effects';
 import { hubOf } from '../lib/stubs';
 import { utf8Length } from '../lib/utf8';
 import {
@@ -15,9 +16,7 @@ import {
   MAX_EXPORT_APPROVALS,
   MAX_EXPORT_EVENT_BYTES,
   MAX_EXPORT_EVENTS,
-  type EventData,
   type EventsResponse,
-  type ExecutionResult,
   type ExportBundle,
 } from '../protocol';
 import { TranscriptBuilder } from './transcript';
@@ -80,23 +79,6 @@ export async function readTranscript(
   return { builder, transcript };
 }
 
-/** The result as the log's last `result` event gives it, for an execution whose D1 row has none yet. */
-function resultOf(data: EventData<'result'> | null): ExecutionResult | null {
-  if (data === null) return null;
-  return {
-    subtype: data.subtype,
-    isError: data.isError,
-    ...(data.text === undefined ? {} : { text: data.text }),
-    totalCostUsd: data.totalCostUsd,
-    numTurns: data.numTurns,
-    durationMs: data.durationMs,
-    sessionId: data.sessionId,
-    ...(data.structured === undefined ? {} : { structured: data.structured }),
-    ...(data.chargedUsd === undefined ? {} : { chargedUsd: data.chargedUsd }),
-    ...(data.costWarning === undefined ? {} : { costWarning: data.costWarning }),
-  };
-}
-
 export async function gatherBundle(env: Env, db: Db, row: ExecutionRow, now = new Date()): Promise<ExportBundle> {
   const execution = toExecution(row);
   const [attempts, costs, approvalRows, patch, { builder, transcript }] = await Promise.all([
@@ -121,6 +103,7 @@ export async function gatherBundle(env: Env, db: Db, row: ExecutionRow, now = ne
     costs: { totalUsd: execution.costUsd, models: costs },
     approvals: approvalRows.slice(0, MAX_EXPORT_APPROVALS).map(toApproval),
     approvalsTruncated: approvalRows.length > MAX_EXPORT_APPROVALS,
-    result: execution.result ?? resultOf(builder.result),
+    // An execution whose D1 row has no result yet: as the log's last `result` event gives it.
+    result: execution.result ?? (builder.result === null ? null : toExecutionResult(builder.result)),
   };
 }
