@@ -1,7 +1,6 @@
 // The control plane's HTTP API v1: one Hono app, one sub-app per resource, one error handler, and the OpenAPI
 // document generated from them (GET /api/v1/openapi.json), from which the typed client is generated.
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -10,7 +9,7 @@ import { AppError } from './errors';
 import { adminBootstrap } from './middleware/admin-bootstrap';
 import { dashboardOrigins, noTokenInUrl } from './middleware/auth';
 import { rateLimit } from './middleware/rate-limit';
-import { MAX_BODY_BYTES } from './middleware/validate';
+import { limitBody } from './middleware/validate';
 import { PATCH_TRUNCATED_HEADER, type ErrorBody, type ErrorCode } from './protocol';
 import { adminTokenRoutes } from './routes/admin-token';
 import { agentsRoutes } from './routes/agents';
@@ -72,12 +71,7 @@ export const app = new Hono<AppEnv>()
       exposeHeaders: [PATCH_TRUNCATED_HEADER, 'Retry-After'],
     }),
     rateLimit,
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new AppError('PAYLOAD_TOO_LARGE', `the request body is larger than ${MAX_BODY_BYTES} bytes`);
-      },
-    }),
+    limitBody,
     adminBootstrap,
   )
   .route('/api/v1', api)

@@ -16,7 +16,6 @@
 // request against the caller's rate-limit bucket; the default burst (1200 a minute) leaves ample room.
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import packageJson from '../../package.json';
 import type { AppEnv } from '../env';
@@ -24,7 +23,7 @@ import { AppError } from '../errors';
 import { adminBootstrap } from '../middleware/admin-bootstrap';
 import { noTokenInUrl, requireAdmin } from '../middleware/auth';
 import { rateLimit } from '../middleware/rate-limit';
-import { MAX_BODY_BYTES } from '../middleware/validate';
+import { limitBody } from '../middleware/validate';
 import { doc, ROUTE_AUTH, tag } from '../openapi/describe';
 import { ErrorBody as ErrorBodySchema, type ErrorBody, type ErrorCode } from '../protocol';
 import { createMcpServer, type ApiCall, type CallApi } from './tools';
@@ -143,19 +142,7 @@ const sessionlessDoc = (what: string) =>
   });
 
 export const mcpRoutes = new Hono<AppEnv>()
-  .use(
-    '*',
-    bearerChallenge,
-    noTokenInUrl,
-    rateLimit,
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new AppError('PAYLOAD_TOO_LARGE', `the request body is larger than ${MAX_BODY_BYTES} bytes`);
-      },
-    }),
-    adminBootstrap,
-  )
+  .use('*', bearerChallenge, noTokenInUrl, rateLimit, limitBody, adminBootstrap)
   .post(
     '/',
     doc({

@@ -1,6 +1,7 @@
 // Parses request bodies, queries and path params with the protocol's zod schemas; bad input is a 400 naming the field.
 // Each validator is tagged with its schema, which the OpenAPI document (openapi/generate.ts) is built from.
 import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { z } from 'zod';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
@@ -8,6 +9,14 @@ import { ROUTE_INPUT, tag } from '../openapi/describe';
 
 /** Largest request body accepted (a prompt is at most 100k characters). */
 export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Refuses a body over MAX_BODY_BYTES with a 413, before any handler reads it (for /api/* and /mcp). */
+export const limitBody = bodyLimit({
+  maxSize: MAX_BODY_BYTES,
+  onError: () => {
+    throw new AppError('PAYLOAD_TOO_LARGE', `the request body is larger than ${MAX_BODY_BYTES} bytes`);
+  },
+});
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
