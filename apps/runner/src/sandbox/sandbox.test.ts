@@ -125,6 +125,37 @@ describe.skipIf(!works)('a confined run (real bubblewrap)', () => {
     expect(existsSync(join(stateDir, 'sandbox', 'ex_a'))).toBe(false);
   });
 
+  it('runs a program installed below /tmp (a checkout there): its node_modules is bound back read-only', async () => {
+    // Every run gets an empty /tmp; Claude Code installed in a checkout below it must still start.
+    const bin = join(root, 'checkout', 'node_modules', '@scope', 'agent', 'bin');
+    await mkdir(bin, { recursive: true });
+    const program = join(bin, 'agent');
+    await writeFile(program, '#!/bin/sh\necho agent-ran\ntouch "$0.written" 2>/dev/null || echo read-only\n', {
+      mode: 0o755,
+    });
+    const cwd = join(stateDir, 'workspaces', 'ex_tmp');
+    await mkdir(cwd, { recursive: true });
+    const run = await sandbox.prepare({
+      executionId: 'ex_tmp',
+      network: 'open',
+      limits: null,
+      cwd,
+      env: { HOME: home },
+    });
+    const command = run.wrap({ command: program, args: [], env: { PATH: process.env.PATH } });
+    const out = await new Promise<string>((resolve) => {
+      const child = spawn(command.command, command.args, { cwd, env: command.env });
+      let text = '';
+      child.stdout.on('data', (chunk) => (text += chunk));
+      child.stderr.on('data', (chunk) => (text += chunk));
+      child.on('close', () => resolve(text));
+    });
+    await run.dispose();
+    expect(out).toContain('agent-ran');
+    expect(out).toContain('read-only');
+    expect(existsSync(`${program}.written`)).toBe(false);
+  });
+
   it('model-only: the model proxy answers through the bridge, any other host server is out of reach', async () => {
     const modelPort = await listen(createServer((req, res) => res.end(`model proxy saw ${req.url}`)));
     const otherPort = await listen(createServer((_req, res) => res.end('other server')));

@@ -199,8 +199,10 @@ export class Sandbox {
         const value = inside[name];
         if (value && !isWithin(resolve(value), request.cwd)) delete inside[name];
       }
-      // Node and Claude Code may be installed in the hidden HOME (nvm, npm -g --prefix ~): read-only again, alone.
-      const runtime = runtimeDirs([process.execPath, spawn.command, ...spawn.args], spec.hide);
+      // Node and Claude Code may be installed in the hidden HOME (nvm, npm -g --prefix ~) or below /tmp, which every
+      // run gets empty (a checkout in /tmp): read-only again, alone.
+      const covered: BwrapSpec['hide'] = [...spec.hide, { kind: 'dir', path: '/tmp' }];
+      const runtime = runtimeDirs([process.execPath, spawn.command, ...spawn.args], covered);
       const args = bwrapArgs({ ...spec, readOnly: [...(spec.readOnly ?? []), ...runtime] });
       return { command: bwrap, args: [...args, ...prelude, spawn.command, ...spawn.args], env: inside };
     };
