@@ -22,7 +22,10 @@ import {
   runnersCommand,
   runnersRmCommand,
 } from './commands/fleet';
+import { registerSayCommand } from './commands/say';
+import { registerScheduleCommands } from './commands/schedules';
 import { initCommand, loginCommand, logoutCommand } from './commands/setup';
+import { registerWebhookCommands } from './commands/webhooks';
 import { createContext, type Context, type Stdin } from './context';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes';
 import { CliError, createOutput, errorLine, type Sink } from './output';
@@ -247,6 +250,10 @@ function buildProgram(context: Context, setExit: (code: number) => void): Comman
     .action(act((flags) => costsCommand(context, flags)));
 
   // Every command and subcommand: errors come back here instead of commander's own printing and exit.
+  registerSayCommand(program, context, act);
+  registerScheduleCommands(program, context, act);
+  registerWebhookCommands(program, context, act);
+
   const quiet = (command: Command) => {
     command.exitOverride().configureOutput({
       writeOut: (text) => context.output.out.write(text),

@@ -94,5 +94,13 @@ export function renderEvent(event: ExecutionEvent, paint: Paint): string[] {
       return [paint('dim', `[init] ${event.data.model} in ${event.data.cwd}`)];
     case 'host.snapshot':
       return [paint('dim', '[host] snapshot taken')];
+    case 'user.message':
+      return [paint('bold', `[you] ${event.data.from}:`), ...event.data.text.split('\n').map((line) => `  ${line}`)];
+    case 'git.push': {
+      const d = event.data;
+      return d.ok
+        ? [`[git] pushed ${d.branch}${d.commit ? ` at ${d.commit.slice(0, 12)}` : ''}`]
+        : [paint('red', `[git] pushing ${d.branch} failed: ${d.error ?? 'unknown error'}`)];
+    }
   }
 }

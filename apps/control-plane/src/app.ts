@@ -18,15 +18,19 @@ import { auditRoutes } from './routes/audit';
 import { budgetsRoutes } from './routes/budgets';
 import { costsRoutes } from './routes/costs';
 import { executionExportRoutes } from './routes/execution-export';
+import { executionMessagesRoutes } from './routes/execution-messages';
 import { executionsRoutes } from './routes/executions';
 import { healthRoutes } from './routes/health';
+import { hooksRoutes } from './routes/hooks';
 import { mcpRoutes } from './mcp/routes';
 import { meRoutes } from './routes/me';
 import { openapiRoutes } from './routes/openapi';
 import { pushRoutes } from './routes/push';
 import { runnersRoutes } from './routes/runners';
+import { schedulesRoutes } from './routes/schedules';
 import { sessionsRoutes } from './routes/sessions';
 import { settingsRoutes } from './routes/settings';
+import { webhooksRoutes } from './routes/webhooks';
 
 const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   400: 'BAD_REQUEST',
@@ -46,6 +50,7 @@ const api = new Hono<AppEnv>()
   .route('/health', healthRoutes)
   .route('/executions', executionsRoutes)
   .route('/executions', executionExportRoutes)
+  .route('/executions', executionMessagesRoutes)
   .route('/runners', runnersRoutes)
   .route('/sessions', sessionsRoutes)
   .route('/admin-token', adminTokenRoutes)
@@ -56,7 +61,9 @@ const api = new Hono<AppEnv>()
   .route('/audit', auditRoutes)
   .route('/me', meRoutes)
   .route('/push', pushRoutes)
-  .route('/settings', settingsRoutes);
+  .route('/settings', settingsRoutes)
+  .route('/schedules', schedulesRoutes)
+  .route('/webhooks', webhooksRoutes);
 
 export const app = new Hono<AppEnv>()
   .use(
@@ -75,7 +82,9 @@ export const app = new Hono<AppEnv>()
     adminBootstrap,
   )
   .route('/api/v1', api)
-  .route('/mcp', mcpRoutes);
+  .route('/mcp', mcpRoutes)
+  // Senders (GitHub, Jira, Sentry…) authenticate by signature, not by a token: outside /api/*, with their own limits.
+  .route('/hooks', hooksRoutes);
 
 // Mounted after the rest, outside the chain: it reads `app.routes`, which AppType must not depend on.
 app.route(

@@ -233,4 +233,7 @@ export const PLAIN_JOB_FIELDS = {
   limits: null,
   requireSandbox: false,
   secrets: [],
+  resumeSessionId: null,
+  workspaceOf: null,
+  openPullRequest: false,
 } as const;

@@ -881,6 +881,7 @@ export interface components {
         pids?: number;
       };
       requireSandbox?: boolean;
+      openPullRequest?: boolean;
     };
     CreateRegistrationTokenBody: {
       ttlSeconds?: number;
@@ -1204,6 +1205,32 @@ export interface components {
               };
             };
           }
+        | {
+            seq: number;
+            /** Format: date-time */
+            ts: string;
+            /** @constant */
+            type: 'user.message';
+            data: {
+              messageId: string;
+              text: string;
+              from: string;
+            };
+          }
+        | {
+            seq: number;
+            /** Format: date-time */
+            ts: string;
+            /** @constant */
+            type: 'git.push';
+            data: {
+              repo: string;
+              branch: string;
+              commit: string | null;
+              ok: boolean;
+              error?: string;
+            };
+          }
       )[];
       hasMore: boolean;
       nextAfter: number;
@@ -1281,6 +1308,35 @@ export interface components {
       } | null;
       requireSandbox: boolean;
       secrets: string[];
+      trigger: {
+        /** @enum {string} */
+        kind: 'api' | 'schedule' | 'webhook' | 'followup' | 'mcp' | 'retry';
+        id?: string;
+        detail?: string;
+      };
+      followupOf: string | null;
+      conversationId: string;
+      pinnedRunnerId: string | null;
+      openPullRequest: boolean;
+      pullRequest: {
+        repo: string;
+        number: number;
+        /** Format: uri */
+        url: string;
+        branch: string;
+        base: string;
+      } | null;
+      reportTo: {
+        repo: string;
+        number: number;
+        /** @enum {string} */
+        kind: 'issue' | 'pull_request';
+      } | null;
+      report: {
+        commentUrl: string | null;
+        commentError: string | null;
+        pullRequestError: string | null;
+      } | null;
     };
     ExecutionDetail: {
       id: string;
@@ -1355,6 +1411,35 @@ export interface components {
       } | null;
       requireSandbox: boolean;
       secrets: string[];
+      trigger: {
+        /** @enum {string} */
+        kind: 'api' | 'schedule' | 'webhook' | 'followup' | 'mcp' | 'retry';
+        id?: string;
+        detail?: string;
+      };
+      followupOf: string | null;
+      conversationId: string;
+      pinnedRunnerId: string | null;
+      openPullRequest: boolean;
+      pullRequest: {
+        repo: string;
+        number: number;
+        /** Format: uri */
+        url: string;
+        branch: string;
+        base: string;
+      } | null;
+      reportTo: {
+        repo: string;
+        number: number;
+        /** @enum {string} */
+        kind: 'issue' | 'pull_request';
+      } | null;
+      report: {
+        commentUrl: string | null;
+        commentError: string | null;
+        pullRequestError: string | null;
+      } | null;
       attempts: {
         id: string;
         attempt: number;
@@ -1838,6 +1923,8 @@ export interface operations {
         runner?: string;
         label?: string;
         q?: string;
+        trigger?: 'api' | 'schedule' | 'webhook' | 'followup' | 'mcp' | 'retry';
+        triggerId?: string;
       };
       header?: never;
       path?: never;

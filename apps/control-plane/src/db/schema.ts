@@ -6,7 +6,11 @@ import type {
   ApprovalStatus,
   BudgetPeriod,
   ExecutionStatus,
+  GithubTarget,
   NetworkPolicy,
+  PullRequestRef,
+  ReportState,
+  TriggerKind,
   PermissionPolicy,
   PushTopic,
   RememberScope,
@@ -90,6 +94,27 @@ export const executions = sqliteTable(
     secrets: text('secrets', { mode: 'json' }).$type<string[]>(),
     /** How the runner that took it confined it (`bubblewrap` | `none`); null until a runner accepts it. */
     sandbox: text('sandbox').$type<SandboxKind>(),
+    /** What started it (protocol Trigger): api, schedule, webhook, followup, mcp, retry. */
+    triggerKind: text('trigger_kind').$type<TriggerKind>().notNull().default('api'),
+    /** The schedule or webhook that started it, or the execution a follow-up or retry continues. */
+    triggerId: text('trigger_id'),
+    triggerDetail: text('trigger_detail'),
+    /** The execution this one follows up; the conversation's first execution (null: its own id). */
+    followupOf: text('followup_of'),
+    conversationId: text('conversation_id'),
+    /** A follow-up resumes this Claude Code session, in the workspace of `workspaceOf`, on `pinnedRunnerId` only. */
+    resumeSessionId: text('resume_session_id'),
+    workspaceOf: text('workspace_of'),
+    pinnedRunnerId: text('pinned_runner_id'),
+    openPullRequest: integer('open_pull_request', { mode: 'boolean' })
+      .notNull()
+      .default(sql`0`),
+    pullRequest: text('pull_request', { mode: 'json' }).$type<PullRequestRef>(),
+    /** Where it comments when it ends (a webhook-started run) and how reporting back went. */
+    reportTo: text('report_to', { mode: 'json' }).$type<GithubTarget>(),
+    report: text('report', { mode: 'json' }).$type<ReportState>(),
+    /** Set once the end-of-run report (comment, pull request) is done or given up; null while one is owed. */
+    reportedAt: integer('reported_at'),
   },
   (t) => [
     index('executions_created_idx').on(t.createdAt, t.id),
@@ -98,6 +123,110 @@ export const executions = sqliteTable(
     index('executions_agent_created_idx').on(t.agent, t.createdAt, t.id),
     // One row per attempt number in a chain: two retries racing for the same number cannot both be created.
     uniqueIndex('executions_root_attempt_idx').on(t.rootId, t.attempt),
+    index('executions_trigger_created_idx').on(t.triggerKind, t.createdAt, t.id),
+    index('executions_trigger_id_created_idx').on(t.triggerId, t.createdAt, t.id),
+    index('executions_conversation_idx').on(t.conversationId, t.createdAt),
+  ],
+);
+
+/** Recurring executions (routes/schedules.ts): a cron in a timezone, fired by the cron trigger and a DO alarm. */
+export const schedules = sqliteTable('schedules', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  cron: text('cron').notNull(),
+  /** IANA timezone the cron is read in. */
+  timezone: text('timezone').notNull().default('UTC'),
+  /** The execution it starts: a protocol CreateExecutionBody (agent + inputs, or prompt, and its other fields). */
+  target: text('target', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+  /** While the previous run is live: `skip` this one, `queue` it, or `cancel-previous`. */
+  overlap: text('overlap').notNull().default('skip'),
+  /** `{ start: "22:00", end: "07:00" }` in the schedule's timezone: runs due inside are skipped. */
+  quietHours: text('quiet_hours', { mode: 'json' }).$type<{ start: string; end: string }>(),
+  maxRunsPerDay: integer('max_runs_per_day'),
+  /** After downtime, the runs missed meanwhile: `run-once` (one run now) or `skip`. */
+  missed: text('missed').notNull().default('skip'),
+  enabled: integer('enabled', { mode: 'boolean' })
+    .notNull()
+    .default(sql`1`),
+  /** The next due minute (epoch ms); null while disabled. */
+  nextRunAt: integer('next_run_at'),
+  lastRunAt: integer('last_run_at'),
+  builtin: integer('builtin', { mode: 'boolean' })
+    .notNull()
+    .default(sql`0`),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/** One row per due minute of a schedule, whatever came of it (queued, skipped and why); the unique index makes the
+ * cron trigger and the alarm firing the same minute create one run. */
+export const scheduleRuns = sqliteTable(
+  'schedule_runs',
+  {
+    id: text('id').primaryKey(),
+    scheduleId: text('schedule_id').notNull(),
+    /** The due minute (epoch ms); for a run asked for by POST …/run, the time it was asked. */
+    dueAt: integer('due_at').notNull(),
+    firedAt: integer('fired_at').notNull(),
+    /** `queued`, `skipped`, `manual`… (protocol schedules.ts). */
+    outcome: text('outcome').notNull(),
+    reason: text('reason'),
+    executionId: text('execution_id'),
+  },
+  (t) => [
+    uniqueIndex('schedule_runs_due_idx').on(t.scheduleId, t.dueAt),
+    index('schedule_runs_fired_idx').on(t.scheduleId, t.firedAt),
+  ],
+);
+
+/** Inbound webhook endpoints (POST /hooks/:id), each with its HMAC secret and rules (routes/webhooks.ts). */
+export const webhooks = sqliteTable('webhooks', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  /** github | jira | sentry | generic: how signatures, delivery ids and events are read. */
+  kind: text('kind').notNull(),
+  /** The HMAC key. Verifying a signature needs the key itself, so unlike tokens it cannot be stored as a hash. */
+  secret: text('secret').notNull(),
+  /** JSON array of rules (protocol webhooks.ts); null: the kind's built-in rules. */
+  rules: text('rules', { mode: 'json' }).$type<unknown[]>(),
+  rateLimitPerMinute: integer('rate_limit_per_minute').notNull(),
+  rateLimitPerDay: integer('rate_limit_per_day').notNull(),
+  enabled: integer('enabled', { mode: 'boolean' })
+    .notNull()
+    .default(sql`1`),
+  lastDeliveryAt: integer('last_delivery_at'),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/** Every delivery a webhook received, with its outcome; (webhook, delivery id) is unique: a replay is a duplicate. */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    webhookId: text('webhook_id').notNull(),
+    /** X-GitHub-Delivery, Sentry's Request-ID, Jira's identifier, X-ClaudeOps-Delivery (or a redelivery's own). */
+    deliveryId: text('delivery_id').notNull(),
+    receivedAt: integer('received_at').notNull(),
+    event: text('event'),
+    action: text('action'),
+    verified: integer('verified', { mode: 'boolean' }).notNull(),
+    /** created | ignored | rejected | rate_limited | failed (protocol webhooks.ts). */
+    outcome: text('outcome').notNull(),
+    reason: text('reason'),
+    /** The rule that matched (its index and name). */
+    ruleIndex: integer('rule_index'),
+    ruleName: text('rule_name'),
+    executionId: text('execution_id'),
+    /** The delivery as received, for redelivery: selected headers and the raw body. */
+    headers: text('headers', { mode: 'json' }).$type<Record<string, string>>(),
+    body: text('body'),
+    /** The delivery this one redelivers. */
+    redeliveryOf: text('redelivery_of'),
+  },
+  (t) => [
+    uniqueIndex('webhook_deliveries_delivery_idx').on(t.webhookId, t.deliveryId),
+    index('webhook_deliveries_received_idx').on(t.webhookId, t.receivedAt),
   ],
 );
 

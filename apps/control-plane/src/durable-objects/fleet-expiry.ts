@@ -3,7 +3,7 @@
 // and kept in the Fleet's storage before the lost one is closed, so the closing status reason can name it and a
 // failure at any step resumes with the same id: one loss never makes two retries. Used by fleet.ts (alarm, sweep).
 import { createDb } from '../db/client';
-import { insertRetry } from '../db/queries/attempts';
+import { createRetry } from '../executions/create';
 import { getExecution } from '../db/queries/executions';
 import { expiryOutcome, type Lease } from '../domain/lease';
 import { lostReason, retryDue } from '../domain/retry';
@@ -64,7 +64,13 @@ export async function createRetries(env: Env, store: FleetStore, now: number): P
         continue;
       }
       if (source?.status === 'lost') {
-        const row = await insertRetry(db, source, { id: retryId, attempt: source.attempt + 1, now });
+        const row = await createRetry(env, source, {
+          id: retryId,
+          attempt: source.attempt + 1,
+          now,
+          detail: 'automatic, after the runner was lost',
+          dispatch: false,
+        });
         // Null: an earlier try created it already, or a person's retry took this attempt number first.
         if (row !== null) created = true;
       }

@@ -86,6 +86,14 @@ const execution: Execution = {
   limits: null,
   requireSandbox: false,
   secrets: [],
+  trigger: { kind: 'api' },
+  followupOf: null,
+  conversationId: 'ex_01kbq0000000000000000000aa',
+  pinnedRunnerId: null,
+  openPullRequest: false,
+  pullRequest: null,
+  reportTo: null,
+  report: null,
 };
 
 function bundle(): ExportBundle {

@@ -26,6 +26,7 @@ import { rateLimit } from '../middleware/rate-limit';
 import { limitBody } from '../middleware/validate';
 import { doc, ROUTE_AUTH, tag } from '../openapi/describe';
 import { ErrorBody as ErrorBodySchema, type ErrorBody, type ErrorCode } from '../protocol';
+import { mcpCallHeaders } from '../executions/create';
 import { createMcpServer, type ApiCall, type CallApi } from './tools';
 
 const API_PREFIX = '/api/v1';
@@ -76,7 +77,7 @@ function inProcessApi(c: Context<AppEnv>): CallApi {
   return async (call: ApiCall) => {
     const { app } = await import('../app');
     const url = new URL(`${API_PREFIX}${call.path}${queryString(call.query)}`, c.req.url);
-    const headers = new Headers({ authorization, accept: 'application/json' });
+    const headers = new Headers({ authorization, accept: 'application/json', ...mcpCallHeaders() });
     let body: string | undefined;
     if (call.body !== undefined) {
       body = JSON.stringify(call.body);

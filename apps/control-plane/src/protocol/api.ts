@@ -20,6 +20,7 @@ import {
 import { ExecutionEvent } from './events';
 import { NetworkPolicy, ResourceLimits, SandboxKind } from './sandbox';
 import { RunnerMetrics } from './frames';
+import { GithubTarget, PullRequestRef, ReportState, Trigger, TriggerKind } from './triggers';
 
 export const Health = z.object({ ok: z.literal(true), version: z.string() });
 
@@ -59,6 +60,9 @@ export const CreateExecutionBody = z
     limits: ResourceLimits.optional(),
     /** Offer it only to runners that confine it (a template's `true` cannot be turned off here). */
     requireSandbox: z.boolean().optional(),
+    /** Push the worktree's branch when the run succeeds and open a pull request for it (needs a GitHub `repo` and
+     * CLAUDEOPS_GITHUB_TOKEN on the control plane). */
+    openPullRequest: z.boolean().optional(),
   })
   .refine((b) => b.prompt !== undefined || b.agent !== undefined, {
     message: 'give a `prompt`, or an `agent` template with its `inputs`',
@@ -90,6 +94,10 @@ export const ListExecutionsQuery = z.strictObject({
   label: Label.optional(),
   /** Words the prompt contains (case-insensitive, each of them). */
   q: z.string().trim().min(1).max(200).optional(),
+  /** What started it: api, schedule, webhook, followup, mcp or retry. */
+  trigger: TriggerKind.optional(),
+  /** Started by this schedule or webhook (sch_…, wh_…), or continuing this execution (followup, retry). */
+  triggerId: z.string().min(1).max(100).optional(),
 });
 
 export const EventsQuery = z.strictObject({
@@ -159,6 +167,19 @@ export const Execution = z.object({
   requireSandbox: z.boolean(),
   /** Names of the runner secrets it gets (from its template). */
   secrets: z.array(z.string()),
+  /** What started it (the API, a schedule, a webhook, a follow-up, the MCP server, a retry). */
+  trigger: Trigger,
+  /** The execution this one follows up (POST …/messages on an ended one), and the conversation's first execution
+   * (itself when it starts one). */
+  followupOf: ExecutionId.nullable(),
+  conversationId: ExecutionId,
+  /** Only this runner may take it (a follow-up resumes a session kept on that runner). */
+  pinnedRunnerId: RunnerId.nullable(),
+  openPullRequest: z.boolean(),
+  pullRequest: PullRequestRef.nullable(),
+  /** Where it comments when it ends (a webhook-started run), and how that went. */
+  reportTo: GithubTarget.nullable(),
+  report: ReportState.nullable(),
 });
 export type Execution = z.infer<typeof Execution>;
 

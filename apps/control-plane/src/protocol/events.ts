@@ -150,6 +150,25 @@ export const EVENT_DATA = {
     patchBytes: boundedCount(MAX_BYTES),
     patchTruncated: z.boolean(),
   }),
+  /**
+   * A person's message that reached the live session as its next user turn (POST /api/v1/executions/:id/messages
+   * while it runs); recorded by the runner when it hands the text to Claude Code, once per messageId.
+   */
+  'user.message': z.object({
+    messageId: z.string().min(1).max(100),
+    text: z.string().max(100_000),
+    /** Who sent it (the actor the audit log names). */
+    from: z.string().max(200),
+  }),
+  /** The runner pushed the execution's branch (openPullRequest) with the host's git credentials, or failed to. */
+  'git.push': z.object({
+    /** The repository as the execution named it (never with credentials). */
+    repo: z.string(),
+    branch: z.string(),
+    commit: z.string().nullable(),
+    ok: z.boolean(),
+    error: z.string().max(MAX_REASON_CHARS).optional(),
+  }),
   /** Runner-side diagnostics (Claude Code's stderr, workspace notes) a person may need to read. */
   log: z.object({ level: z.enum(['debug', 'info', 'warn', 'error']), message: z.string() }),
 } as const;
@@ -175,6 +194,8 @@ export const ExecutionEvent = z.discriminatedUnion('type', [
   envelope('approval.requested'),
   envelope('approval.decided'),
   envelope('host.snapshot'),
+  envelope('user.message'),
+  envelope('git.push'),
 ]);
 export type ExecutionEvent = z.infer<typeof ExecutionEvent>;
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA)[T]>;

@@ -57,6 +57,12 @@ export const Job = z.object({
   requireSandbox: z.boolean().default(false),
   /** The runner secrets (environment names) the run gets. */
   secrets: SecretNames.default([]),
+  /** Resume this Claude Code session (a follow-up): Claude sees the earlier turns. */
+  resumeSessionId: z.string().max(200).nullable().default(null),
+  /** Run in the workspace this execution used (a follow-up continues in the same worktree and branch). */
+  workspaceOf: ExecutionId.nullable().default(null),
+  /** Push the branch when the run succeeds (the control plane then opens a pull request). */
+  openPullRequest: z.boolean().default(false),
 });
 export type Job = z.infer<typeof Job>;
 
@@ -166,6 +172,16 @@ export const HubToRunner = z.discriminatedUnion('type', [
     decision: EVENT_DATA['approval.decided'],
     /** The rule `remember` grants (the request's pattern), for the runner's standing grants. */
     pattern: z.string(),
+  }),
+  /**
+   * hub -> runner, a person's message for the live session's next user turn. Repeated after every reconnect until the
+   * runner's `user.message` event with this messageId is stored; the runner delivers each messageId once.
+   */
+  z.object({
+    type: z.literal('exec.message'),
+    messageId: z.string().min(1).max(100),
+    text: z.string().max(100_000),
+    from: z.string().max(200),
   }),
   /** hub -> runner, the log is closed (the execution ended or was declared lost); later events are refused. */
   z.object({ type: z.literal('exec.closed'), status: ExecutionStatus, ackedSeq: z.number().int().min(0) }),

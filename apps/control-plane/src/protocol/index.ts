@@ -13,3 +13,5 @@ export * from './settings';
 export * from './pages';
 export * from './mcp';
 export * from './export';
+export * from './triggers';
+export * from './messages';

@@ -4,12 +4,10 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { createDb } from '../db/client';
-import { newExecutionFields } from './execution-templates';
-import { chainTail, insertRetry, listAttempts, rootOf, toAttemptSummary } from '../db/queries/attempts';
+import { chainTail, listAttempts, rootOf, toAttemptSummary } from '../db/queries/attempts';
 import {
   cancelQueuedExecution,
   getExecution,
-  insertExecution,
   listExecutions,
   MAX_PROMPT_WORDS,
   promptWords,
@@ -19,8 +17,8 @@ import {
 } from '../db/queries/executions';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
+import { apiTrigger, createExecution, createRetry } from '../executions/create';
 import { decodeCursor, encodeCursor } from '../lib/cursor';
-import { newExecutionId } from '../lib/ids';
 import { forwardedUpgrade, fleetOf, hubOf, isWebSocketUpgrade } from '../lib/stubs';
 import { requireAdmin, requireRunner } from '../middleware/auth';
 import { jsonBody, params, query } from '../middleware/validate';
@@ -50,15 +48,6 @@ async function mustGet(db: ReturnType<typeof createDb>, id: string): Promise<Exe
   return row;
 }
 
-/** The row is the commitment; a Fleet that cannot be reached now dispatches on its next hello, heartbeat or cron. */
-async function dispatchSoon(env: Env, id: string): Promise<void> {
-  try {
-    await fleetOf(env).dispatch();
-  } catch (error) {
-    console.error(`dispatch after creating ${id} failed`, error);
-  }
-}
-
 /** Media types a patch upload may carry. */
 const PATCH_TYPES = ['text/x-diff', 'text/x-patch', 'text/plain'];
 const TRUNCATED_VALUES: Record<string, boolean> = { true: true, '1': true, false: false, '0': false };
@@ -81,11 +70,7 @@ export const executionsRoutes = new Hono<AppEnv>()
     requireAdmin,
     jsonBody(CreateExecutionBody),
     async (c) => {
-      const db = createDb(c.env.DB);
-      const now = Date.now();
-      const fields = await newExecutionFields(db, c.req.valid('json'));
-      const row = await insertExecution(db, { id: newExecutionId(now), createdAt: now, ...fields });
-      await dispatchSoon(c.env, row.id);
+      const row = await createExecution(c.env, c.req.valid('json'), { trigger: apiTrigger(c) });
       return c.json(toExecution(row), 201);
     },
   )
@@ -99,7 +84,7 @@ export const executionsRoutes = new Hono<AppEnv>()
     requireAdmin,
     query(ListExecutionsQuery),
     async (c) => {
-      const { status, agent, runner, label, q, limit, cursor } = c.req.valid('query');
+      const { status, agent, runner, label, q, limit, cursor, trigger, triggerId } = c.req.valid('query');
       const words = q === undefined ? undefined : promptWords(q);
       if (words !== undefined && words.length > MAX_PROMPT_WORDS) {
         throw new AppError('BAD_REQUEST', `query.q: at most ${MAX_PROMPT_WORDS} words, not ${words.length}`);
@@ -110,6 +95,8 @@ export const executionsRoutes = new Hono<AppEnv>()
         runner,
         label,
         words,
+        trigger,
+        triggerId,
         limit,
         after: cursor === undefined ? undefined : decodeCursor(cursor),
       });
@@ -167,10 +154,8 @@ export const executionsRoutes = new Hono<AppEnv>()
           `attempt ${live.attempt} of this execution (${live.id}) is still ${live.status}`,
         );
       }
-      const now = Date.now();
-      const row = await insertRetry(db, source, { id: newExecutionId(now), attempt: lastAttempt + 1, now });
+      const row = await createRetry(c.env, source, { attempt: lastAttempt + 1, detail: 'retried by a person' });
       if (row === null) throw new AppError('CONFLICT', `another retry of ${id} was created at the same time`);
-      await dispatchSoon(c.env, row.id);
       return c.json(toExecution(row), 201);
     },
   )

@@ -43,6 +43,10 @@ export function eventText(event: ExecutionEvent): string {
       return `host ${event.data.snapshot.hostname}`;
     case 'usage':
       return `usage ${event.data.model}`;
+    case 'user.message':
+      return `message ${event.data.from} ${event.data.text}`;
+    case 'git.push':
+      return `git push ${event.data.branch} ${event.data.commit ?? ''} ${event.data.error ?? ''}`;
   }
 }
 

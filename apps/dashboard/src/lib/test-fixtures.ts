@@ -34,5 +34,13 @@ export const executionFixture = (id: string, overrides: Partial<Execution> = {})
   limits: null,
   requireSandbox: false,
   secrets: [],
+  trigger: { kind: 'api' },
+  followupOf: null,
+  conversationId: id,
+  pinnedRunnerId: null,
+  openPullRequest: false,
+  pullRequest: null,
+  reportTo: null,
+  report: null,
   ...overrides,
 });

@@ -6,7 +6,7 @@ import { toIso } from '../../lib/time';
 import { TERMINAL_STATUSES, type AttemptSummary } from '../../protocol';
 import type { Db } from '../client';
 import { executions } from '../schema';
-import { TEMPLATE_SNAPSHOT_COLUMNS, type ExecutionRow } from './executions';
+import { ORIGIN_COLUMNS, TEMPLATE_SNAPSHOT_COLUMNS, type ExecutionRow } from './executions';
 
 /** A chain longer than this (manual retries have no cap) lists its first attempts only. */
 const MAX_LISTED_ATTEMPTS = 200;
@@ -66,7 +66,7 @@ export const toAttemptSummary = (row: AttemptRow): AttemptSummary => ({
 export async function insertRetry(
   db: Db,
   source: ExecutionRow,
-  retry: { id: string; attempt: number; now: number },
+  retry: { id: string; attempt: number; now: number; detail: string },
 ): Promise<ExecutionRow | null> {
   const [row] = await db
     .insert(executions)
@@ -82,6 +82,13 @@ export async function insertRetry(
       ref: source.ref,
       maxAttempts: source.maxAttempts,
       ...Object.fromEntries(TEMPLATE_SNAPSHOT_COLUMNS.map((column) => [column, source[column]])),
+      // A retry continues what its attempt continued (a follow-up's session, runner and workspace; the report owed)
+      ...Object.fromEntries(ORIGIN_COLUMNS.map((column) => [column, source[column]])),
+      // and says it is a retry of that attempt.
+      triggerKind: 'retry',
+      triggerId: source.id,
+      triggerDetail: retry.detail,
+      conversationId: source.conversationId ?? source.id,
       attempt: retry.attempt,
       retryOf: source.id,
       rootId: rootOf(source),

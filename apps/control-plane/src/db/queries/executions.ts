@@ -3,14 +3,14 @@ import { and, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import { DEFAULT_AGENT } from '../../domain/budget-scopes';
 import type { CursorKey } from '../../lib/cursor';
 import { toIso, toIsoOrNull } from '../../lib/time';
-import { ExecutionResult, type Execution, type ExecutionStatus } from '../../protocol';
+import { ExecutionResult, type Execution, type ExecutionStatus, type TriggerKind } from '../../protocol';
 import type { Db } from '../client';
 import { executions } from '../schema';
 import { recordCancel } from './lifecycle';
 
 export type ExecutionRow = typeof executions.$inferSelect;
 export type NewExecution = Pick<ExecutionRow, 'id' | 'prompt' | 'model' | 'maxBudgetUsd' | 'labels' | 'createdAt'> &
-  Partial<Pick<ExecutionRow, 'repo' | 'ref' | 'maxAttempts' | TemplateSnapshotColumn>> & {
+  Partial<Pick<ExecutionRow, 'repo' | 'ref' | 'maxAttempts' | TemplateSnapshotColumn | OriginColumn>> & {
     /** The agent template; `default` until templates exist. */
     agent?: string;
   };
@@ -32,6 +32,21 @@ export const TEMPLATE_SNAPSHOT_COLUMNS = [
 ] as const;
 type TemplateSnapshotColumn = (typeof TEMPLATE_SNAPSHOT_COLUMNS)[number];
 
+/** Where an execution came from and what it continues: a retry keeps them (and gets its own trigger). */
+export const ORIGIN_COLUMNS = [
+  'triggerKind',
+  'triggerId',
+  'triggerDetail',
+  'followupOf',
+  'conversationId',
+  'resumeSessionId',
+  'workspaceOf',
+  'pinnedRunnerId',
+  'openPullRequest',
+  'reportTo',
+] as const;
+type OriginColumn = (typeof ORIGIN_COLUMNS)[number];
+
 /** Default attempts in all: one automatic retry after the runner is lost. */
 export const DEFAULT_MAX_ATTEMPTS = 2;
 
@@ -45,6 +60,7 @@ export async function insertExecution(db: Db, input: NewExecution): Promise<Exec
       maxAttempts: input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
       attempt: 1,
       rootId: input.id,
+      conversationId: input.conversationId ?? input.id,
       status: 'queued',
       updatedAt: input.createdAt,
     })
@@ -68,6 +84,8 @@ export async function listExecutions(
     label?: string | undefined;
     /** Words the prompt must each contain, case-insensitively (see promptWords). */
     words?: readonly string[] | undefined;
+    trigger?: TriggerKind | undefined;
+    triggerId?: string | undefined;
     limit: number;
     after?: CursorKey | undefined;
   },
@@ -76,6 +94,8 @@ export async function listExecutions(
   if (opts.status) conditions.push(eq(executions.status, opts.status));
   if (opts.agent) conditions.push(eq(executions.agent, opts.agent));
   if (opts.runner) conditions.push(eq(executions.runnerId, opts.runner));
+  if (opts.trigger) conditions.push(eq(executions.triggerKind, opts.trigger));
+  if (opts.triggerId) conditions.push(eq(executions.triggerId, opts.triggerId));
   if (opts.label) {
     conditions.push(sql`EXISTS (SELECT 1 FROM json_each(${executions.labels}) WHERE json_each.value = ${opts.label})`);
   }
@@ -167,5 +187,17 @@ export function toExecution(row: ExecutionRow): Execution {
     limits: row.limits,
     requireSandbox: row.requireSandbox,
     secrets: row.secrets ?? [],
+    trigger: {
+      kind: row.triggerKind,
+      ...(row.triggerId === null ? {} : { id: row.triggerId }),
+      ...(row.triggerDetail === null ? {} : { detail: row.triggerDetail }),
+    },
+    followupOf: row.followupOf,
+    conversationId: row.conversationId ?? row.id,
+    pinnedRunnerId: row.pinnedRunnerId,
+    openPullRequest: row.openPullRequest,
+    pullRequest: row.pullRequest,
+    reportTo: row.reportTo,
+    report: row.report,
   };
 }

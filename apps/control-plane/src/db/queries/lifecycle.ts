@@ -38,6 +38,10 @@ export type JobRow = Pick<
   | 'limits'
   | 'requireSandbox'
   | 'secrets'
+  | 'resumeSessionId'
+  | 'workspaceOf'
+  | 'openPullRequest'
+  | 'pinnedRunnerId'
 > & {
   /** For a retry, the runner the attempt it retries ran on: dispatch prefers another. */
   avoidRunnerId: string | null;
@@ -73,6 +77,10 @@ const jobColumns = {
   limits: executions.limits,
   requireSandbox: executions.requireSandbox,
   secrets: executions.secrets,
+  resumeSessionId: executions.resumeSessionId,
+  workspaceOf: executions.workspaceOf,
+  openPullRequest: executions.openPullRequest,
+  pinnedRunnerId: executions.pinnedRunnerId,
   avoidRunnerId: retriedOnRunner,
 };
 
@@ -105,6 +113,9 @@ export const toJob = (row: JobRow): Job => ({
   limits: row.limits,
   requireSandbox: row.requireSandbox,
   secrets: row.secrets ?? [],
+  resumeSessionId: row.resumeSessionId,
+  workspaceOf: row.workspaceOf,
+  openPullRequest: row.openPullRequest,
 });
 
 /** Queued and blocked executions, oldest first, after the `after` key, whose labels are all among `labels` (what

@@ -1,6 +1,6 @@
-// What POST /api/v1/executions stores: the body as it is, or, with `agent`, the template filled with the inputs and
-// merged with the body (domain/templates.ts), as a snapshot a later edit of the template never changes. Used by
-// routes/executions.ts.
+// What an execution stores from its creation request: the body as it is, or, with `agent`, the template filled with
+// the inputs and merged with the body (domain/templates.ts), as a snapshot a later edit of the template never changes.
+// Used by create.ts, the one way executions are made.
 import type { Db } from '../db/client';
 import { getAgent } from '../db/queries/agents';
 import type { NewExecution } from '../db/queries/executions';
@@ -17,6 +17,7 @@ export async function newExecutionFields(db: Db, body: CreateExecutionBody): Pro
     maxTurns: body.maxTurns ?? null,
   };
   const confinement = {
+    openPullRequest: body.openPullRequest ?? false,
     network: body.network ?? null,
     limits: body.limits ?? null,
     requireSandbox: body.requireSandbox ?? false,
@@ -56,6 +57,7 @@ export async function newExecutionFields(db: Db, body: CreateExecutionBody): Pro
     limits: body.limits ?? template.limits,
     requireSandbox: template.requireSandbox || (body.requireSandbox ?? false),
     secrets: template.secrets,
+    openPullRequest: body.openPullRequest ?? false,
   };
 }
 
