@@ -53,6 +53,7 @@ describe('automatic retry after a lost runner', () => {
       attempt: 2,
       retryOf: first.id,
       rootId: first.id,
+      trigger: { kind: 'retry', id: first.id, detail: 'automatic, after the runner was lost' },
       prompt: first.prompt,
       labels: [label],
       attempts: [
