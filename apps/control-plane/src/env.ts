@@ -22,6 +22,12 @@ declare global {
     CLAUDEOPS_RATE_LIMIT_HTTP?: string;
     CLAUDEOPS_RATE_LIMIT_HEARTBEATS?: string;
     CLAUDEOPS_RATE_LIMIT_PERMITS?: string;
+    /** Reporting back to GitHub (github/): the token comments and pull requests are made with, the REST API's base
+     * URL (default https://api.github.com; GitHub Enterprise and tests set it), and the dashboard's base URL for
+     * the execution links in comments (default: the first CLAUDEOPS_DASHBOARD_ORIGINS entry). */
+    CLAUDEOPS_GITHUB_TOKEN?: string;
+    CLAUDEOPS_GITHUB_API_URL?: string;
+    CLAUDEOPS_DASHBOARD_URL?: string;
   }
   // eslint-disable-next-line @typescript-eslint/no-namespace -- augments the namespace `wrangler types` declares
   namespace Cloudflare {
@@ -37,6 +43,9 @@ declare global {
       CLAUDEOPS_RATE_LIMIT_HTTP?: string;
       CLAUDEOPS_RATE_LIMIT_HEARTBEATS?: string;
       CLAUDEOPS_RATE_LIMIT_PERMITS?: string;
+      CLAUDEOPS_GITHUB_TOKEN?: string;
+      CLAUDEOPS_GITHUB_API_URL?: string;
+      CLAUDEOPS_DASHBOARD_URL?: string;
     }
   }
 }

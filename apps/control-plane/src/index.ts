@@ -1,5 +1,6 @@
 // The control plane Worker: the HTTP API, the cron safety net, and the Durable Object classes wrangler binds.
 import { app } from './app';
+import { sweepOwedReports } from './github/report';
 import { applyRetention } from './lib/retention';
 import { fleetOf } from './lib/stubs';
 
@@ -13,6 +14,9 @@ export default {
   /** Every minute: expire leases and retry dispatch, in case a Fleet alarm was missed; prune what retention says. */
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(fleetOf(env).sweep());
+    ctx.waitUntil(
+      sweepOwedReports(env).catch((err: unknown) => console.error('github reports: the sweep failed', err)),
+    );
     ctx.waitUntil(
       applyRetention(env, Date.now()).catch((err: unknown) => {
         console.error('retention: the sweep failed; the next run tries again', err);

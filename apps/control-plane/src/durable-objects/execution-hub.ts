@@ -15,9 +15,11 @@ import { HubAlarm } from './hub-alarm';
 import { HubApprovals, type Answer, type DecideOutcome } from './hub-approvals';
 import { HubBudget, type BudgetBatch } from './hub-budget';
 import { HubBudgetStore, type BudgetAlert } from './hub-budget-store';
-import { HubLog, type HubMeta, type LogItem } from './hub-log';
+import { HubLog, SYNCED, type HubMeta, type LogItem } from './hub-log';
 import { closeDisowned, HubOwner, type StreamOwner } from './hub-owner';
 import { HubPatch, type StoredPatch } from './hub-patch';
+import { HubReport } from './hub-report';
+import type { ReportOutcome } from '../github/report';
 import { pushesOf } from './hub-push';
 import { readRunnerFrame } from './hub-runner-frames';
 import { needsSync, syncOnce, type SyncSubject } from './hub-sync';
@@ -42,6 +44,8 @@ export class ExecutionHub extends DurableObject<Env> {
   private readonly approvals: HubApprovals;
   private readonly alarms: HubAlarm;
   private readonly owner: HubOwner;
+  /** Reporting back to GitHub: the runner's git.push outcome and the end-of-run report (hub-report). */
+  private readonly reports: HubReport;
   private log: LogState<LogItem>;
   private meta: HubMeta;
   private readonly syncD1Task = new Coalesced(() => this.syncD1Once());
@@ -55,6 +59,7 @@ export class ExecutionHub extends DurableObject<Env> {
     this.store = new HubLog(ctx.storage.sql, ctx.storage);
     this.alarms = new HubAlarm(ctx.storage);
     this.owner = new HubOwner(ctx.storage.sql);
+    this.reports = new HubReport(ctx.storage.sql, env, () => this.meta.executionId);
     ({ log: this.log, meta: this.meta } = this.store.load());
     this.budget = new HubBudget(env, new HubBudgetStore(ctx.storage.sql), {
       executionId: () => this.meta.executionId,
@@ -222,6 +227,12 @@ export class ExecutionHub extends DurableObject<Env> {
     return this.patches().get();
   }
 
+  /** Runs the execution's GitHub report if one is still owed (the cron sweep's retry); one at a time per hub. */
+  async report(executionId: string): Promise<ReportOutcome | null> {
+    this.remember(executionId);
+    return this.reports.run();
+  }
+
   override async alarm(): Promise<void> {
     await this.alarms.handle(async () => {
       await this.approvals.expireDue(Date.now());
@@ -297,6 +308,7 @@ export class ExecutionHub extends DurableObject<Env> {
     this.store.commit(store, truncateAbove, next, meta, () => {
       costs?.write();
       this.approvals.record(events, now);
+      this.reports.record(events);
       if (closing) this.approvals.cancelPending(meta.status ?? 'lost', now);
     });
     this.log = next;
@@ -357,6 +369,10 @@ export class ExecutionHub extends DurableObject<Env> {
     if (id === null || !needsSync(this.syncSubject)) return;
     try {
       await syncOnce(this.syncSubject, id);
+      // Once D1 has the end, the GitHub report (comment, pull request) goes out in the background.
+      if (this.log.closedAt !== null && this.meta.synced >= SYNCED.finished) {
+        this.reports.afterEnd((promise) => this.ctx.waitUntil(promise));
+      }
     } catch (err) {
       console.error(`ExecutionHub ${id}: D1 sync failed, retrying`, err);
       await this.retryLater();

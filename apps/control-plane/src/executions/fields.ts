@@ -25,6 +25,7 @@ export async function newExecutionFields(db: Db, body: CreateExecutionBody): Pro
   if (body.agent === undefined) {
     // The schema lets a body without `agent` through only with a prompt.
     if (body.prompt === undefined) throw new AppError('BAD_REQUEST', 'give a `prompt`, or an `agent` template');
+    needsRepo(body.openPullRequest, body.repo ?? null);
     return {
       ...plain,
       prompt: body.prompt,
@@ -42,6 +43,7 @@ export async function newExecutionFields(db: Db, body: CreateExecutionBody): Pro
   const resolved = resolveExecution(template, body);
   if (!resolved.ok) throw new AppError('BAD_REQUEST', resolved.message);
   const { repo, ref, ...value } = resolved.value;
+  needsRepo(body.openPullRequest, repo?.value ?? null);
   return {
     ...plain,
     ...value,
@@ -59,6 +61,16 @@ export async function newExecutionFields(db: Db, body: CreateExecutionBody): Pro
     secrets: template.secrets,
     openPullRequest: body.openPullRequest ?? false,
   };
+}
+
+/** A pull request is opened from the execution's branch of its repository: without a `repo` there is none. */
+function needsRepo(openPullRequest: boolean | undefined, repo: string | null): void {
+  if (openPullRequest === true && repo === null) {
+    throw new AppError(
+      'BAD_REQUEST',
+      '`openPullRequest: true` needs a `repo` (the repository the pull request is opened on)',
+    );
+  }
 }
 
 /** A repo or ref from an input or the template gets the body's checks; the error names where it came from. */

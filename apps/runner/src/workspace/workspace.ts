@@ -8,6 +8,7 @@ import { ApiError, type PatchUpload } from '../stream/api-client';
 import { sleep } from '../support/backoff';
 import { commitAll, commitMessage, readPatch, summarizeChanges } from './git-commit';
 import { displayRepo, scrubCredentials, type GitRepo } from './git';
+import { pushBranch } from './git-push';
 import { createLogger, errorMessage, type Logger } from '../support/logger';
 import { addWorktree, fetchCache, reclaimWorktree, resolveBase, WorkspaceError, type BaseCommit } from './repo-cache';
 import {
@@ -177,6 +178,11 @@ export class Workspaces {
         },
       });
       if (changes.commit && run.publish && this.options.uploadPatch) await this.upload(id, patch, emit);
+      // openPullRequest: the branch goes to the remote with the host's credentials; the control plane opens the PR.
+      if (job.openPullRequest && run.status === 'succeeded' && run.publish) {
+        const data = await pushBranch(cache, job.repo ?? '', branch, changes.commit);
+        emit({ type: 'git.push', ts: new Date().toISOString(), data });
+      }
     } catch (error) {
       const text = `could not commit the worktree's changes (they stay in ${cwd}): ${errorMessage(error)}`;
       emit(logDraft('error', scrubCredentials(text)));
