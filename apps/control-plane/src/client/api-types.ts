@@ -601,6 +601,98 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/schedules': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List schedules
+     * @description By name, each with its next run and its latest run (and that execution’s status).
+     */
+    get: operations['getSchedules'];
+    put?: never;
+    /**
+     * Create a schedule
+     * @description A cron (five fields, minute precision) in an IANA timezone and the execution it starts (an `agent` with `inputs`, or a `prompt`, and the other execution fields). The cron, the timezone and the execution are checked now: a 400 names the fault. A 409 when the name is taken.
+     */
+    post: operations['postSchedules'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/schedules/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Read a schedule
+     * @description By id (sch_…) or name.
+     */
+    get: operations['getSchedulesById'];
+    put?: never;
+    post?: never;
+    /**
+     * Delete a schedule
+     * @description Its runs go with it; the executions it started stay.
+     */
+    delete: operations['deleteSchedulesById'];
+    options?: never;
+    head?: never;
+    /**
+     * Change a schedule
+     * @description Only the fields given change; null clears an optional one. Execution fields merge over the schedule’s (`prompt` replaces an `agent` and its `inputs`). A changed cron or timezone, or enabling, moves nextRunAt to the next due minute from now.
+     */
+    patch: operations['patchSchedulesById'];
+    trace?: never;
+  };
+  '/api/v1/schedules/{id}/run': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Run a schedule now
+     * @description Starts its execution now, whether enabled or not (overlap, quiet hours and the daily cap do not apply to a run a person asks for). Recorded among its runs; the execution’s trigger detail says `run now`.
+     */
+    post: operations['postSchedulesByIdRun'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/schedules/{id}/runs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A schedule’s runs
+     * @description Newest first: each due minute (or run-now) and what came of it, with the execution’s status.
+     */
+    get: operations['getSchedulesByIdRuns'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/mcp': {
     parameters: {
       query?: never;
@@ -887,6 +979,63 @@ export interface components {
       ttlSeconds?: number;
       labels?: string[];
       maxConcurrent?: number;
+    };
+    CreateScheduleBody: {
+      name: string;
+      prompt?: string;
+      agent?: string;
+      inputs?: {
+        [key: string]: string;
+      };
+      model?: string;
+      maxBudgetUsd?: number;
+      labels?: string[];
+      repo?: string;
+      ref?: string;
+      maxAttempts?: number;
+      permissions?: {
+        /** @default [] */
+        allow: string[];
+        /** @default [] */
+        ask: string[];
+        /** @default [] */
+        deny: string[];
+      };
+      approvalTimeoutSeconds?: number;
+      maxTurns?: number;
+      network?:
+        | 'open'
+        | 'model-only'
+        | {
+            allow: string[];
+          };
+      limits?: {
+        memoryMb?: number;
+        cpus?: number;
+        pids?: number;
+      };
+      requireSandbox?: boolean;
+      openPullRequest?: boolean;
+      cron: string;
+      /** @default UTC */
+      timezone: string;
+      /**
+       * @default skip
+       * @enum {string}
+       */
+      overlap: 'skip' | 'queue' | 'cancel-previous';
+      quietHours?: {
+        start: string;
+        end: string;
+      } | null;
+      maxRunsPerDay?: number | null;
+      /**
+       * @default skip
+       * @enum {string}
+       */
+      missed: 'run-once' | 'skip';
+      /** @default true */
+      enabled: boolean;
     };
     CreateSessionBody: {
       token: string;
@@ -1662,6 +1811,58 @@ export interface components {
     } & {
       [key: string]: unknown;
     };
+    PatchScheduleBody: {
+      name?: string;
+      prompt?: string | null;
+      agent?: string | null;
+      inputs?: {
+        [key: string]: string;
+      } | null;
+      model?: string | null;
+      maxBudgetUsd?: number | null;
+      labels?: string[] | null;
+      repo?: string | null;
+      ref?: string | null;
+      maxAttempts?: number | null;
+      permissions?: {
+        /** @default [] */
+        allow: string[];
+        /** @default [] */
+        ask: string[];
+        /** @default [] */
+        deny: string[];
+      } | null;
+      approvalTimeoutSeconds?: number | null;
+      maxTurns?: number | null;
+      network?:
+        | (
+            | 'open'
+            | 'model-only'
+            | {
+                allow: string[];
+              }
+          )
+        | null;
+      limits?: {
+        memoryMb?: number;
+        cpus?: number;
+        pids?: number;
+      } | null;
+      requireSandbox?: boolean | null;
+      openPullRequest?: boolean | null;
+      cron?: string;
+      timezone?: string;
+      /** @enum {string} */
+      overlap?: 'skip' | 'queue' | 'cancel-previous';
+      quietHours?: {
+        start: string;
+        end: string;
+      } | null;
+      maxRunsPerDay?: number | null;
+      /** @enum {string} */
+      missed?: 'run-once' | 'skip';
+      enabled?: boolean;
+    };
     PushSubscriptionBody: {
       /** Format: uri */
       endpoint: string;
@@ -1808,6 +2009,120 @@ export interface components {
       createdAt: string;
       sandbox: ('bubblewrap' | 'none') | null;
       revokedAt?: string | null;
+    };
+    Schedule: {
+      id: string;
+      name: string;
+      prompt?: string;
+      agent?: string;
+      inputs?: {
+        [key: string]: string;
+      };
+      model?: string;
+      maxBudgetUsd?: number;
+      labels?: string[];
+      repo?: string;
+      ref?: string;
+      maxAttempts?: number;
+      permissions?: {
+        /** @default [] */
+        allow: string[];
+        /** @default [] */
+        ask: string[];
+        /** @default [] */
+        deny: string[];
+      };
+      approvalTimeoutSeconds?: number;
+      maxTurns?: number;
+      network?:
+        | 'open'
+        | 'model-only'
+        | {
+            allow: string[];
+          };
+      limits?: {
+        memoryMb?: number;
+        cpus?: number;
+        pids?: number;
+      };
+      requireSandbox?: boolean;
+      openPullRequest?: boolean;
+      cron: string;
+      timezone: string;
+      /** @enum {string} */
+      overlap: 'skip' | 'queue' | 'cancel-previous';
+      quietHours: {
+        start: string;
+        end: string;
+      } | null;
+      maxRunsPerDay: number | null;
+      /** @enum {string} */
+      missed: 'run-once' | 'skip';
+      enabled: boolean;
+      nextRunAt: string | null;
+      lastRunAt: string | null;
+      lastRun: {
+        id: string;
+        scheduleId: string;
+        /** Format: date-time */
+        dueAt: string;
+        /** Format: date-time */
+        firedAt: string;
+        /** @enum {string} */
+        outcome: 'firing' | 'queued' | 'skipped' | 'failed';
+        reason: string | null;
+        executionId: string | null;
+        status:
+          | (
+              | 'queued'
+              | 'blocked'
+              | 'assigned'
+              | 'running'
+              | 'awaiting_approval'
+              | 'succeeded'
+              | 'failed'
+              | 'cancelled'
+              | 'lost'
+            )
+          | null;
+      } | null;
+      builtin: boolean;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    SchedulePage: {
+      items: components['schemas']['Schedule'][];
+      nextCursor: string | null;
+    };
+    ScheduleRunPage: {
+      items: {
+        id: string;
+        scheduleId: string;
+        /** Format: date-time */
+        dueAt: string;
+        /** Format: date-time */
+        firedAt: string;
+        /** @enum {string} */
+        outcome: 'firing' | 'queued' | 'skipped' | 'failed';
+        reason: string | null;
+        executionId: string | null;
+        status:
+          | (
+              | 'queued'
+              | 'blocked'
+              | 'assigned'
+              | 'running'
+              | 'awaiting_approval'
+              | 'succeeded'
+              | 'failed'
+              | 'cancelled'
+              | 'lost'
+            )
+          | null;
+      }[];
+      nextCursor: string | null;
     };
     Session: {
       /** Format: date-time */
@@ -4889,6 +5204,537 @@ export interface operations {
       };
       /** @description The request body is larger than the limit */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Too many requests; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  getSchedules: {
+    parameters: {
+      query?: {
+        limit?: number;
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of schedules */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SchedulePage'];
+        };
+      };
+      /** @description Bad input: a field, the query, the path, or a token in the URL (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description No credentials, or credentials that are not valid */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Credentials of the wrong kind (a runner token on an admin route), or a cookie from another origin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource does not exist */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Too many requests; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  postSchedules: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateScheduleBody'];
+      };
+    };
+    responses: {
+      /** @description The schedule, with its nextRunAt */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Schedule'];
+        };
+      };
+      /** @description Bad input: a field, the query, the path, or a token in the URL (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description No credentials, or credentials that are not valid */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Credentials of the wrong kind (a runner token on an admin route), or a cookie from another origin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource does not exist */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource is not in a state that allows this (already ended, already answered, exists) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The request body is larger than the limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Too many requests; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  getSchedulesById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The schedule */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Schedule'];
+        };
+      };
+      /** @description Bad input: a field, the query, the path, or a token in the URL (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description No credentials, or credentials that are not valid */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Credentials of the wrong kind (a runner token on an admin route), or a cookie from another origin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource does not exist */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Too many requests; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  deleteSchedulesById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Bad input: a field, the query, the path, or a token in the URL (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description No credentials, or credentials that are not valid */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Credentials of the wrong kind (a runner token on an admin route), or a cookie from another origin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource does not exist */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource is not in a state that allows this (already ended, already answered, exists) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Too many requests; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  patchSchedulesById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PatchScheduleBody'];
+      };
+    };
+    responses: {
+      /** @description The schedule as changed */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Schedule'];
+        };
+      };
+      /** @description Bad input: a field, the query, the path, or a token in the URL (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description No credentials, or credentials that are not valid */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Credentials of the wrong kind (a runner token on an admin route), or a cookie from another origin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource does not exist */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource is not in a state that allows this (already ended, already answered, exists) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The request body is larger than the limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Too many requests; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  postSchedulesByIdRun: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The execution started */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Execution'];
+        };
+      };
+      /** @description Bad input: a field, the query, the path, or a token in the URL (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description No credentials, or credentials that are not valid */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Credentials of the wrong kind (a runner token on an admin route), or a cookie from another origin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource does not exist */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource is not in a state that allows this (already ended, already answered, exists) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Too many requests; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  getSchedulesByIdRuns: {
+    parameters: {
+      query?: {
+        limit?: number;
+        cursor?: string;
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of runs */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ScheduleRunPage'];
+        };
+      };
+      /** @description Bad input: a field, the query, the path, or a token in the URL (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description No credentials, or credentials that are not valid */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Credentials of the wrong kind (a runner token on an admin route), or a cookie from another origin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource does not exist */
+      404: {
         headers: {
           [name: string]: unknown;
         };

@@ -21,3 +21,5 @@ export const newAuditId = (now?: number): string => `au_${ulid(now)}`;
 export const newRunnerId = (now?: number): string => `rn_${ulid(now)}`;
 /** Ids of token rows; never shown to anyone, only unique. */
 export const newRowId = (): string => crypto.randomUUID();
+export const newScheduleId = (now?: number): string => `sch_${ulid(now)}`;
+export const newScheduleRunId = (now?: number): string => `sr_${ulid(now)}`;

@@ -23,3 +23,6 @@ export const isWebSocketUpgrade = (request: Request): boolean =>
 
 /** The BudgetGuard of one budget scope (`global`, `agent:<name>`, `label:<label>`). */
 export const guardOf = (env: Env, scope: string) => env.BUDGET_GUARD.get(env.BUDGET_GUARD.idFromName(scope));
+
+/** The one Scheduler: the alarm for the earliest due schedule, and the tick the cron trigger calls too. */
+export const schedulerOf = (env: Env) => env.SCHEDULER.get(env.SCHEDULER.idFromName('global'));

@@ -25,7 +25,7 @@ export const TERMINAL_STATUSES: readonly ExecutionStatus[] = ['succeeded', 'fail
 export const isTerminal = (status: ExecutionStatus): boolean => TERMINAL_STATUSES.includes(status);
 
 /** `budget`: a hard limit of a budget scope, or the execution's own `maxBudgetUsd`, was reached. */
-export const CANCEL_REASONS = ['user', 'lease_lost', 'runner_shutdown', 'budget'] as const;
+export const CANCEL_REASONS = ['user', 'lease_lost', 'runner_shutdown', 'budget', 'superseded'] as const;
 export const CancelReason = z.enum(CANCEL_REASONS);
 /** What a person reads for each cancel reason: the runner's status reasons and Claude Code's outcome say these. */
 export const CANCEL_REASON_TEXT: Record<z.infer<typeof CancelReason>, string> = {
@@ -33,6 +33,7 @@ export const CANCEL_REASON_TEXT: Record<z.infer<typeof CancelReason>, string> = 
   lease_lost: 'the runner lost its lease on this execution',
   runner_shutdown: 'the runner shut down',
   budget: 'a budget limit was reached',
+  superseded: 'cancelled by a newer run of its schedule',
 };
 /** The longest reason a status event (or an approval's message and reason) carries. */
 export const MAX_REASON_CHARS = 2000;

@@ -15,3 +15,4 @@ export * from './mcp';
 export * from './export';
 export * from './triggers';
 export * from './messages';
+export * from './schedules';

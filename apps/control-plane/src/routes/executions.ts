@@ -6,25 +6,23 @@ import { z } from 'zod';
 import { createDb } from '../db/client';
 import { chainTail, listAttempts, rootOf, toAttemptSummary } from '../db/queries/attempts';
 import {
-  cancelQueuedExecution,
   getExecution,
   listExecutions,
   MAX_PROMPT_WORDS,
   promptWords,
-  recordCancelRequest,
   toExecution,
   type ExecutionRow,
 } from '../db/queries/executions';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
+import { cancelExecution } from '../executions/cancel';
 import { apiTrigger, createExecution, createRetry } from '../executions/create';
 import { decodeCursor, encodeCursor } from '../lib/cursor';
-import { forwardedUpgrade, fleetOf, hubOf, isWebSocketUpgrade } from '../lib/stubs';
+import { forwardedUpgrade, hubOf, isWebSocketUpgrade } from '../lib/stubs';
 import { requireAdmin, requireRunner } from '../middleware/auth';
 import { jsonBody, params, query } from '../middleware/validate';
 import { doc } from '../openapi/describe';
 import {
-  CANCEL_REASON_TEXT,
   CancelExecutionBody,
   CreateExecutionBody,
   EventsQuery,
@@ -171,33 +169,8 @@ export const executionsRoutes = new Hono<AppEnv>()
     params(IdParams),
     jsonBody(CancelExecutionBody, { optional: true }),
     async (c) => {
-      const db = createDb(c.env.DB);
       const { id } = c.req.valid('param');
-      let row = await mustGet(db, id);
-      if (row.status === 'queued' || row.status === 'blocked') {
-        if (await cancelQueuedExecution(db, id, Date.now(), CANCEL_REASON_TEXT.user)) {
-          // D1 already says cancelled; a hub that cannot be reached only misses its closing status event.
-          try {
-            await hubOf(c.env, id).close(id, 'cancelled', CANCEL_REASON_TEXT.user);
-          } catch (error) {
-            console.error(`closing the log of cancelled ${id} failed`, error);
-          }
-          return c.json(toExecution(await mustGet(db, id)), 202);
-        }
-        row = await mustGet(db, id); // a runner claimed it meanwhile: cancel it as an assigned one
-      }
-      if (isTerminal(row.status)) {
-        throw new AppError('CONFLICT', `execution ${id} has already ended (${row.status})`);
-      }
-      if (!(await recordCancelRequest(db, id, Date.now()))) {
-        // Either a cancel is already recorded (answer 202 again) or the execution ended since we read it.
-        row = await mustGet(db, id);
-        if (isTerminal(row.status)) throw new AppError('CONFLICT', `execution ${id} has already ended (${row.status})`);
-      }
-      // Both calls are idempotent, so a repeated cancel re-sends them: that heals a first attempt that failed midway.
-      await hubOf(c.env, id).cancel(id, 'user');
-      await fleetOf(c.env).cancel(id, 'user');
-      return c.json(toExecution(await mustGet(db, id)), 202);
+      return c.json(toExecution(await cancelExecution(c.env, id, 'user')), 202);
     },
   )
 
