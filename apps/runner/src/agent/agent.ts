@@ -1,13 +1,15 @@
 // Runs one execution's Claude Code through the Agent SDK (used by the runner's job runner): each tool call decided by
 // the job's canUseTool (the approval gate; bypassPermissions is refused as root), the template's runtime options, SDK
 // messages emitted as protocol event drafts, and a cancel that escalates from aborting the query to killing every
-// process of the run.
+// process of the run. The prompt goes in as streaming input (agent-input.ts), so a person's messages become the next
+// user turns of the live session; a follow-up resumes its earlier session (`resume`).
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type {
   CanUseTool,
   Options,
+  query as sdkQuery,
   SDKResultMessage,
   SpawnedProcess,
   SpawnOptions,
@@ -18,7 +20,8 @@ import {
   type CancelReason,
   type EventDraft,
 } from '@claudeops/control-plane/protocol';
-import { AgentEventMapper } from './agent-events';
+import { AgentEventMapper, truncateText } from './agent-events';
+import { AgentInput, type LiveMessage } from './agent-input';
 import { killRunProcesses, RUN_COOKIE_ENV, signalGroup } from './process-group';
 import type { Confinement } from '../sandbox/confinement';
 
@@ -50,6 +53,10 @@ export interface AgentJob {
   sandbox?: Confinement;
   /** The runner's redactor: text cut to fit an event is redacted first, so a cut cannot halve a secret. */
   redact?: (text: string) => string;
+  /** The run's user turns after the prompt (a person's messages); absent: the prompt alone. */
+  input?: AgentInput;
+  /** The Claude Code session a follow-up resumes (its files are under the run's CLAUDE_CONFIG_DIR, same cwd). */
+  resumeSessionId?: string | null;
 }
 
 const allowAll: CanUseTool = async (_toolName, input) => ({ behavior: 'allow', updatedInput: input });
@@ -69,7 +76,12 @@ export interface AgentOptions {
   /** Time Claude Code gets to stop after an abort before its processes are killed; default 5000 ms. */
   graceMs?: number;
   pathToClaudeCodeExecutable?: string;
+  /** The SDK's query (tests pass a double); default: the Agent SDK's, loaded with the first run. */
+  query?: typeof sdkQuery;
 }
+
+/** Bytes of a message's text in its `user.message` event (Claude Code gets all of it). */
+export const USER_MESSAGE_EVENT_BYTES = 32 * 1024;
 
 const DEFAULT_GRACE_MS = 5_000;
 /** Claude Code's stderr beyond this is dropped (one note says so), so a noisy CLI cannot flood the log. */
@@ -85,11 +97,22 @@ function outcomeOf(result: SDKResultMessage | undefined, failure: string | undef
   return { status: 'failed', reason: clip(failure ?? 'Claude Code ended without a result') };
 }
 
+/** The `user.message` event of a message handed to Claude Code: its text cut to fit (redacted before the cut). */
+function userMessageDraft(message: LiveMessage, redact: ((text: string) => string) | undefined): EventDraft {
+  const { text } = truncateText(message.text, USER_MESSAGE_EVENT_BYTES, redact);
+  return {
+    type: 'user.message',
+    ts: new Date().toISOString(),
+    data: { messageId: message.messageId, text, from: message.from },
+  };
+}
+
 export function startAgent(job: AgentJob, emit: (draft: EventDraft) => void, options: AgentOptions = {}): AgentHandle {
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
   const abortController = new AbortController();
   const cookie = job.cookie ?? `${job.executionId}.${randomUUID()}`;
   const mapper = new AgentEventMapper(undefined, job.redact);
+  const input = job.input ?? new AgentInput();
   let pid: number | undefined;
   let exited: Promise<void> = Promise.resolve();
   let cancelReason: CancelReason | undefined;
@@ -157,6 +180,7 @@ export function startAgent(job: AgentJob, emit: (draft: EventDraft) => void, opt
     ...(job.tools ? { tools: job.tools } : {}),
     ...(job.maxTurns ? { maxTurns: job.maxTurns } : {}),
     ...(job.outputSchema ? { outputFormat: { type: 'json_schema', schema: job.outputSchema } } : {}),
+    ...(job.resumeSessionId ? { resume: job.resumeSessionId } : {}),
     includePartialMessages: true,
     // Explicit: left unset Claude Code may choose auto mode, whose classifier makes model calls of its own.
     permissionMode: 'default',
@@ -192,14 +216,19 @@ export function startAgent(job: AgentJob, emit: (draft: EventDraft) => void, opt
     let failure: string | undefined;
     try {
       // The Agent SDK (~30 MB once loaded) comes in with the first run, not at the runner's start.
-      const { query } = await import('@anthropic-ai/claude-agent-sdk');
-      for await (const message of query({ prompt: job.prompt, options: queryOptions })) {
+      const query = options.query ?? (await import('@anthropic-ai/claude-agent-sdk')).query;
+      const prompt = input.stream(job.prompt, (message) => send(userMessageDraft(message, job.redact)));
+      for await (const message of query({ prompt, options: queryOptions })) {
+        // One result per turn; the last one is the run's (its status, structured output and cost).
         if (message.type === 'result') result = message;
         for (const draft of mapper.map(message)) send(draft);
+        if (message.type === 'result') input.resultSeen();
       }
     } catch (error) {
       failure = errorText(error);
     }
+    // Messages that come now are not taken: the hub keeps them (it starts a follow-up with them).
+    input.end();
     for (const draft of mapper.finish()) send(draft);
     // The SDK also throws after an error result; the result event already says it all.
     if (failure !== undefined && result === undefined && cancelReason === undefined && limitReason === undefined) {
@@ -217,6 +246,7 @@ export function startAgent(job: AgentJob, emit: (draft: EventDraft) => void, opt
 
   /** Aborts the query and SIGTERMs the group now, SIGKILL after the grace: a cancel, or a limit exceeded. */
   const stopRun = () => {
+    input.end();
     abortController.abort();
     // Do not wait for the SDK's own grace before signalling: a cancelled run (a budget crossed, above all) must
     // stop now. SIGTERM lets Claude Code end cleanly; the group gets SIGKILL if it is still there after graceMs.

@@ -1,7 +1,9 @@
 // One accepted job's run, for the job runner: its execute path (workspace, the host snapshot of a health run, Claude
 // Code behind the approval gate, the checked result, the commit, the final status, the wait for its log to drain).
+// Claude Code's config dir is the workspace's session dir, so a follow-up resumes its session (Job.resumeSessionId).
 // The job's state and its transitions are RunningJob's (running-job.ts).
 import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import type { EventDraft, HostSnapshot, Job } from '@claudeops/control-plane/protocol';
 import type { AgentOptions, AgentOutcome, startAgent } from '../agent/agent';
 import { MissingSecretError, throughModelProxy, withRunnerSecrets } from '../agent/agent-env';
@@ -12,6 +14,7 @@ import { errorMessage, type Logger } from '../support/logger';
 import { newRunCookie, type RunRecords } from '../daemon/run-records';
 import { ResultShaper } from '../agent/structured-output';
 import { WorkspaceError, type Workspace, type Workspaces } from '../workspace/workspace';
+import { hasClaudeSession } from '../workspace/session-dir';
 import { confineJob } from '../sandbox/job-sandbox';
 import { SandboxError, type ConfinedRun, type Sandbox } from '../sandbox/sandbox';
 import { statusDraft, type RunningJob } from './running-job';
@@ -46,7 +49,7 @@ export async function executeJob(active: RunningJob, deps: JobExecutionDeps): Pr
   let workspace: Workspace | undefined;
   try {
     workspace = await deps.workspaces.prepare(job, (draft) => stream.emit(draft), active.abort.signal);
-    outcome = active.ending ? active.stopped() : await runAgent(active, deps, workspace.cwd);
+    outcome = active.ending ? active.stopped() : await runAgent(active, deps, workspace);
   } catch (error) {
     outcome = active.cancelReason
       ? active.stopped()
@@ -65,8 +68,17 @@ export async function executeJob(active: RunningJob, deps: JobExecutionDeps): Pr
 }
 
 /** Claude Code's run (after a health run's host snapshot), or the snapshot alone when no model can be asked. */
-async function runAgent(active: RunningJob, deps: JobExecutionDeps, cwd: string): Promise<AgentOutcome> {
+async function runAgent(active: RunningJob, deps: JobExecutionDeps, workspace: Workspace): Promise<AgentOutcome> {
   const { job, stream } = active;
+  const { cwd, sessionDir } = workspace;
+  await mkdir(sessionDir, { recursive: true, mode: 0o700 });
+  if (job.resumeSessionId && !(await hasClaudeSession(sessionDir, job.resumeSessionId))) {
+    const of = job.workspaceOf ? ` of ${job.workspaceOf}` : '';
+    return {
+      status: 'failed',
+      reason: `the Claude Code session ${job.resumeSessionId}${of} is not on this runner any more; start a new execution`,
+    };
+  }
   const started = Date.now();
   let prompt = job.prompt;
   let snapshot: HostSnapshot | null = null;
@@ -82,9 +94,10 @@ async function runAgent(active: RunningJob, deps: JobExecutionDeps, cwd: string)
     }
   }
   // Before anything starts: a secret the template names and this runner lacks fails the run, saying which.
-  const env = agentEnv(deps, job);
+  const env = { ...agentEnv(deps, job), CLAUDE_CONFIG_DIR: sessionDir };
   const emit = (draft: EventDraft) => stream.emit(draft);
   const shaper = new ResultShaper(job, snapshot);
+  let lastProblem: string | null = null;
   const gate = new ApprovalGate({
     policy: job.permissions,
     timeoutMs: job.approvalTimeoutSeconds * 1000,
@@ -95,7 +108,9 @@ async function runAgent(active: RunningJob, deps: JobExecutionDeps, cwd: string)
   let sandbox: ConfinedRun | undefined;
   try {
     const modelBaseUrl = deps.modelBaseUrl?.(job.executionId);
-    sandbox = deps.sandbox && (await confineJob({ sandbox: deps.sandbox, job, cwd, env, modelBaseUrl, emit }));
+    sandbox =
+      deps.sandbox &&
+      (await confineJob({ sandbox: deps.sandbox, job, cwd, configDir: sessionDir, env, modelBaseUrl, emit }));
   } catch (error) {
     active.closeGate('the execution ended');
     if (error instanceof SandboxError) return { status: 'failed', reason: error.message };
@@ -122,12 +137,16 @@ async function runAgent(active: RunningJob, deps: JobExecutionDeps, cwd: string)
       appendSystemPrompt: job.appendSystemPrompt,
       outputSchema: job.outputSchema,
       ...(deps.redact && { redact: deps.redact }),
+      input: active.input,
+      resumeSessionId: job.resumeSessionId,
     },
     (draft) => {
       if (draft.type !== 'result') return emit(draft);
       const { data, problem } = shaper.shape(draft.data);
       if (problem) emit({ type: 'log', ts: draft.ts, data: { level: 'error', message: problem } });
+      // One result per turn: the last one is the run's (a person's messages add turns).
       active.result = data;
+      lastProblem = problem;
       return emit({ ...draft, data });
     },
     deps.agentOptions,
@@ -135,8 +154,8 @@ async function runAgent(active: RunningJob, deps: JobExecutionDeps, cwd: string)
   active.agentStarted(handle);
   const outcome = await handle.done.finally(() => sandbox?.dispose());
   active.closeGate('the execution ended');
-  // Claude Code succeeded, but what it returned cannot be recorded as the template's result.
-  return outcome.status === 'succeeded' && shaper.failure ? { status: 'failed', reason: shaper.failure } : outcome;
+  // Claude Code succeeded, but what its last turn returned cannot be recorded as the template's result.
+  return outcome.status === 'succeeded' && lastProblem ? { status: 'failed', reason: lastProblem } : outcome;
 }
 
 /** Records the run before Claude Code starts: a restarted runner reaps its processes by this cookie. */

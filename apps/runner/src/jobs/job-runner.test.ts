@@ -85,13 +85,18 @@ describe('JobRunner', () => {
       model: 'claude-x',
       maxBudgetUsd: 0.5,
       cwd: join(dir, 'workspaces', executionId(1)),
-      env: { ANTHROPIC_BASE_URL: 'http://127.0.0.1:1' },
+      env: {
+        ANTHROPIC_BASE_URL: 'http://127.0.0.1:1',
+        CLAUDE_CONFIG_DIR: join(dir, 'workspaces', '.sessions', executionId(1)),
+      },
       canUseTool: expect.any(Function),
       disallowedTools: [],
       tools: null,
       maxTurns: null,
       appendSystemPrompt: null,
       outputSchema: null,
+      input: expect.any(Object),
+      resumeSessionId: null,
     });
     expect((await stat(run.job.cwd)).isDirectory()).toBe(true);
     run.emit(text('hello'));
@@ -128,7 +133,8 @@ describe('JobRunner', () => {
     expect(sent[2]).toEqual({ type: 'job.reject', executionId: executionId(3), reason: 'no free slot (2 of 2 busy)' });
     expect(runner.freeSlots).toBe(0);
     await waitFor(() => runs.length === 2, 'two agents');
-    runs[0]!.finish({ status: 'failed', reason: 'boom' });
+    // The two start in either order.
+    runs.find((run) => run.job.executionId === executionId(1))!.finish({ status: 'failed', reason: 'boom' });
     streams.get(executionId(1))!.ackAll();
     await waitFor(() => runner.freeSlots === 1, 'a free slot');
     expect(streams.get(executionId(1))!.statuses().at(-1)).toEqual({ status: 'failed', reason: 'boom' });
@@ -217,7 +223,7 @@ describe('JobRunner', () => {
     const runner = makeRunner(1, { modelBaseUrl: (id) => `http://127.0.0.1:4000/x/${id}` });
     runner.offer(job(1));
     await waitFor(() => runs.length === 1, 'the agent to start');
-    expect(runs[0]!.job.env).toEqual({ ANTHROPIC_BASE_URL: `http://127.0.0.1:4000/x/${executionId(1)}` });
+    expect(runs[0]!.job.env).toMatchObject({ ANTHROPIC_BASE_URL: `http://127.0.0.1:4000/x/${executionId(1)}` });
   });
 
   it("asks the execution's hub for each model call's permit; a refusal is recorded and cancels the run", async () => {

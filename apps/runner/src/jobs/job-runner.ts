@@ -11,6 +11,7 @@ import type {
   RunnerToFleet,
 } from '@claudeops/control-plane/protocol';
 import type { AgentOptions } from '../agent/agent';
+import type { LiveMessage } from '../agent/agent-input';
 import type { JobFrame } from '../stream/connection';
 import { noteBudgetAlert, requestJobPermit } from './job-budget';
 import { executeJob, type JobExecutionDeps, type StartAgent } from './job-execution';
@@ -125,6 +126,7 @@ export class JobRunner {
       onClosed: (info) => this.logClosed(id, info.status),
       onAlert: (alert) => this.alerted(id, alert),
       onApprovalResult: (decision, pattern) => this.jobs.get(id)?.resolveApproval(decision, pattern),
+      onMessage: (message) => this.message(id, message),
     });
     const active = new RunningJob(job, stream);
     this.jobs.set(id, active);
@@ -184,6 +186,16 @@ export class JobRunner {
   idle(): Promise<void> {
     if (this.jobs.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** A message for the live session; one that comes after the input ended stays with the hub (a follow-up). */
+  private message(executionId: string, message: LiveMessage): void {
+    const delivery = this.jobs.get(executionId)?.deliverMessage(message) ?? 'ended';
+    if (delivery === 'duplicate') return;
+    this.log.info(delivery === 'queued' ? 'a message for the live session' : 'a message after the session ended', {
+      executionId,
+      messageId: message.messageId,
+    });
   }
 
   private alerted(executionId: string, alert: EventData<'budget.alert'>): void {

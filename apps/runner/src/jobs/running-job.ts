@@ -1,5 +1,6 @@
 // One job holding a slot on this runner: the job, its event stream, and the state that moves while it runs (the
-// started agent, the approval gate, a cancel, the hub closing the log, the outcome, the budget that stopped it).
+// started agent, the approval gate, a cancel, the hub closing the log, the outcome, the budget that stopped it, the
+// messages a person sends to the live session).
 // Every transition is a method here, so the job runner, the job's execution and its budget side never set fields
 // on a shared bag. Used by job-runner.ts, job-execution.ts and job-budget.ts.
 import {
@@ -12,6 +13,7 @@ import {
   type Job,
 } from '@claudeops/control-plane/protocol';
 import type { AgentHandle, AgentOutcome } from '../agent/agent';
+import { AgentInput, type Delivery, type LiveMessage } from '../agent/agent-input';
 import type { ApprovalGate } from '../permissions/approval-gate';
 import type { PermitAnswer } from '../proxy/model-proxy';
 import { signalGroup } from '../agent/process-group';
@@ -41,6 +43,8 @@ export class RunningJob {
   readonly abort = new AbortController();
   /** Claude Code's result (checked against the template's schema), for the commit message of a worktree. */
   result: EventData<'result'> | null = null;
+  /** Claude Code's user turns after the prompt: messages may come before it starts, and wait here. */
+  readonly input = new AgentInput();
   #cancelReason: CancelReason | null = null;
   #logClosed = false;
   #outcome: AgentOutcome | null = null;
@@ -95,6 +99,7 @@ export class RunningJob {
     if (this.#cancelReason !== null || this.#outcome !== null) return false;
     this.#cancelReason = reason;
     this.abort.abort();
+    this.input.end();
     // Approvals still waiting are answered (denied) now, so the run does not go back to `running` on its way out.
     this.#gate?.close(CANCEL_REASON_TEXT[reason]);
     // Before the agent has started, the execution sees the cancel and never starts it.
@@ -112,6 +117,11 @@ export class RunningJob {
   /** The approval gate answers Claude Code's tool calls from now on; the hub's decisions go to it. */
   openGate(gate: ApprovalGate): void {
     this.#gate = gate;
+  }
+
+  /** A person's message for the live session (exec.message): see Delivery. */
+  deliverMessage(message: LiveMessage): Delivery {
+    return this.input.push(message);
   }
 
   resolveApproval(decision: EventData<'approval.decided'>, pattern: string): void {
@@ -137,6 +147,7 @@ export class RunningJob {
   /** Records the outcome (Claude Code's, or the stop's) and returns the reason its final status carries. */
   finish(outcome: AgentOutcome): string | undefined {
     this.#outcome = outcome;
+    this.input.end();
     if (outcome.status === 'cancelled' && this.#cancelReason === 'budget' && this.#budgetNote) {
       return `cancelled: ${this.#budgetNote}`;
     }

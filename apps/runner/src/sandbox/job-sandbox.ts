@@ -14,6 +14,8 @@ export interface JobConfinement {
   sandbox: Sandbox;
   job: Pick<Job, 'executionId' | 'network' | 'limits'>;
   cwd: string;
+  /** Claude Code's config dir for the run (the conversation's sessions), kept for its follow-ups. */
+  configDir?: string;
   /** Claude Code's environment (with its ANTHROPIC_BASE_URL already pointing at the model proxy). */
   env: Record<string, string>;
   modelBaseUrl?: string;
@@ -37,6 +39,7 @@ export async function confineJob(options: JobConfinement): Promise<ConfinedRun> 
     network: job.network,
     limits: job.limits,
     cwd: options.cwd,
+    ...(options.configDir && { configDir: options.configDir }),
     env: options.env,
     ...(options.modelBaseUrl && { modelBaseUrl: options.modelBaseUrl }),
     onRefused: (host) => emit(logDraft('warn', `network: ${host} is not in this execution's allow-list (403)`)),

@@ -38,6 +38,11 @@ export interface ConfineRequest {
   limits: ResourceLimits | null;
   /** The workspace (exists). */
   cwd: string;
+  /**
+   * Claude Code's config dir for the run (exists): the conversation's sessions, kept outside the private HOME so a
+   * follow-up can resume them. Writable inside, and Claude Code's CLAUDE_CONFIG_DIR there.
+   */
+  configDir?: string;
   /** Claude Code's environment outside the sandbox (its HOME names where the private HOME goes). */
   env: Record<string, string>;
   /** The model proxy's URL for this execution (Claude Code's ANTHROPIC_BASE_URL). */
@@ -187,7 +192,7 @@ export class Sandbox {
       home: { path: homePath, source: homeSource },
       hide: await this.hidden(homePath),
       readOnly: [...git.readOnly, ...(bridge ? [bridgeDir] : [])],
-      writable: git.writable,
+      writable: [...git.writable, ...(request.configDir ? [request.configDir] : [])],
       unshareNet: network !== 'open',
     };
     const env: Record<string, string | undefined> = { HOME: homePath, TMPDIR: '/tmp', ...bridge?.env };
@@ -199,6 +204,7 @@ export class Sandbox {
         const value = inside[name];
         if (value && !isWithin(resolve(value), request.cwd)) delete inside[name];
       }
+      if (request.configDir) inside.CLAUDE_CONFIG_DIR = request.configDir;
       // Node and Claude Code may be installed in the hidden HOME (nvm, npm -g --prefix ~) or below /tmp, which every
       // run gets empty (a checkout in /tmp): read-only again, alone.
       const covered: BwrapSpec['hide'] = [...spec.hide, { kind: 'dir', path: '/tmp' }];

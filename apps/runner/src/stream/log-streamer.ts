@@ -1,8 +1,8 @@
 // One execution's event stream to its ExecutionHub (GET /api/v1/executions/:id/stream): redacts drafts, numbers them
 // seq 1, 2, 3…, spools and batches them, keeps every unacked event (outbox.ts), resends after exec.welcome; also asks
-// the hub's permit for each model call, records the budget alerts it relays and hands on approval decisions;
-// stream-session.ts runs each socket and hands its frames here. Used by the job runner, one per execution, and by the
-// recovery of a previous life's executions.
+// the hub's permit for each model call, records the budget alerts it relays, hands on approval decisions and a
+// person's messages for the live session; stream-session.ts runs each socket and hands its frames here. Used by the
+// job runner, one per execution, and by the recovery of a previous life's executions.
 import type WebSocket from 'ws';
 import {
   MAX_EVENTS_PER_FRAME,
@@ -48,6 +48,11 @@ export interface StreamHandlers {
    * hub has stored the run's `approval.decided` event: the receiver applies each approvalId once.
    */
   onApprovalResult?(decision: EventData<'approval.decided'>, pattern: string): void;
+  /**
+   * A person's message for the live session (exec.message). Repeated after every reconnect until the hub has stored
+   * the run's `user.message` event for it: the receiver takes each messageId once.
+   */
+  onMessage?(message: { messageId: string; text: string; from: string }): void;
 }
 
 export interface LogStreamerOptions {
@@ -97,6 +102,7 @@ export class LogStreamer {
     permitResult: (requestId, answer) => this.permits.settle(requestId, answer),
     alert: (alert) => this.alert(alert),
     approvalResult: (frame) => this.options.handlers.onApprovalResult?.(frame.decision, frame.pattern),
+    message: ({ messageId, text, from }) => this.options.handlers.onMessage?.({ messageId, text, from }),
     closed: (frame) => {
       this.acked(Math.min(frame.ackedSeq, this.lastSeq));
       this.log.info('hub closed the log', { status: frame.status, ackedSeq: frame.ackedSeq });

@@ -19,6 +19,8 @@ export interface StreamSessionHandlers {
   permitResult(requestId: string, answer: PermitAnswer): void;
   alert(alert: EventData<'budget.alert'>): void;
   approvalResult(frame: HubFrame<'exec.approval.result'>): void;
+  /** A person's message for the live session (re-sent after reconnects until its `user.message` is stored). */
+  message(frame: HubFrame<'exec.message'>): void;
   closed(frame: HubFrame<'exec.closed'>): void;
   /** The socket closed, welcomed or not. */
   socketClosed(ws: WebSocket): void;
@@ -64,6 +66,9 @@ export function runStreamSession(
             break;
           case 'exec.approval.result':
             handlers.approvalResult(frame);
+            break;
+          case 'exec.message':
+            handlers.message(frame);
             break;
           case 'exec.closed':
             handlers.closed(frame);

@@ -1,6 +1,7 @@
 // Per-execution workspaces for the job runner: a plain directory, or, when the job names a repository, a worktree of
 // the runner's cached clone on branch claudeops/<execution id>. After Claude Code ran, the worktree's changes are
-// committed, reported in a `git` event and uploaded as a patch; old workspaces are cleaned up by policy.
+// committed, reported in a `git` event and uploaded as a patch; old workspaces are cleaned up by policy. A follow-up
+// (Job.workspaceOf) runs in its conversation's existing workspace (workspace-reuse.ts).
 import { mkdir, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EventData, EventDraft, Job } from '@claudeops/control-plane/protocol';
@@ -11,6 +12,8 @@ import { displayRepo, scrubCredentials, type GitRepo } from './git';
 import { pushBranch } from './git-push';
 import { createLogger, errorMessage, type Logger } from '../support/logger';
 import { addWorktree, fetchCache, reclaimWorktree, resolveBase, WorkspaceError, type BaseCommit } from './repo-cache';
+import { sessionDirFor } from './session-dir';
+import { findReusable, removedText, type ReusedWorkspace, type WorktreeTarget } from './workspace-reuse';
 import {
   cleanupWorkspaces,
   DEFAULT_WORKTREE_MAX_AGE_MS,
@@ -47,19 +50,13 @@ export interface FinishedRun {
 
 export interface Workspace {
   readonly cwd: string;
+  /** Claude Code's config dir for the run (its sessions), shared by every run in this workspace (session-dir.ts). */
+  readonly sessionDir: string;
   /** Commits and reports what changed (a worktree), marks the workspace unused, schedules cleanup; never throws. */
   finish(run: FinishedRun): Promise<void>;
 }
 
 const FILES_IN_EVENT = 1000;
-
-/** A prepared worktree as the runner recorded it: its cache, git's admin dir and work tree, its branch and base. */
-interface WorktreeTarget {
-  cache: string;
-  worktree: GitRepo;
-  branch: string;
-  base: BaseCommit;
-}
 
 export class Workspaces {
   private readonly active = new Set<string>();
@@ -74,7 +71,9 @@ export class Workspaces {
   /** Creates the job's workspace; a repository that cannot be used emits an error `log` and throws WorkspaceError. */
   async prepare(job: Job, emit: Emit, signal?: AbortSignal): Promise<Workspace> {
     const id = job.executionId;
+    if (job.workspaceOf && job.workspaceOf !== id) return this.reuse(job, emit);
     const cwd = join(this.options.workspacesDir, id);
+    const sessionDir = sessionDirFor(this.options.workspacesDir, id);
     this.active.add(id);
     if (!job.repo) {
       try {
@@ -83,7 +82,7 @@ export class Workspaces {
         this.active.delete(id);
         throw error;
       }
-      return { cwd, finish: () => this.release(id) };
+      return { cwd, sessionDir, finish: () => this.release(id) };
     }
     const repo = job.repo;
     const branch = `claudeops/${id}`;
@@ -109,7 +108,31 @@ export class Workspaces {
     emit(logDraft('info', `worktree of ${shown} on branch ${branch} from ${base.baseRef} (${base.baseCommit})`));
     // From here on git works on the records addWorktree returned, never on what the workspace's `.git` says.
     const target = { cache, worktree, branch, base };
-    return { cwd, finish: (run) => this.finishWorktree(job, target, run, emit) };
+    return { cwd, sessionDir, finish: (run) => this.finishWorktree(job, target, run, emit) };
+  }
+
+  /** A follow-up's workspace: its conversation's, in use (and its age restarting) from now until the run ends. */
+  private async reuse(job: Job, emit: Emit): Promise<Workspace> {
+    const owner = job.workspaceOf!;
+    this.active.add(owner);
+    let found: ReusedWorkspace;
+    try {
+      found = await findReusable(this.options, job);
+      const now = new Date();
+      await utimes(found.cwd, now, now);
+    } catch (error) {
+      this.active.delete(owner);
+      const failure =
+        error instanceof WorkspaceError ? error : new WorkspaceError(`${removedText(owner)} (${errorMessage(error)})`);
+      emit(logDraft('error', scrubCredentials(failure.message)));
+      throw failure;
+    }
+    const { cwd, target } = found;
+    const sessionDir = sessionDirFor(this.options.workspacesDir, owner);
+    const where = target ? ` on branch ${target.branch} at ${target.base.baseCommit}` : '';
+    emit(logDraft('info', `continuing in the workspace of ${owner}${where}`));
+    if (!target) return { cwd, sessionDir, finish: () => this.release(owner) };
+    return { cwd, sessionDir, finish: (run) => this.finishWorktree(job, target, run, emit) };
   }
 
   /** Applies the retention policy: one run at a time; a call during a run gets a fresh run after it. */
@@ -187,7 +210,8 @@ export class Workspaces {
       const text = `could not commit the worktree's changes (they stay in ${cwd}): ${errorMessage(error)}`;
       emit(logDraft('error', scrubCredentials(text)));
     }
-    await this.release(id);
+    // A follow-up's workspace is its conversation's: that one is released (and its age counted from now).
+    await this.release(job.workspaceOf ?? id);
   }
 
   private async upload(executionId: string, patch: PatchUpload, emit: Emit): Promise<void> {

@@ -1,9 +1,11 @@
 // The workspace retention policy: execution workspaces (git worktrees and plain directories) older than a maximum
-// age, or beyond a maximum count, are removed; running executions' never. Branches stay in the cache clone. Run by
-// workspace.ts on start and after each job.
+// age, or beyond a maximum count, are removed; running executions' never (nor one a running follow-up reuses: its
+// owner is in `keep`, and its age counts from its latest use). Each goes with its Claude Code sessions (session-dir.ts).
+// Branches stay in the cache clone. Run by workspace.ts on start and after each job.
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pruneWorktrees, worktreeAdminDir } from './repo-cache';
+import { sessionDirFor, sessionsDir } from './session-dir';
 
 export const DEFAULT_WORKTREE_MAX_AGE_MS = 7 * 24 * 3600_000;
 export const DEFAULT_WORKTREE_MAX_COUNT = 50;
@@ -55,6 +57,7 @@ export async function cleanupWorkspaces(policy: CleanupPolicy): Promise<CleanupR
       await rm(path, { recursive: true, force: true });
       removedPaths.push(path);
       result.removed.push(id);
+      await rm(sessionDirFor(policy.workspacesDir, id), { recursive: true, force: true });
     } catch (error) {
       result.failed.push({ executionId: id, error: error instanceof Error ? error.message : String(error) });
     }
@@ -63,7 +66,19 @@ export async function cleanupWorkspaces(policy: CleanupPolicy): Promise<CleanupR
     // A cache removed by hand has nothing left to prune.
     await pruneWorktrees(cache).catch(() => undefined);
   }
+  await removeOrphanSessions(policy);
   return result;
+}
+
+/** Sessions whose workspace is gone (removed by hand, or before sessions went with it) can never be resumed. */
+async function removeOrphanSessions(policy: CleanupPolicy): Promise<void> {
+  const dir = sessionsDir(policy.workspacesDir);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!WORKSPACE_NAME.test(name) || policy.keep.has(name)) continue;
+    const workspace = await lstat(join(policy.workspacesDir, name)).catch(() => null);
+    if (!workspace?.isDirectory()) await rm(join(dir, name), { recursive: true, force: true }).catch(() => undefined);
+  }
 }
 
 /**
