@@ -85,7 +85,8 @@ export function pullBody(facts: Pick<ReportFacts, 'id' | 'result' | 'costUsd' | 
   const lines = ['Opened by ClaudeOps for an execution that asked for a pull request.', ''];
   lines.push('<details><summary>Prompt</summary>', '', fenced(clip(facts.prompt, 2000)), '', '</details>', '');
   const text = facts.result?.text?.trim();
-  if (text) lines.push('**Summary**', '', clip(text, COMMENT_RESULT_MAX_CHARS), '');
+  // Fenced, like the comment's: Claude Code's words never @mention anyone or render as markup on GitHub.
+  if (text) lines.push('**Summary**', '', fenced(clip(text, COMMENT_RESULT_MAX_CHARS)), '');
   lines.push(`**Cost:** ${facts.costUsd === null ? 'unknown' : `$${facts.costUsd.toFixed(4)}`}`);
   lines.push(
     '',
