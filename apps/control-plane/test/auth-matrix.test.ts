@@ -43,6 +43,8 @@ const ACCESS: Record<string, Row> = {
   'GET /api/v1/executions/:id/patch': { access: 'admin' },
   'GET /api/v1/executions/:id/export': { access: 'admin' },
   'GET /api/v1/executions/:id/stream': { access: 'owner', upgrade: 'only' },
+  'POST /api/v1/executions/:id/messages': { access: 'admin' },
+  'GET /api/v1/executions/:id/conversation': { access: 'admin' },
   'GET /api/v1/runners': { access: 'admin' },
   'POST /api/v1/runners/registration-tokens': { access: 'admin' },
   'POST /api/v1/runners/register': { access: 'public' },

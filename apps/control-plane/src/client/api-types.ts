@@ -178,6 +178,46 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/executions/{id}/messages': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send a message to an execution
+     * @description Goes to the conversation's newest turn. Running: the session's next user message (202, `delivery: live`; the runner records a `user.message` event with the messageId). Ended: a follow-up execution resumes the session on the same runner (201, `delivery: followup`). Queued or never started a session: 409.
+     */
+    post: operations['postExecutionsByIdMessages'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/executions/{id}/conversation': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * An execution's conversation
+     * @description Every execution of its conversation (the first one's id is the conversationId), oldest first; at most the first 200.
+     */
+    get: operations['getExecutionsByIdConversation'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/runners': {
     parameters: {
       query?: never;
@@ -846,7 +886,8 @@ export interface components {
           | 'agent.deleted'
           | 'runner.revoked'
           | 'admin_token.rotated'
-          | 'retention.updated';
+          | 'retention.updated'
+          | 'execution.message';
         subject: string;
         executionId: string | null;
         details: {
@@ -875,6 +916,10 @@ export interface components {
       nextCursor: null;
     };
     CancelExecutionBody: Record<string, never>;
+    Conversation: {
+      conversationId: string;
+      items: components['schemas']['Execution'][];
+    };
     CostSummary: {
       /** @enum {string} */
       groupBy: 'day' | 'model' | 'agent' | 'runner';
@@ -1862,6 +1907,15 @@ export interface components {
       /** @enum {string} */
       missed?: 'run-once' | 'skip';
       enabled?: boolean;
+    };
+    PostMessageBody: {
+      text: string;
+    };
+    PostMessageResult: {
+      /** @enum {string} */
+      delivery: 'live' | 'followup';
+      messageId: string | null;
+      execution: components['schemas']['Execution'];
     };
     PushSubscriptionBody: {
       /** Format: uri */
@@ -2968,6 +3022,171 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ExportBundle'];
+        };
+      };
+      /** @description Bad input: a field, the query, the path, or a token in the URL (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description No credentials, or credentials that are not valid */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Credentials of the wrong kind (a runner token on an admin route), or a cookie from another origin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource does not exist */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Too many requests; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  postExecutionsByIdMessages: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PostMessageBody'];
+      };
+    };
+    responses: {
+      /** @description A follow-up execution, queued */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PostMessageResult'];
+        };
+      };
+      /** @description Queued for the live session */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PostMessageResult'];
+        };
+      };
+      /** @description Bad input: a field, the query, the path, or a token in the URL (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description No credentials, or credentials that are not valid */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Credentials of the wrong kind (a runner token on an admin route), or a cookie from another origin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource does not exist */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource is not in a state that allows this (already ended, already answered, exists) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The request body is larger than the limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Too many requests; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  getExecutionsByIdConversation: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The conversation */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Conversation'];
         };
       };
       /** @description Bad input: a field, the query, the path, or a token in the URL (the message names which) */
@@ -4626,7 +4845,8 @@ export interface operations {
           | 'agent.deleted'
           | 'runner.revoked'
           | 'admin_token.rotated'
-          | 'retention.updated';
+          | 'retention.updated'
+          | 'execution.message';
         executionId?: string;
         subject?: string;
         limit?: number;

@@ -16,6 +16,7 @@ import { HubApprovals, type Answer, type DecideOutcome } from './hub-approvals';
 import { HubBudget, type BudgetBatch } from './hub-budget';
 import { HubBudgetStore, type BudgetAlert } from './hub-budget-store';
 import { HubLog, SYNCED, type HubMeta, type LogItem } from './hub-log';
+import { HubMessages, type Message, type MessageOutcome } from './hub-messages';
 import { closeDisowned, HubOwner, type StreamOwner } from './hub-owner';
 import { HubPatch, type StoredPatch } from './hub-patch';
 import { HubReport } from './hub-report';
@@ -42,6 +43,7 @@ export class ExecutionHub extends DurableObject<Env> {
   private readonly budget: HubBudget;
   private readonly syncSubject: SyncSubject;
   private readonly approvals: HubApprovals;
+  private readonly messages: HubMessages;
   private readonly alarms: HubAlarm;
   private readonly owner: HubOwner;
   /** Reporting back to GitHub: the runner's git.push outcome and the end-of-run report (hub-report). */
@@ -77,6 +79,14 @@ export class ExecutionHub extends DurableObject<Env> {
       executionId: () => this.meta.executionId,
       toRunners: (frame) => this.ctx.getWebSockets('runner').forEach((ws) => sendFrame(ws, frame)),
       alarmBy: (at) => this.alarms.by(at),
+      retryLater: () => this.retryLater(),
+    });
+    this.messages = new HubMessages(ctx.storage.sql, {
+      env,
+      executionId: () => this.meta.executionId,
+      closed: () => this.log.closedAt !== null,
+      sessionId: () => this.meta.result?.sessionId ?? null,
+      toRunners: (frame) => this.ctx.getWebSockets('runner').forEach((ws) => sendFrame(ws, frame)),
       retryLater: () => this.retryLater(),
     });
     this.syncSubject = {
@@ -208,6 +218,14 @@ export class ExecutionHub extends DurableObject<Env> {
     if (!isTerminal(status)) throw new Error(`close needs a terminal status, not ${status}`);
     this.closeLog(status, reason);
     await Promise.all([this.syncD1(), this.budget.settle(), this.approvals.settle()]);
+    if (this.messages.needsConverting()) await this.messages.convert();
+  }
+
+  /** A person's message to the live session: stored, sent to the runner now and on every reconnect until its
+   * `user.message` event is stored; on a closed log it becomes a follow-up (hub-messages). */
+  async message(executionId: string, message: Message): Promise<MessageOutcome> {
+    this.remember(executionId);
+    return this.messages.add(message, Date.now());
   }
 
   /** A person's answer to an approval of this execution; the first answer wins (see HubApprovals.decide). */
@@ -237,6 +255,7 @@ export class ExecutionHub extends DurableObject<Env> {
     await this.alarms.handle(async () => {
       await this.approvals.expireDue(Date.now());
       await Promise.all([this.syncD1(), this.budget.settle(), this.approvals.settle()]);
+      if (this.messages.needsConverting()) await this.messages.convert();
     });
   }
 
@@ -281,6 +300,8 @@ export class ExecutionHub extends DurableObject<Env> {
       this.budget.needsSettling() ? this.budget.settle() : null,
       this.approvals.needsSettling() ? this.approvals.settle() : null,
     ]);
+    // Messages that raced the end become a follow-up once D1 has the ended row (after the sync above).
+    if (wasOpen && this.log.closedAt !== null && this.messages.needsConverting()) await this.messages.convert();
   }
 
   /** Persists new events with the state they lead to, then fans out what became contiguous. Synchronous up to the
@@ -308,6 +329,7 @@ export class ExecutionHub extends DurableObject<Env> {
     this.store.commit(store, truncateAbove, next, meta, () => {
       costs?.write();
       this.approvals.record(events, now);
+      this.messages.record(events);
       this.reports.record(events);
       if (closing) this.approvals.cancelPending(meta.status ?? 'lost', now);
     });
@@ -342,6 +364,8 @@ export class ExecutionHub extends DurableObject<Env> {
       sendFrame(ws, { type: 'exec.alert', alert } satisfies HubToRunner);
     // Answers given while the runner was away; it applies each approvalId once.
     for (const frame of this.approvals.undelivered()) sendFrame(ws, frame);
+    // Messages the runner has not recorded yet; it hands each messageId to Claude Code once.
+    for (const frame of this.messages.undelivered()) sendFrame(ws, frame);
   }
 
   private sendClosedToRunners(): void {

@@ -53,6 +53,7 @@ export const AUDIT_ACTIONS = [
   'runner.revoked',
   'admin_token.rotated',
   'retention.updated',
+  'execution.message',
 ] as const;
 export const AuditAction = z.enum(AUDIT_ACTIONS);
 

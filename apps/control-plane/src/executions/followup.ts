@@ -1,0 +1,73 @@
+// Follow-ups: a new execution that continues an ended one in the same conversation (trigger `followup`, id: the
+// source), resuming its Claude Code session in its workspace on its runner. Made through the one creation module.
+// Used by executions/messages.ts (a message to an ended execution) and the ExecutionHub (messages that raced the end).
+import { createFromFields } from './create';
+import type { ExecutionFields } from './fields';
+import { TEMPLATE_SNAPSHOT_COLUMNS, type ExecutionRow } from '../db/queries/executions';
+import { conversationOf } from '../db/queries/conversations';
+import { AppError } from '../errors';
+import { ExecutionResult, MAX_TRIGGER_DETAIL_CHARS } from '../protocol';
+
+/** Snapshot columns a follow-up turn does not take from its source: the template's inputs were filled into the first
+ * prompt already, a structured result and a host snapshot belong to that first turn's task, not to a reply. */
+const NOT_FOR_A_FOLLOWUP = new Set<string>(['inputs', 'outputSchema', 'hostSnapshot']);
+
+/** The Claude Code session an ended execution left, or null (it never started one: cancelled while queued, lost). */
+export function sessionOf(source: Pick<ExecutionRow, 'result' | 'resumeSessionId'>): string | null {
+  const result = ExecutionResult.safeParse(source.result);
+  if (result.success) return result.data.sessionId;
+  return null;
+}
+
+/** The fields of the follow-up: the source's snapshot and settings with `text` as the prompt. */
+export function followupFields(source: ExecutionRow, text: string): ExecutionFields {
+  const snapshot = Object.fromEntries(
+    TEMPLATE_SNAPSHOT_COLUMNS.filter((column) => !NOT_FOR_A_FOLLOWUP.has(column)).map((column) => [
+      column,
+      source[column],
+    ]),
+  );
+  return {
+    ...snapshot,
+    agent: source.agent,
+    prompt: text,
+    model: source.model,
+    maxBudgetUsd: source.maxBudgetUsd,
+    labels: source.labels,
+    repo: source.repo,
+    ref: source.ref,
+    maxAttempts: source.maxAttempts,
+    openPullRequest: source.openPullRequest,
+  };
+}
+
+/**
+ * Starts the follow-up of an ended execution. Throws AppError('CONFLICT') when the source never had a Claude Code
+ * session to resume (a follow-up without one would lose the conversation silently: start a new execution instead).
+ * `sessionId` overrides the row's (the hub knows it before D1 does).
+ */
+export async function createFollowup(
+  env: Env,
+  source: ExecutionRow,
+  text: string,
+  opts: { sessionId?: string | null; detail?: string } = {},
+): Promise<ExecutionRow> {
+  const sessionId = opts.sessionId ?? sessionOf(source);
+  if (sessionId === null) {
+    throw new AppError(
+      'CONFLICT',
+      `execution ${source.id} ended (${source.status}) before Claude Code started a session, so there is nothing to follow up; start a new execution instead`,
+    );
+  }
+  const detail = opts.detail ?? `follow-up of ${source.id}`;
+  return createFromFields(env, followupFields(source, text), {
+    trigger: { kind: 'followup', id: source.id, detail: detail.slice(0, MAX_TRIGGER_DETAIL_CHARS) },
+    continues: {
+      followupOf: source.id,
+      conversationId: conversationOf(source),
+      resumeSessionId: sessionId,
+      workspaceOf: source.workspaceOf ?? source.id,
+      pinnedRunnerId: source.runnerId,
+    },
+  });
+}
