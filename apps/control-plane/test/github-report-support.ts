@@ -88,6 +88,7 @@ export function report(
   github: FakeGithubApi,
   gitPush: GitPushRecord | null = null,
   extraEnv: Partial<Env> = {},
+  now?: number,
 ): Promise<ReportOutcome> {
-  return reportExecution(githubEnv(extraEnv), id, { gitPush, fetch: github.handle });
+  return reportExecution(githubEnv(extraEnv), id, { gitPush, fetch: github.handle, ...(now ? { now } : {}) });
 }

@@ -63,7 +63,7 @@ describe('the comment when a webhook-started execution ends', () => {
     expect(shown.reportTo).toEqual(ISSUE);
   });
 
-  it('is retried after a 500 and a rate limit, and posted once when GitHub recovers', async () => {
+  it('is retried after a 500 and after a rate limit once its Retry-After has passed, and posted once', async () => {
     const github = fakeGithub();
     const row = await endedExecution('succeeded');
     github.failNext('POST', COMMENTS, 500);
@@ -75,9 +75,12 @@ describe('the comment when a webhook-started execution ends', () => {
 
     github.failNext('POST', COMMENTS, 403, 1, { 'x-ratelimit-remaining': '0', 'retry-after': '30' });
     expect(await report(row.id, github)).toBe('retry-later');
-    expect((await reload(row.id))!.report?.commentError).toMatch(/rate limited.*trying again$/);
+    expect((await reload(row.id))!.report?.commentError).toMatch(/rate limited.*trying again after \S+Z$/);
+    // Nothing is sent before the Retry-After has passed.
+    expect(await report(row.id, github)).toBe('retry-later');
+    expect(github.callsTo('POST', COMMENTS)).toHaveLength(2);
 
-    expect(await report(row.id, github)).toBe('reported');
+    expect(await report(row.id, github, null, {}, Date.now() + 31_000)).toBe('reported');
     now = await reload(row.id);
     expect(now!.report).toMatchObject({ commentUrl: expect.any(String), commentError: null });
     expect(github.callsTo('POST', COMMENTS).filter((c) => c.status === 201)).toHaveLength(1);

@@ -13,13 +13,15 @@ import { clip, commentBody, pullBody, pullTitle, type ReportFacts } from './repo
 
 export type GitPushRecord = EventData<'git.push'>;
 
-/** Marks an error that will be tried again (the cron sweep): the PR step is not done while it ends so. */
+/** Marks an error that will be tried again (the cron sweep): the PR step is not done while it says so. After a
+ * rate limit with Retry-After it names the time (`; trying again after <ISO time>`), and nothing is sent before. */
 export const TRYING_AGAIN = '; trying again';
+const WAIT_UNTIL = /; trying again after (\S+)$/;
 /** A report still failing this long after the end is given up. */
 export const GIVE_UP_AFTER_MS = 24 * 60 * 60_000;
 /** Reports one cron run retries at most. */
 export const SWEEP_LIMIT = 20;
-const ERROR_MAX = 1000 - TRYING_AGAIN.length;
+const ERROR_MAX = 1000 - TRYING_AGAIN.length - ' after 2026-12-03T07:00:00.000Z'.length;
 
 export interface ReportDeps {
   /** The latest `git.push` event the hub stored (null: none came). */
@@ -39,6 +41,8 @@ export async function reportExecution(env: Env, id: string, deps: ReportDeps): P
   if (row === undefined || !owesReport(row)) return 'none-owed';
   const now = deps.now ?? Date.now();
   const final = now - (row.finishedAt ?? now) > GIVE_UP_AFTER_MS;
+  // GitHub asked to wait (Retry-After): the sweep comes back later.
+  if (!final && waitingUntil(row.report) > now) return 'retry-later';
   const config = githubConfig(env, deps.fetch);
   let report: ReportState = { ...EMPTY, ...row.report };
   let pullRequest = row.pullRequest;
@@ -62,7 +66,7 @@ export async function reportExecution(env: Env, id: string, deps: ReportDeps): P
       report = { ...report, pullRequestError: null };
     } else {
       const retry = opened.retry && !final;
-      report = { ...report, pullRequestError: errorText(opened.error, retry) };
+      report = { ...report, pullRequestError: errorText(opened.error, retry, now, opened.retryAfterS) };
       // The comment waits for the pull request: it links to it.
       if (retry) {
         await saveReport(db, id, { report, pullRequest, done: false, now });
@@ -78,7 +82,8 @@ export async function reportExecution(env: Env, id: string, deps: ReportDeps): P
       report = { ...report, commentUrl: comment.html_url, commentError: null };
     } catch (error) {
       const retry = !(error instanceof GithubError) || (error.retry && !final);
-      report = { ...report, commentError: errorText(messageOf(error), retry) };
+      const after = error instanceof GithubError ? error.retryAfterS : null;
+      report = { ...report, commentError: errorText(messageOf(error), retry, now, after) };
       if (retry) {
         await saveReport(db, id, { report, pullRequest, done: false, now });
         return 'retry-later';
@@ -104,9 +109,18 @@ export async function sweepOwedReports(env: Env, now: number = Date.now()): Prom
 
 const wantsPull = (row: ExecutionRow) => row.openPullRequest && row.status === 'succeeded';
 const pullStepOpen = (report: ReportState) =>
-  report.pullRequestError === null || report.pullRequestError.endsWith(TRYING_AGAIN);
+  report.pullRequestError === null || report.pullRequestError.includes(TRYING_AGAIN);
 
-type Opened = { pullRequest: PullRequestRef } | { error: string; retry: boolean };
+/** When a Retry-After recorded in the report ends (0: no wait). */
+function waitingUntil(report: ReportState | null): number {
+  const times = [report?.commentError, report?.pullRequestError].map((text) => {
+    const match = text == null ? null : WAIT_UNTIL.exec(text);
+    return match === null ? 0 : Date.parse(match[1]!) || 0;
+  });
+  return Math.max(0, ...times);
+}
+
+type Opened = { pullRequest: PullRequestRef } | { error: string; retry: boolean; retryAfterS?: number | null };
 
 async function openPullRequest(
   github: GithubClient,
@@ -136,7 +150,9 @@ async function openPullRequest(
     });
     return { pullRequest: { repo, number: pull.number, url: pull.html_url, branch: push.branch, base } };
   } catch (error) {
-    return { error: messageOf(error), retry: !(error instanceof GithubError) || error.retry };
+    if (error instanceof GithubError)
+      return { error: error.message, retry: error.retry, retryAfterS: error.retryAfterS };
+    return { error: messageOf(error), retry: true };
   }
 }
 
@@ -173,4 +189,8 @@ export function executionLink(env: Env, id: string): string | null {
 }
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
-const errorText = (message: string, retry: boolean) => `${clip(message, ERROR_MAX)}${retry ? TRYING_AGAIN : ''}`;
+function errorText(message: string, retry: boolean, now: number, retryAfterS: number | null = null): string {
+  if (!retry) return clip(message, ERROR_MAX);
+  const after = retryAfterS === null ? '' : ` after ${new Date(now + retryAfterS * 1000).toISOString()}`;
+  return `${clip(message, ERROR_MAX)}${TRYING_AGAIN}${after}`;
+}
