@@ -1,6 +1,6 @@
 // Unit tests for choosing a runner for a job: labels, free slots, fairness.
 import { describe, expect, it } from 'vitest';
-import { freeSlots, pickRunner, satisfiesLabels, type RunnerSlots } from './dispatch';
+import { freeSlots, pickRunner, pinnedReason, satisfiesLabels, type RunnerSlots } from './dispatch';
 
 const runner = (runnerId: string, over: Partial<RunnerSlots> = {}): RunnerSlots => ({
   runnerId,
@@ -59,5 +59,28 @@ describe('pickRunner', () => {
     }
     expect(picks).toEqual(['r1', 'r2', 'r1', 'r2']);
     expect(runners.map(freeSlots)).toEqual([0, 0]);
+  });
+});
+
+describe('pinned jobs (follow-ups)', () => {
+  const runners = [runner('r1', { maxConcurrent: 4 }), runner('r2'), runner('r3', { labels: ['gpu'] })];
+
+  it('go to the pinned runner only, even when another has more free slots', () => {
+    expect(pickRunner(runners, [], null, 'r2')?.runnerId).toBe('r2');
+  });
+
+  it('wait (null) while the pinned runner is absent, full or not offerable, never going elsewhere', () => {
+    expect(pickRunner(runners, [], null, 'r9')).toBeNull();
+    expect(pickRunner([runner('r1', { maxConcurrent: 4 }), runner('r2', { leased: 1 })], [], null, 'r2')).toBeNull();
+    expect(pickRunner([runner('r1'), runner('r2', { offerable: false })], [], null, 'r2')).toBeNull();
+  });
+
+  it('keep the label rule and ignore `avoid` (the session lives on the pinned runner)', () => {
+    expect(pickRunner(runners, ['gpu'], null, 'r2')).toBeNull();
+    expect(pickRunner(runners, [], 'r2', 'r2')?.runnerId).toBe('r2');
+  });
+
+  it('say which runner they wait for', () => {
+    expect(pinnedReason('build-box')).toBe("waiting for runner build-box, which holds this conversation's session");
   });
 });

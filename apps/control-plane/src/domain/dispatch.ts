@@ -18,19 +18,26 @@ export const freeSlots = (runner: RunnerSlots): number => Math.max(0, runner.max
 export const satisfiesLabels = (runnerLabels: readonly string[], jobLabels: readonly string[]): boolean =>
   jobLabels.every((label) => runnerLabels.includes(label));
 
+/** Why a follow-up pinned to a runner waits while that runner is offline, revoked or full (its blockedReason). */
+export const pinnedReason = (runnerName: string): string =>
+  `waiting for runner ${runnerName}, which holds this conversation's session`;
+
 /** The runner to offer a job with these labels, or null when none fits: most free slots, then least recently
  * offered, then by id so the choice is deterministic. `avoid` (the runner a retried attempt was lost on) gets the
- * job only when no other runner fits. */
+ * job only when no other runner fits. A job `pinned` to a runner (a follow-up resuming a session that lives there)
+ * goes to that runner only, never elsewhere. */
 export function pickRunner(
   runners: readonly RunnerSlots[],
   jobLabels: readonly string[],
   avoid: string | null = null,
+  pinned: string | null = null,
 ): RunnerSlots | null {
   let best: RunnerSlots | null = null;
   let avoided: RunnerSlots | null = null;
   for (const runner of runners) {
+    if (pinned !== null && runner.runnerId !== pinned) continue;
     if (!runner.offerable || freeSlots(runner) === 0 || !satisfiesLabels(runner.labels, jobLabels)) continue;
-    if (runner.runnerId === avoid) avoided = runner;
+    if (runner.runnerId === avoid && pinned === null) avoided = runner;
     else if (best === null || better(runner, best)) best = runner;
   }
   return best ?? avoided;

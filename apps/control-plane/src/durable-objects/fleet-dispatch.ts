@@ -2,11 +2,13 @@
 // free slots and the labels they need, each once every budget scope it falls in has admitted it (fleet-admission);
 // one a budget refuses is marked blocked with the reason and the round goes on to the next; a retry goes to another
 // runner than the one its previous attempt ran on when one fits; a job that requires a sandbox goes only to a runner
-// that announced bubblewrap (it stays queued, saying so, while none is connected). Used by fleet.ts.
+// that announced bubblewrap (it stays queued, saying so, while none is connected); a follow-up pinned to the runner
+// holding its session goes to that runner only (it stays queued, naming the runner, while that one is away or full).
+// Used by fleet.ts.
 import { createDb } from '../db/client';
 import { claimQueued, listQueued, markBlocked, toJob, type JobRow } from '../db/queries/lifecycle';
-import { noteWaiting } from '../db/queries/runners';
-import { freeSlots, pickRunner, satisfiesLabels, type RunnerSlots } from '../domain/dispatch';
+import { getRunner, noteWaiting } from '../db/queries/runners';
+import { freeSlots, pickRunner, pinnedReason, satisfiesLabels, type RunnerSlots } from '../domain/dispatch';
 import { leaseTtlMs } from '../domain/lease';
 import type { FleetToRunner } from '../protocol/frames';
 import { Admission } from './fleet-admission';
@@ -48,12 +50,18 @@ export async function offerWaiting(fleet: DispatchContext): Promise<boolean> {
   const labels = [...new Set([...runners.values()].flatMap((r) => (r.offerable && freeSlots(r) > 0 ? r.labels : [])))];
   const pageSize = free * JOBS_PER_FREE_SLOT;
   let offered = false;
+  const pinnedNames = new Map<string, string>();
   let after: JobRow | undefined;
   for (let read = 0; free > 0 && read < MAX_JOBS_PER_ROUND; read += pageSize) {
     const page = await listQueued(db, labels, pageSize, after);
     for (const row of page) {
       const candidates = [...runners.values()].filter((r) => !row.requireSandbox || confining.has(r.runnerId));
-      const runner = pickRunner(candidates, row.labels, row.avoidRunnerId);
+      const runner = pickRunner(candidates, row.labels, row.avoidRunnerId, row.pinnedRunnerId);
+      if (runner === null && row.pinnedRunnerId !== null) {
+        // A follow-up waits for the runner holding its session, whatever else is free.
+        await notePinned(db, row, pinnedNames);
+        continue;
+      }
       if (runner === null) {
         // Only when no connected runner could ever take it; a busy confining runner is just a wait.
         const unconfined = row.requireSandbox && !candidates.some((r) => satisfiesLabels(r.labels, row.labels));
@@ -95,4 +103,17 @@ export async function offerWaiting(fleet: DispatchContext): Promise<boolean> {
     after = page.at(-1);
   }
   return offered;
+}
+
+/** Marks a queued follow-up as waiting for its pinned runner (by name), unless it says so already. */
+async function notePinned(db: ReturnType<typeof createDb>, row: JobRow, names: Map<string, string>): Promise<void> {
+  const runnerId = row.pinnedRunnerId;
+  if (runnerId === null || row.status !== 'queued') return;
+  let name = names.get(runnerId);
+  if (name === undefined) {
+    name = (await getRunner(db, runnerId))?.name ?? runnerId;
+    names.set(runnerId, name);
+  }
+  const reason = pinnedReason(name);
+  if (row.blockedReason !== reason) await noteWaiting(db, row.id, reason, Date.now());
 }
