@@ -106,4 +106,39 @@ describe('openPullRequest', () => {
       'POST /repos/acme/widgets/pulls',
     ]);
   });
+
+  it('a pull request GitHub refused with a 500 is opened by the cron sweep', async () => {
+    github.api.failNext('POST', /^\/repos\/acme\/widgets\/pulls$/, 500);
+    const created = await stack.api.createExecution({
+      prompt: 'Add another file\n[script:write-file:second.txt]',
+      repo: REPO,
+      labels: [LABEL],
+      openPullRequest: true,
+    });
+    expect((await stack.waitForEnd(created.id)).status).toBe('succeeded');
+    const pending = await waitFor(
+      async () => {
+        const execution = await stack.api.getExecution(created.id);
+        return execution.report?.pullRequestError ? execution : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the failed first try to be recorded' },
+    );
+    expect(pending.report?.pullRequestError).toMatch(/\(500\).*; trying again$/);
+    expect(pending.pullRequest).toBeNull();
+
+    // The Worker's every-minute cron, run now (wrangler dev's trigger endpoint).
+    const cron = await fetch(`${stack.controlPlane.url}/cdn-cgi/local/scheduled`);
+    expect(cron.status).toBe(200);
+    const opened = await waitFor(
+      async () => {
+        const execution = await stack.api.getExecution(created.id);
+        return execution.pullRequest !== null ? execution : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the sweep to open the pull request' },
+    );
+    expect(opened.pullRequest).toMatchObject({ number: 2, branch: `claudeops/${created.id}`, base: 'main' });
+    expect(opened.report?.pullRequestError).toBeNull();
+    const statuses = github.api.callsTo('POST', /^\/repos\/acme\/widgets\/pulls$/).map((c) => c.status);
+    expect(statuses.slice(-2)).toEqual([500, 201]);
+  });
 });
