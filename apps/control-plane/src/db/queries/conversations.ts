@@ -1,7 +1,7 @@
 // Conversations in D1: the executions that share a conversationId (the first one's own id), oldest first, and the
 // conversation's tail (the turn a new message goes to); the audit row of a message. Used by executions/messages.ts
 // and routes/execution-messages.ts.
-import { asc, desc, eq } from 'drizzle-orm';
+import { asc, desc, eq, or } from 'drizzle-orm';
 import { newAuditId } from '../../lib/ids';
 import type { Db } from '../client';
 import { auditLog, executions } from '../schema';
@@ -14,12 +14,16 @@ export const MAX_CONVERSATION_ITEMS = 200;
 export const conversationOf = (row: Pick<ExecutionRow, 'id' | 'conversationId'>): string =>
   row.conversationId ?? row.id;
 
+/** Rows of the conversation; its first execution by id too (rows from before follow-ups have no conversationId). */
+const inConversation = (conversationId: string) =>
+  or(eq(executions.conversationId, conversationId), eq(executions.id, conversationId));
+
 /** Every execution of the conversation, oldest first, at most MAX_CONVERSATION_ITEMS. */
 export async function listConversation(db: Db, conversationId: string): Promise<ExecutionRow[]> {
   return db
     .select()
     .from(executions)
-    .where(eq(executions.conversationId, conversationId))
+    .where(inConversation(conversationId))
     .orderBy(asc(executions.createdAt), asc(executions.id))
     .limit(MAX_CONVERSATION_ITEMS);
 }
@@ -29,7 +33,7 @@ export async function conversationTail(db: Db, conversationId: string): Promise<
   const [row] = await db
     .select()
     .from(executions)
-    .where(eq(executions.conversationId, conversationId))
+    .where(inConversation(conversationId))
     .orderBy(desc(executions.createdAt), desc(executions.id))
     .limit(1);
   return row;
