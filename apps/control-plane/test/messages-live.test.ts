@@ -34,7 +34,7 @@ describe('a message to a running execution', () => {
     expect(sent.messageId).toMatch(/^msg_/);
     expect(await runner.next('exec.message')).toEqual({
       type: 'exec.message',
-      messageId: sent.messageId,
+      messageId: sent.messageId!,
       text: 'also run the linter',
       from: 'admin',
     } satisfies HubToRunner);
