@@ -14,7 +14,7 @@ import { errorMessage, type Logger } from '../support/logger';
 import { newRunCookie, type RunRecords } from '../daemon/run-records';
 import { ResultShaper } from '../agent/structured-output';
 import { WorkspaceError, type Workspace, type Workspaces } from '../workspace/workspace';
-import { hasClaudeSession } from '../workspace/session-dir';
+import { hasClaudeSession, recordSessionCost, sessionCost } from '../workspace/session-dir';
 import { confineJob } from '../sandbox/job-sandbox';
 import { SandboxError, type ConfinedRun, type Sandbox } from '../sandbox/sandbox';
 import { statusDraft, type RunningJob } from './running-job';
@@ -98,6 +98,9 @@ async function runAgent(active: RunningJob, deps: JobExecutionDeps, workspace: W
   const emit = (draft: EventDraft) => stream.emit(draft);
   const shaper = new ResultShaper(job, snapshot);
   let lastProblem: string | null = null;
+  // A resumed session's total counts the earlier runs' cost again: this run reports its own.
+  const earlierUsd = job.resumeSessionId ? await sessionCost(sessionDir, job.resumeSessionId) : 0;
+  let reported: { sessionId: string; totalCostUsd: number } | null = null;
   const gate = new ApprovalGate({
     policy: job.permissions,
     timeoutMs: job.approvalTimeoutSeconds * 1000,
@@ -142,7 +145,10 @@ async function runAgent(active: RunningJob, deps: JobExecutionDeps, workspace: W
     },
     (draft) => {
       if (draft.type !== 'result') return emit(draft);
-      const { data, problem } = shaper.shape(draft.data);
+      const { sessionId, totalCostUsd } = draft.data;
+      reported = { sessionId, totalCostUsd };
+      const own = { ...draft.data, totalCostUsd: Math.max(0, totalCostUsd - earlierUsd) };
+      const { data, problem } = shaper.shape(own);
       if (problem) emit({ type: 'log', ts: draft.ts, data: { level: 'error', message: problem } });
       // One result per turn: the last one is the run's (a person's messages add turns).
       active.result = data;
@@ -154,8 +160,21 @@ async function runAgent(active: RunningJob, deps: JobExecutionDeps, workspace: W
   active.agentStarted(handle);
   const outcome = await handle.done.finally(() => sandbox?.dispose());
   active.closeGate('the execution ended');
+  await noteSessionCost(deps, sessionDir, reported);
   // Claude Code succeeded, but what its last turn returned cannot be recorded as the template's result.
   return outcome.status === 'succeeded' && lastProblem ? { status: 'failed', reason: lastProblem } : outcome;
+}
+
+/** What the session's total stood at, for the cost its next resume reports again. */
+async function noteSessionCost(
+  deps: JobExecutionDeps,
+  sessionDir: string,
+  reported: { sessionId: string; totalCostUsd: number } | null,
+): Promise<void> {
+  if (!reported) return;
+  await recordSessionCost(sessionDir, reported.sessionId, reported.totalCostUsd).catch((error: unknown) =>
+    deps.log.warn('could not note the session cost', { error: errorMessage(error) }),
+  );
 }
 
 /** Records the run before Claude Code starts: a restarted runner reaps its processes by this cookie. */

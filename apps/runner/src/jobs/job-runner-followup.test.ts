@@ -5,12 +5,12 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RunnerToFleet } from '@claudeops/control-plane/protocol';
+import type { EventDraft, RunnerToFleet } from '@claudeops/control-plane/protocol';
 import type { AgentJob, AgentOutcome } from '../agent/agent';
 import type { LiveMessage } from '../agent/agent-input';
 import { FakeStream } from '../testing/fake-stream';
 import { executionId, testJob, waitFor } from '../testing/test-helpers';
-import { sessionDirFor } from '../workspace/session-dir';
+import { recordSessionCost, sessionCost, sessionDirFor } from '../workspace/session-dir';
 import { JobRunner, type StartAgent } from './job-runner';
 
 const SESSION = '6f1c0d0e-1111-4222-8333-944445555666';
@@ -19,12 +19,12 @@ let dir: string;
 let workspacesDir: string;
 let sent: RunnerToFleet[];
 let streams: Map<string, FakeStream>;
-let runs: Array<{ job: AgentJob; finish: (outcome: AgentOutcome) => void }>;
+let runs: Array<{ job: AgentJob; emit: (draft: EventDraft) => void; finish: (outcome: AgentOutcome) => void }>;
 
-const fakeAgent: StartAgent = (job) => {
+const fakeAgent: StartAgent = (job, emit) => {
   let finish!: (outcome: AgentOutcome) => void;
   const done = new Promise<AgentOutcome>((resolve) => (finish = resolve));
-  runs.push({ job, finish });
+  runs.push({ job, emit, finish });
   return { done, pid: 4242, cancel: () => finish({ status: 'cancelled' }) };
 };
 
@@ -108,6 +108,31 @@ describe('JobRunner follow-ups', () => {
     const stream = streams.get(executionId(2))!;
     await waitFor(() => stream.statuses().length === 2, 'the final status');
     expect(stream.statuses().at(-1)).toEqual({ status: 'succeeded' });
+  });
+
+  it('reports a resumed session’s own cost: Claude Code’s total counts the earlier runs’ cost again', async () => {
+    const owner = executionId(1);
+    const sessionDir = sessionDirFor(workspacesDir, owner);
+    await mkdir(join(workspacesDir, owner), { recursive: true });
+    await mkdir(join(sessionDir, 'projects', 'w'), { recursive: true });
+    await writeFile(join(sessionDir, 'projects', 'w', `${SESSION}.jsonl`), '{}\n');
+    await recordSessionCost(sessionDir, SESSION, 0.5);
+    const runner = makeRunner();
+    runner.offer(testJob(2, { workspaceOf: owner, resumeSessionId: SESSION }));
+    await waitFor(() => runs.length === 1, 'the agent to start');
+    const result = (totalCostUsd: number): EventDraft => ({
+      type: 'result',
+      ts: new Date().toISOString(),
+      data: { subtype: 'success', isError: false, totalCostUsd, numTurns: 1, durationMs: 1, sessionId: SESSION },
+    });
+    runs[0]!.emit(result(0.75));
+    runs[0]!.finish({ status: 'succeeded' });
+    const stream = streams.get(executionId(2))!;
+    await waitFor(() => stream.statuses().length === 2, 'the final status');
+    const results = stream.events.flatMap((event) => (event.type === 'result' ? [event.data] : []));
+    expect(results.map((data) => data.totalCostUsd)).toEqual([0.25]);
+    // The next resume counts from the session's total as Claude Code reported it.
+    expect(await sessionCost(sessionDir, SESSION)).toBe(0.75);
   });
 
   it('fails a follow-up whose workspace is gone, or whose session is not on this runner, saying so', async () => {

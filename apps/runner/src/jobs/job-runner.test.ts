@@ -87,7 +87,7 @@ describe('JobRunner', () => {
       cwd: join(dir, 'workspaces', executionId(1)),
       env: {
         ANTHROPIC_BASE_URL: 'http://127.0.0.1:1',
-        CLAUDE_CONFIG_DIR: join(dir, 'workspaces', '.sessions', executionId(1)),
+        CLAUDE_CONFIG_DIR: join(dir, 'workspaces', '.sessions', executionId(1), 'claude'),
       },
       canUseTool: expect.any(Function),
       disallowedTools: [],

@@ -5,7 +5,7 @@
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pruneWorktrees, worktreeAdminDir } from './repo-cache';
-import { sessionDirFor, sessionsDir } from './session-dir';
+import { conversationDirFor, sessionsDir } from './session-dir';
 
 export const DEFAULT_WORKTREE_MAX_AGE_MS = 7 * 24 * 3600_000;
 export const DEFAULT_WORKTREE_MAX_COUNT = 50;
@@ -57,7 +57,7 @@ export async function cleanupWorkspaces(policy: CleanupPolicy): Promise<CleanupR
       await rm(path, { recursive: true, force: true });
       removedPaths.push(path);
       result.removed.push(id);
-      await rm(sessionDirFor(policy.workspacesDir, id), { recursive: true, force: true });
+      await rm(conversationDirFor(policy.workspacesDir, id), { recursive: true, force: true });
     } catch (error) {
       result.failed.push({ executionId: id, error: error instanceof Error ? error.message : String(error) });
     }
