@@ -98,4 +98,34 @@ describe('claudeops say', () => {
       'claudeops: execution ex_q has not started yet (queued); send the message once it runs\n',
     );
   });
+
+  it('-f follows the follow-up to its end and exits like logs -f (1: it failed)', async () => {
+    const ts = '2026-12-03T12:00:00.000Z';
+    const events = [
+      { seq: 1, ts, type: 'assistant.text', data: { messageId: 'm', text: 'fixed the test' } },
+      { seq: 2, ts, type: 'status', data: { status: 'failed', reason: 'the build broke' } },
+    ];
+    const h = harness((request) => {
+      const url = new URL(request.url);
+      if (request.method === 'POST') {
+        return Response.json(
+          { delivery: 'followup', messageId: null, execution: execution('ex_next', 'queued') },
+          { status: 201 },
+        );
+      }
+      expect(url.pathname).toMatch(/^\/api\/v1\/executions\/ex_next/);
+      if (url.pathname.endsWith('/events')) {
+        const after = Number(url.searchParams.get('after'));
+        return Response.json({ events: events.filter((e) => e.seq > after), hasMore: false, nextAfter: 2 });
+      }
+      return Response.json({ ...execution('ex_next', 'failed'), statusReason: 'the build broke', attempts: [] });
+    });
+    const code = await main(['say', 'ex_done', 'fix it', '-f'], {
+      ...h.io,
+      env: { ...h.io.env, CLAUDEOPS_FOLLOW: 'http' },
+    });
+    expect(h.out()).toContain('ex_next\n');
+    expect(h.out()).toContain('fixed the test');
+    expect(code).toBe(1);
+  });
 });
