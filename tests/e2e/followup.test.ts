@@ -19,8 +19,12 @@ import type { RunnerProcess } from '../fixtures/runner-process';
 import type { RecordedRequest } from '../fixtures/scripted-anthropic';
 import { type Stack, startStack } from '../fixtures/stack';
 import { waitFor } from '../fixtures/wait';
+import { findExecutable, probeBubblewrap } from '../../apps/runner/src/sandbox/probe';
 
 const MODEL = 'claude-sonnet-4-5';
+const bwrap = await findExecutable('bwrap', process.env.PATH);
+/** Where bubblewrap works the runner confines every run (its default): the session must survive the private HOME. */
+const confined = bwrap ? (await probeBubblewrap(bwrap)).ok : false;
 
 let stack: Stack;
 let runner: RunnerProcess;
@@ -88,6 +92,7 @@ describe('follow-ups', () => {
     const done = await stack.waitForEnd(followup.id);
     expect(done.status, done.statusReason ?? '').toBe('succeeded');
     expect(done.runnerId).toBe(ended.runnerId);
+    expect(done.sandbox).toBe(confined ? 'bubblewrap' : 'none');
     // It read back the note the first execution wrote: the same worktree.
     expect(done.result?.text).toBe(recalledText(word, word));
 
