@@ -83,6 +83,15 @@ describe('a message to a running execution', () => {
     expect((await executionRow(followup!.id))?.prompt).toBe('first\n\nsecond');
     expect((await executionRow(followup!.id))?.resumeSessionId).toBe('session-1');
     expect(await followupsOf(id)).toHaveLength(1);
+    // Recorded: each message's audit entry says it became this follow-up.
+    await eventually(async () => {
+      const audit = await api(`/api/v1/audit?action=execution.message&executionId=${followup!.id}`);
+      const { items } = (await audit.json()) as { items: { details: { delivery: string; to: string } }[] };
+      expect(items.map((e) => e.details)).toEqual([
+        expect.objectContaining({ delivery: 'followup', to: followup!.id }),
+        expect.objectContaining({ delivery: 'followup', to: followup!.id }),
+      ]);
+    });
   });
 
   it('that arrives after the hub closed the log (D1 still says running) becomes a follow-up at once', async () => {
@@ -96,5 +105,16 @@ describe('a message to a running execution', () => {
     const body = (await response.json()) as { delivery: string; execution: { id: string; followupOf: string } };
     expect(body).toMatchObject({ delivery: 'followup', execution: { followupOf: id } });
     expect((await executionRow(body.execution.id))?.prompt).toBe('try again');
+  });
+
+  it('that raced a cancel starts nothing (a person stopped the run); a later message is a 409', async () => {
+    const id = await running();
+    const runner = await connectHubRunner(id);
+    await runner.next('exec.welcome');
+    await said(id, 'are you there?', 'live');
+    await sendBatch(runner, [statusEvent(1, 'cancelled', 'cancelled by a person')]);
+    const response = await api(`/api/v1/executions/${id}/messages`, { method: 'POST', body: { text: 'and now?' } });
+    expect(response.status).toBe(409);
+    expect(await followupsOf(id)).toEqual([]);
   });
 });

@@ -85,6 +85,7 @@ export class ExecutionHub extends DurableObject<Env> {
       env,
       executionId: () => this.meta.executionId,
       closed: () => this.log.closedAt !== null,
+      status: () => (this.log.closedAt === null ? null : this.meta.status),
       sessionId: () => this.meta.result?.sessionId ?? null,
       toRunners: (frame) => this.ctx.getWebSockets('runner').forEach((ws) => sendFrame(ws, frame)),
       retryLater: () => this.retryLater(),

@@ -3,9 +3,11 @@
 // stored. Messages still undelivered when the log closes (they raced the end) become one follow-up execution, texts
 // joined, so none is lost; the follow-up's id is recorded beside them. Used by execution-hub.ts.
 import { createDb } from '../db/client';
+import { auditMessage } from '../db/queries/conversations';
 import { getExecution } from '../db/queries/executions';
 import { AppError } from '../errors';
 import { createFollowup } from '../executions/followup';
+import type { ExecutionStatus } from '../protocol/common';
 import type { ExecutionEvent } from '../protocol/events';
 import type { HubToRunner } from '../protocol/frames';
 import { Coalesced } from './coalesce';
@@ -47,6 +49,8 @@ export interface MessageHooks {
   env: Env;
   executionId(): string | null;
   closed(): boolean;
+  /** The status the log ended with (null while open). */
+  status(): ExecutionStatus | null;
   /** The session the log's `result` event named, if any (D1 may not have it yet). */
   sessionId(): string | null;
   toRunners(frame: HubToRunner): void;
@@ -126,8 +130,16 @@ export class HubMessages {
     const id = this.hooks.executionId();
     const raced = this.pending();
     if (id === null || raced.length === 0 || !this.hooks.closed()) return;
+    const status = this.hooks.status();
+    if (status === 'cancelled' || status === 'lost') {
+      // Nobody meant a new turn to start: a person (or a budget) stopped the run, or its runner vanished (its retry
+      // starts over). The messages stay recorded here; the sender is told to send again.
+      this.refuse(`execution ${id} was ${status} before its runner took the message; send it again to continue`);
+      return;
+    }
     try {
-      const source = await getExecution(createDb(this.hooks.env.DB), id);
+      const db = createDb(this.hooks.env.DB);
+      const source = await getExecution(db, id);
       if (source === undefined) return;
       const text = joinRaced(raced.map((row) => row.text));
       const detail = `${raced.length === 1 ? 'a message' : `${raced.length} messages`} sent as ${id} ended`;
@@ -141,19 +153,33 @@ export class HubMessages {
         followup.id,
         ...ids,
       );
+      for (const row of raced) {
+        await auditMessage(db, {
+          actor: row.sender,
+          executionId: id,
+          delivery: 'followup',
+          messageId: row.id,
+          to: followup.id,
+        });
+      }
     } catch (error) {
       console.error(`ExecutionHub ${id}: messages that raced the end could not become a follow-up`, error);
       // A source without a session never gets one; leave those messages recorded, undelivered, and stop retrying.
       if (error instanceof AppError) {
-        this.table().exec(
-          'UPDATE hub_messages SET followup = ?, refusal = ? WHERE delivered = 0 AND followup IS NULL',
-          NO_FOLLOWUP,
-          error.message,
-        );
+        this.refuse(error.message);
         return;
       }
       await this.hooks.retryLater();
     }
+  }
+
+  /** Marks every pending message as never becoming a follow-up, and why. */
+  private refuse(reason: string): void {
+    this.table().exec(
+      'UPDATE hub_messages SET followup = ?, refusal = ? WHERE delivered = 0 AND followup IS NULL',
+      NO_FOLLOWUP,
+      reason,
+    );
   }
 
   private pending(): MessageRow[] {
