@@ -128,7 +128,8 @@ async function runAgent(active: RunningJob, deps: JobExecutionDeps, workspace: W
       executionId: job.executionId,
       prompt,
       model: job.model,
-      maxBudgetUsd: job.maxBudgetUsd,
+      // Claude Code checks its cap against the resumed session's total: the earlier runs' cost is on top of it.
+      maxBudgetUsd: job.maxBudgetUsd === null ? null : job.maxBudgetUsd + earlierUsd,
       cwd,
       env,
       ...(sandbox && { sandbox }),

@@ -118,8 +118,10 @@ describe('JobRunner follow-ups', () => {
     await writeFile(join(sessionDir, 'projects', 'w', `${SESSION}.jsonl`), '{}\n');
     await recordSessionCost(sessionDir, SESSION, 0.5);
     const runner = makeRunner();
-    runner.offer(testJob(2, { workspaceOf: owner, resumeSessionId: SESSION }));
+    runner.offer(testJob(2, { workspaceOf: owner, resumeSessionId: SESSION, maxBudgetUsd: 1 }));
     await waitFor(() => runs.length === 1, 'the agent to start');
+    // Claude Code's own cap counts the resumed total: the run may still spend its whole budget.
+    expect(runs[0]!.job.maxBudgetUsd).toBe(1.5);
     const result = (totalCostUsd: number): EventDraft => ({
       type: 'result',
       ts: new Date().toISOString(),
