@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { executions } from '../src/db/schema';
 import { Conversation, MAX_MESSAGE_CHARS } from '../src/protocol';
 import { api, expectError } from './api-support';
-import { db, executionRow, seedExecution } from './do-support';
+import { pinnedReason } from '../src/domain/dispatch';
+import { db, executionRow, runnerRow, seedExecution } from './do-support';
 import { endedWithSession, said, sendMessage } from './messages-support';
 
 const conversation = async (id: string) => {
@@ -31,6 +32,8 @@ describe('a message to an ended execution', () => {
       labels: ['messages-test'],
       model: 'claude-test',
       maxBudgetUsd: 3,
+      // Its runner is offline: the follow-up says whom it waits for from the start.
+      blockedReason: pinnedReason((await runnerRow(runnerId))!.name),
     });
     const row = await executionRow(sent.execution.id);
     expect(row).toMatchObject({

@@ -1,9 +1,12 @@
 // Follow-ups: a new execution that continues an ended one in the same conversation (trigger `followup`, id: the
 // source), resuming its Claude Code session in its workspace on its runner. Made through the one creation module.
 // Used by executions/messages.ts (a message to an ended execution) and the ExecutionHub (messages that raced the end).
+import { createDb } from '../db/client';
+import { getRunner, noteWaiting } from '../db/queries/runners';
+import { pinnedReason } from '../domain/dispatch';
 import { createFromFields } from './create';
 import type { ExecutionFields } from './fields';
-import { TEMPLATE_SNAPSHOT_COLUMNS, type ExecutionRow } from '../db/queries/executions';
+import { getExecution, TEMPLATE_SNAPSHOT_COLUMNS, type ExecutionRow } from '../db/queries/executions';
 import { conversationOf } from '../db/queries/conversations';
 import { AppError } from '../errors';
 import { ExecutionResult, MAX_TRIGGER_DETAIL_CHARS } from '../protocol';
@@ -60,7 +63,7 @@ export async function createFollowup(
     );
   }
   const detail = opts.detail ?? `follow-up of ${source.id}`;
-  return createFromFields(env, followupFields(source, text), {
+  const row = await createFromFields(env, followupFields(source, text), {
     trigger: { kind: 'followup', id: source.id, detail: detail.slice(0, MAX_TRIGGER_DETAIL_CHARS) },
     continues: {
       followupOf: source.id,
@@ -70,4 +73,17 @@ export async function createFollowup(
       pinnedRunnerId: source.runnerId,
     },
   });
+  return noteAway(env, row);
+}
+
+/** A follow-up whose runner is offline or revoked says so from the start (the Fleet's round may not run until some
+ * runner has a free slot); a no-op once it was assigned. */
+async function noteAway(env: Env, row: ExecutionRow): Promise<ExecutionRow> {
+  if (row.pinnedRunnerId === null) return row;
+  const db = createDb(env.DB);
+  const runner = await getRunner(db, row.pinnedRunnerId);
+  if (runner !== undefined && runner.status === 'online' && runner.revokedAt === null) return row;
+  const reason = pinnedReason(runner?.name ?? row.pinnedRunnerId);
+  await noteWaiting(db, row.id, reason, Date.now());
+  return (await getExecution(db, row.id)) ?? row;
 }
