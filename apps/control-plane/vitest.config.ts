@@ -19,6 +19,9 @@ export default defineProject(async () => ({
           // Cloudflare Access on, as behind a team's Access application; its keys come from test/access-support.ts.
           CLAUDEOPS_ACCESS_TEAM_DOMAIN: 'https://claudeops-test.cloudflareaccess.com/',
           CLAUDEOPS_ACCESS_AUD: 'workers-test-access-aud',
+          // Every test file shares the admin token's bucket, and the fuzzers alone send thousands of requests a minute;
+          // the rate-limit tests set their own limits.
+          CLAUDEOPS_RATE_LIMIT_HTTP: '1000000/60',
         },
       },
     }),

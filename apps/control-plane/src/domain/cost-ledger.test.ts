@@ -89,17 +89,34 @@ describe('account', () => {
     expect(lower.priced.get(2)?.data).toMatchObject({ totalCostUsd: 1.5, chargedUsd: 2 });
     expect(lower.priced.get(2)?.data).toHaveProperty('costWarning', expect.stringContaining('below the $2.000000'));
 
-    const again = account(ledger, [result(3, 9)], ID, price);
+    // The same result again (a resend the sequencer let through as a new seq) charges nothing more.
+    const again = account(ledger, [result(3, 2.25)], ID, price);
     expect(again.charges).toEqual([]);
     expect(chargedUsd(again.ledger)).toBe(2.25);
   });
 
-  it('charges nothing for a result that matches the estimate, nor for usage after the result', () => {
+  it('charges nothing for a result that matches the estimate', () => {
     const { ledger, charges } = account(emptyLedger(), [usage(1, 'claude-a'), result(2, 2)], ID, price);
     expect(charges.map((c) => c.chargeId)).toEqual([`${ID}:1`]);
-    const late = account(ledger, [usage(3, 'claude-a')], ID, price);
-    expect(late.charges).toEqual([]);
-    expect(costFigures(late.ledger)).toEqual({ costUsd: 2, costEstimatedUsd: 4, costIsEstimate: false });
+    expect(costFigures(ledger)).toEqual({ costUsd: 2, costEstimatedUsd: 2, costIsEstimate: false });
+  });
+
+  it('charges a later turn (a live message) as it runs, then reconciles it at its own result', () => {
+    const first = account(emptyLedger(), [usage(1, 'claude-a'), result(2, 2.5)], ID, price);
+    expect(chargedUsd(first.ledger)).toBe(2.5);
+    // The second turn's usage is charged at once: a budget sees it before the turn ends.
+    const turn = account(first.ledger, [usage(3, 'claude-a')], ID, price);
+    expect(turn.charges).toEqual([{ chargeId: `${ID}:3`, amountUsd: 2, seq: 3 }]);
+    expect(chargedUsd(turn.ledger)).toBe(4.5);
+    // Claude Code's total is the run's so far: 5.25 − 4.5 charged is the second reconciliation.
+    const second = account(turn.ledger, [result(4, 5.25)], ID, price);
+    expect(second.charges).toEqual([{ chargeId: `${ID}:reconcile:4`, amountUsd: 0.75, seq: 4 }]);
+    expect(costFigures(second.ledger)).toEqual({ costUsd: 5.25, costEstimatedUsd: 4, costIsEstimate: false });
+    // A later total below what was charged keeps the charged figure and says so.
+    const low = account(turn.ledger, [result(4, 4)], ID, price);
+    expect(low.charges).toEqual([]);
+    expect(chargedUsd(low.ledger)).toBe(4.5);
+    expect(low.priced.get(4)?.data).toMatchObject({ totalCostUsd: 4, chargedUsd: 4.5 });
   });
 
   it('accounts in seq order whatever order the batch lists them', () => {

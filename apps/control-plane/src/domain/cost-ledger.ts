@@ -25,8 +25,11 @@ export interface CostLedger {
   readonly models: readonly ModelTotals[];
   /** The live estimate: the sum of every priced usage event. */
   readonly liveUsd: number;
-  /** Claude Code's total_cost_usd from the first `result` event; null before it. */
+  /** Claude Code's total_cost_usd from the latest `result` event (a run with follow-up turns has one per turn, each
+   * the run's total so far); null before the first. */
   readonly resultUsd: number | null;
+  /** Usage charged since the latest result: a later turn's, until its own result reconciles it (absent: 0). */
+  readonly sinceResultUsd?: number;
   /** What the budgets keep above resultUsd: the runner reported a total below what was already charged, and a
    * runner's word never gives spend back (absent in ledgers stored before this was kept: 0). */
   readonly keptUsd?: number;
@@ -56,7 +59,7 @@ const NOISE_USD = 1e-9;
 
 /** What the budgets hold for the execution: Claude Code's total once reconciled, the live estimate before. */
 export const chargedUsd = (ledger: CostLedger): number =>
-  ledger.resultUsd === null ? ledger.liveUsd : ledger.resultUsd + (ledger.keptUsd ?? 0);
+  ledger.resultUsd === null ? ledger.liveUsd : ledger.resultUsd + (ledger.keptUsd ?? 0) + (ledger.sinceResultUsd ?? 0);
 
 /** What a result event says when its total is below what was already charged (also on the execution's result). */
 export const underReportedText = (reportedUsd: number, chargedUsdFigure: number): string =>
@@ -79,12 +82,13 @@ export function cacheWrites(usage: Usage): { fiveMinute: number; oneHour: number
 
 /**
  * Folds newly stored events (never duplicates: the sequencer drops those first) into the ledger, in seq order.
- * Each usage event is priced and charged as `<executionId>:<seq>`. The first `result` event reconciles: the
- * difference between Claude Code's total and the live estimate is charged as `<executionId>:reconcile` when the
- * total is higher, so the budgets hold Claude Code's figure while the estimate stays visible beside it. A lower
- * total is not given back (it is only the runner's word): the charged figure stays, and the result event carries
- * `chargedUsd` and a `costWarning` a person can see. Usage that arrives after the result is already in Claude
- * Code's total, so it updates the estimate but is not charged.
+ * Each usage event is priced and charged as `<executionId>:<seq>`. Each `result` event reconciles: the difference
+ * between Claude Code's total and what was charged so far is charged as `<executionId>:reconcile` (the first
+ * result) or `<executionId>:reconcile:<seq>` (a later turn's, after a person's live message) when the total is
+ * higher, so the budgets hold Claude Code's figure while the estimate stays visible beside it. A lower total is not
+ * given back (it is only the runner's word): the charged figure stays, and the result event carries `chargedUsd`
+ * and a `costWarning` a person can see. The runner flushes a turn's usage before its result, so usage after a
+ * result is a later turn's: charged as it comes, then reconciled at that turn's result.
  */
 export function account(
   ledger: CostLedger,
@@ -99,6 +103,7 @@ export function account(
   const models = new Map(ledger.models.map((m) => [m.model, m]));
   let { liveUsd, resultUsd } = ledger;
   let keptUsd = ledger.keptUsd ?? 0;
+  let sinceResultUsd = ledger.sinceResultUsd ?? 0;
   const priced = new Map<number, ExecutionEvent>();
   const charges: Charge[] = [];
   for (const event of relevant) {
@@ -106,15 +111,17 @@ export function account(
       // The hub's own fields are the hub's: whatever a runner put there is dropped.
       const { chargedUsd: _claimed, costWarning: _warned, ...reported } = event.data;
       let data: EventData<'result'> = reported;
-      if (resultUsd === null) {
-        resultUsd = reported.totalCostUsd;
-        const difference = resultUsd - liveUsd;
-        if (difference > NOISE_USD) {
-          charges.push({ chargeId: `${executionId}:reconcile`, amountUsd: difference, seq: event.seq });
-        } else if (difference < -NOISE_USD) {
-          keptUsd = -difference;
-          data = { ...reported, chargedUsd: liveUsd, costWarning: underReportedText(resultUsd, liveUsd) };
-        }
+      const before = resultUsd === null ? liveUsd : resultUsd + keptUsd + sinceResultUsd;
+      const chargeId = resultUsd === null ? `${executionId}:reconcile` : `${executionId}:reconcile:${event.seq}`;
+      resultUsd = reported.totalCostUsd;
+      sinceResultUsd = 0;
+      const difference = resultUsd - before;
+      keptUsd = 0;
+      if (difference > NOISE_USD) {
+        charges.push({ chargeId, amountUsd: difference, seq: event.seq });
+      } else if (difference < -NOISE_USD) {
+        keptUsd = -difference;
+        data = { ...reported, chargedUsd: before, costWarning: underReportedText(resultUsd, before) };
       }
       priced.set(event.seq, { ...event, data });
       continue;
@@ -125,8 +132,9 @@ export function account(
     liveUsd += costUsd;
     models.set(usage.model, addUsage(models.get(usage.model), usage, costUsd, estimated));
     priced.set(event.seq, { ...event, data: { ...usage, costUsd, totalCostUsd: liveUsd, estimated } });
-    if (resultUsd === null && costUsd > 0) {
+    if (costUsd > 0) {
       charges.push({ chargeId: `${executionId}:${event.seq}`, amountUsd: costUsd, seq: event.seq });
+      if (resultUsd !== null) sinceResultUsd += costUsd;
     }
   }
   return {
@@ -135,6 +143,7 @@ export function account(
       liveUsd,
       resultUsd,
       ...(keptUsd > 0 ? { keptUsd } : {}),
+      ...(sinceResultUsd > 0 ? { sinceResultUsd } : {}),
       version: ledger.version + 1,
     },
     priced,
