@@ -134,6 +134,8 @@ function buildProgram(context: Context, setExit: (code: number) => void): Comman
     .option('--runner <id>', 'runner id')
     .option('--label <l>', 'label')
     .option('-q, --q <words>', 'words the prompt contains')
+    .option('--trigger <kind>', 'what started it, one of: api, schedule, webhook, followup, mcp, retry')
+    .option('--trigger-id <id>', 'the schedule, webhook or execution that started it')
     .option('--limit <n>', 'at most N (1-200, default 50)')
     .option('--cursor <cursor>', 'the next page, as the previous one said')
     .option('--all', 'every page')

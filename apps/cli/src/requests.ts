@@ -109,6 +109,9 @@ export interface ListFlags {
   runner?: string;
   label?: string;
   q?: string;
+  /** What started it (api, schedule, webhook, followup, mcp, retry) and the schedule, webhook or execution that did. */
+  trigger?: string;
+  triggerId?: string;
   limit?: string;
   cursor?: string;
 }
@@ -116,7 +119,7 @@ export interface ListFlags {
 /** GET /api/v1/executions's query; the API checks the values and says what is wrong. */
 export function listExecutionsQuery(flags: ListFlags): Record<string, string | number> {
   const query: Record<string, string | number> = {};
-  for (const key of ['status', 'agent', 'runner', 'label', 'q', 'cursor'] as const) {
+  for (const key of ['status', 'agent', 'runner', 'label', 'q', 'trigger', 'triggerId', 'cursor'] as const) {
     const value = flags[key];
     if (value !== undefined) query[key] = value;
   }

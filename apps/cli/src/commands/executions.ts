@@ -82,6 +82,7 @@ function describeExecution(context: Context, e: ExecutionDetail): string[] {
     `created   ${e.createdAt}${e.finishedAt ? `  finished ${e.finishedAt}` : ''}`,
   ];
   if (e.repo) lines.push(`repo      ${e.repo}${e.ref ? ` @ ${e.ref}` : ''}`);
+  lines.push(...originLines(e));
   if (e.labels.length > 0) lines.push(`labels    ${e.labels.join(', ')}`);
   if (e.blockedReason) lines.push(`blocked   ${e.blockedReason}`);
   if (e.attempts.length > 1) {
@@ -90,6 +91,22 @@ function describeExecution(context: Context, e: ExecutionDetail): string[] {
       lines.push(`  ${a.attempt}. ${a.id} ${a.status}${a.statusReason ? ` (${a.statusReason})` : ''}`);
   }
   if (e.result?.text) lines.push('result', ...e.result.text.split('\n').map((line) => `  ${line}`));
+  return lines;
+}
+
+/** What started an execution, the conversation it belongs to and the pull request it opened, for `status ID`. */
+export function originLines(e: Execution): string[] {
+  const { trigger } = e;
+  const lines = [
+    `trigger   ${trigger.kind}${trigger.id ? ` ${trigger.id}` : ''}${trigger.detail ? `  ${clipText(trigger.detail, 120)}` : ''}`,
+  ];
+  if (e.followupOf) lines.push(`follows   ${e.followupOf}  (conversation ${e.conversationId})`);
+  else if (e.conversationId !== e.id) lines.push(`conversation ${e.conversationId}`);
+  if (e.pullRequest) lines.push(`pr        #${e.pullRequest.number} ${e.pullRequest.url}`);
+  else if (e.report?.pullRequestError) lines.push(`pr        not opened: ${e.report.pullRequestError}`);
+  else if (e.openPullRequest) lines.push('pr        opened when it ends');
+  if (e.report?.commentUrl) lines.push(`comment   ${e.report.commentUrl}`);
+  else if (e.report?.commentError) lines.push(`comment   not posted: ${e.report.commentError}`);
   return lines;
 }
 

@@ -13,6 +13,7 @@ import {
   Approval,
   ApprovalPage,
   AuditPage,
+  Conversation,
   Budget,
   BudgetPage,
   CostSummary,
@@ -22,6 +23,7 @@ import {
   ExecutionPage as ExecutionPageSchema,
   Me,
   PATCH_TRUNCATED_HEADER,
+  PostMessageResult,
   PushSubscriptionPage,
   RotatedAdminToken,
   RunnerDetail,
@@ -39,6 +41,7 @@ import type {
   ExecutionEvent,
   ExecutionStatus,
   PushSubscriptionBody,
+  TriggerKind,
   UpdateAgentBody,
 } from '@claudeops/control-plane/protocol';
 
@@ -76,6 +79,10 @@ export interface ListExecutionsParams {
   label?: string;
   /** Words the prompt contains. */
   q?: string;
+  /** What started it (api, schedule, webhook, followup, mcp, retry). */
+  trigger?: TriggerKind;
+  /** The schedule, webhook or execution that started it. */
+  triggerId?: string;
 }
 
 export interface ListApprovalsParams {
@@ -184,6 +191,17 @@ export function createApiClient({ fetch, onUnauthorized }: ApiClientOptions) {
         if (error instanceof ApiError && error.status === 404) return null;
         throw error;
       }
+    },
+
+    /** A message: the running session's next user turn (`live`), or a follow-up of an ended one (`followup`). */
+    postMessage(id: string, text: string): Promise<PostMessageResult> {
+      const path = '/api/v1/executions/{id}/messages';
+      return json(PostMessageResult, path, client.POST(path, { params: { path: { id } }, body: { text } }));
+    },
+    /** Every execution of the conversation this one belongs to, oldest first. */
+    conversation(id: string): Promise<Conversation> {
+      const path = '/api/v1/executions/{id}/conversation';
+      return json(Conversation, path, client.GET(path, { params: { path: { id } } }));
     },
 
     // Approvals and the audit log

@@ -1,7 +1,13 @@
 // The executions list: filters kept in the URL query (so reload and back keep them), and merging pages: a refreshed
 // first page updates rows already shown and puts new ones on top, without losing the older pages a person loaded
 // with "load more". Used by the executions page and the overview.
-import { EXECUTION_STATUSES, type Execution, type ExecutionStatus } from '@claudeops/control-plane/protocol';
+import {
+  EXECUTION_STATUSES,
+  type Execution,
+  type ExecutionStatus,
+  type TriggerKind,
+} from '@claudeops/control-plane/protocol';
+import { parseTriggerKind } from './triggers';
 
 export const PAGE_SIZE = 25;
 
@@ -12,9 +18,12 @@ export interface ExecutionFilters {
   label?: string;
   /** Words the prompt contains. */
   q?: string;
+  /** What started it; `triggerId`: the schedule, webhook or execution that did. */
+  trigger?: TriggerKind;
+  triggerId?: string;
 }
 
-const TEXT_FILTERS = ['agent', 'runner', 'label', 'q'] as const;
+const TEXT_FILTERS = ['agent', 'runner', 'label', 'q', 'triggerId'] as const;
 
 /** The filters a URL query holds; unknown statuses and blank values are ignored. */
 export function filtersFromQuery(query: URLSearchParams): ExecutionFilters {
@@ -22,6 +31,8 @@ export function filtersFromQuery(query: URLSearchParams): ExecutionFilters {
   const status = query.get('status');
   const known = EXECUTION_STATUSES.find((s) => s === status);
   if (known) filters.status = known;
+  const trigger = parseTriggerKind(query.get('trigger'));
+  if (trigger) filters.trigger = trigger;
   for (const key of TEXT_FILTERS) {
     const value = query.get(key)?.trim();
     if (value) filters[key] = value;
@@ -36,12 +47,14 @@ export function filtersFromQuery(query: URLSearchParams): ExecutionFilters {
 export function filtersToQuery(filters: ExecutionFilters, keep?: URLSearchParams): string {
   const query = new URLSearchParams();
   if (filters.status) query.set('status', filters.status);
+  if (filters.trigger) query.set('trigger', filters.trigger);
   for (const key of TEXT_FILTERS) {
     const value = filters[key]?.trim();
     if (value) query.set(key, value);
   }
   for (const [key, value] of keep ?? []) {
-    if (key !== 'status' && !(TEXT_FILTERS as readonly string[]).includes(key)) query.set(key, value);
+    if (key !== 'status' && key !== 'trigger' && !(TEXT_FILTERS as readonly string[]).includes(key))
+      query.set(key, value);
   }
   const qs = query.toString();
   return qs ? `?${qs}` : '';
