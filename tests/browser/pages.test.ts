@@ -92,6 +92,7 @@ async function runnerId(): Promise<string> {
 const PAGES: Array<{ name: string; path: string | (() => Promise<string> | string); shows: RegExp }> = [
   { name: 'overview', path: '/', shows: /overview/i },
   { name: 'executions', path: '/executions', shows: /executions/i },
+  { name: 'executions-by-trigger', path: '/executions?trigger=api', shows: /started by/i },
   { name: 'execution-review', path: () => `/executions/${ids.review}`, shows: /verdict|review/i },
   { name: 'execution-health', path: () => `/executions/${ids.health}`, shows: /health|status/i },
   { name: 'execution-diff', path: () => `/executions/${ids.change}`, shows: /hello\.txt/ },
