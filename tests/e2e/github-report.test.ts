@@ -42,8 +42,8 @@ beforeAll(async () => {
   github = await startFakeGithub({ token: TOKEN, bareRepos: { 'acme/widgets': bare } });
   stack = await startStack({
     controlPlane: {
+      secrets: { CLAUDEOPS_GITHUB_TOKEN: TOKEN },
       vars: {
-        CLAUDEOPS_GITHUB_TOKEN: TOKEN,
         CLAUDEOPS_GITHUB_API_URL: github.url,
         CLAUDEOPS_DASHBOARD_URL: 'https://dash.example.com',
       },
