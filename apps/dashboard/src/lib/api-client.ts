@@ -30,6 +30,9 @@ import {
   RunnerMetricsPage,
   RunnerPage,
   RunnerView,
+  Schedule,
+  SchedulePage,
+  ScheduleRunPage,
   VapidKey,
 } from '@claudeops/control-plane/protocol';
 import type {
@@ -39,6 +42,8 @@ import type {
   CreateAgentBody,
   CreateExecutionBody,
   ExecutionEvent,
+  PatchScheduleBody,
+  ScheduleRun,
   ExecutionStatus,
   PushSubscriptionBody,
   TriggerKind,
@@ -243,6 +248,37 @@ export function createApiClient({ fetch, onUnauthorized }: ApiClientOptions) {
     async deleteAgent(name: string): Promise<void> {
       const path = '/api/v1/agents/{name}';
       await send(client.DELETE(path, { params: { path: { name } } }), path);
+    },
+
+    // Schedules (a schedule is named in the path by its id or its name)
+    listSchedules(): Promise<Page<Schedule>> {
+      const path = '/api/v1/schedules';
+      return json(SchedulePage, path, client.GET(path, { params: { query: { limit: 200 } } }));
+    },
+    getSchedule(id: string): Promise<Schedule> {
+      const path = '/api/v1/schedules/{id}';
+      return json(Schedule, path, client.GET(path, { params: { path: { id } } }));
+    },
+    /** The body as POST /api/v1/schedules takes it (defaults left out); the API checks it. */
+    createSchedule(body: { name: string; cron: string } & Record<string, unknown>): Promise<Schedule> {
+      const path = '/api/v1/schedules';
+      return json(Schedule, path, client.POST(path, { body: body as never }));
+    },
+    updateSchedule(id: string, body: PatchScheduleBody): Promise<Schedule> {
+      const path = '/api/v1/schedules/{id}';
+      return json(Schedule, path, client.PATCH(path, { params: { path: { id } }, body: body as never }));
+    },
+    async deleteSchedule(id: string): Promise<void> {
+      const path = '/api/v1/schedules/{id}';
+      await send(client.DELETE(path, { params: { path: { id } } }), path);
+    },
+    runSchedule(id: string): Promise<Execution> {
+      const path = '/api/v1/schedules/{id}/run';
+      return json(Execution, path, client.POST(path, { params: { path: { id } } }));
+    },
+    listScheduleRuns(id: string, params: { cursor?: string | null; limit?: number } = {}): Promise<Page<ScheduleRun>> {
+      const path = '/api/v1/schedules/{id}/runs';
+      return json(ScheduleRunPage, path, client.GET(path, { params: { path: { id }, query: defined(params) } }));
     },
 
     // Budgets and costs
