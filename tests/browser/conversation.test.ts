@@ -70,7 +70,9 @@ describe('conversations in the dashboard', () => {
     expect(await turns.nth(1).getAttribute('aria-current')).toBe('step');
     await conversation.getByRole('link', { name: /Full log of turn 1/ }).waitFor();
     // The header says what started it and links to the execution it follows up.
-    await page.getByRole('link', { name: `Started by follow-up of ${first.id}` }).waitFor();
+    const badge = page.locator('main header').getByRole('link', { name: /^Started by follow-up/ });
+    await badge.waitFor();
+    expect(await badge.getAttribute('href')).toBe(`/executions/${first.id}`);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'conversation', DESKTOP);
 
