@@ -105,6 +105,8 @@ const PAGES: Array<{ name: string; path: string | (() => Promise<string> | strin
   { name: 'template-edit', path: '/templates/pr-reviewer', shows: /pr-reviewer/ },
   { name: 'template-new', path: '/templates/new', shows: /new template|template/i },
   { name: 'settings', path: '/settings', shows: /notifications/i },
+  { name: 'schedules', path: '/schedules', shows: /system-health-reporter/ },
+  { name: 'schedule', path: '/schedules/system-health-reporter', shows: /every day at 07:00/ },
 ];
 
 async function visit(page: Page, target: (typeof PAGES)[number]) {
