@@ -16,3 +16,4 @@ export * from './export';
 export * from './triggers';
 export * from './messages';
 export * from './schedules';
+export * from './webhooks';

@@ -1,0 +1,47 @@
+// Wire shapes of webhooks (routes/webhooks.ts, routes/hooks.ts): a webhook's rules, the bodies that create and change
+// one, and the outcome of a delivery. Used by the control plane, the typed client, the dashboard and the CLI.
+import { z } from 'zod';
+
+export const WebhookKind = z.enum(['github', 'jira', 'sentry', 'generic']);
+export type WebhookKind = z.infer<typeof WebhookKind>;
+
+export const DeliveryOutcome = z.enum(['created', 'ignored', 'duplicate', 'rejected', 'rate_limited', 'failed']);
+export type DeliveryOutcome = z.infer<typeof DeliveryOutcome>;
+
+/** A value from the payload: `$.issue.title` style dotted paths start with `$.`; anything else is a literal. */
+const MappedValue = z.string().max(10_000);
+
+/** When a rule applies: every given condition must hold. */
+export const WebhookWhen = z.strictObject({
+  /** The event: GitHub's X-GitHub-Event (issues, pull_request, issue_comment, check_suite), Sentry's resource
+   * (issue), Jira's webhookEvent (jira:issue_created), or the generic payload's `event` field. */
+  event: z.string().min(1).max(100),
+  /** The payload's action (labeled, opened, created…); a list: any of them. */
+  action: z.union([z.string().min(1).max(100), z.array(z.string().min(1).max(100)).max(20)]).optional(),
+  /** A label the issue or pull request carries (or was just given). */
+  label: z.string().min(1).max(200).optional(),
+  /** The comment's body starts with this (e.g. `/claude`). */
+  commentPrefix: z.string().min(1).max(200).optional(),
+  /** The branch (pull request head, check suite head branch, push ref). */
+  branch: z.string().min(1).max(300).optional(),
+  /** Only these authors (logins); absent with commentPrefix: OWNER, MEMBER or COLLABORATOR association. */
+  authors: z.array(z.string().min(1).max(100)).max(200).optional(),
+  /** Payload fields that must equal these values (dotted path → value). */
+  fields: z.record(z.string().min(1).max(200), z.string().max(1000)).optional(),
+});
+export type WebhookWhen = z.infer<typeof WebhookWhen>;
+
+export const WebhookRule = z.strictObject({
+  name: z.string().min(1).max(100).optional(),
+  when: WebhookWhen,
+  /** The agent template the matching delivery starts. */
+  agent: z.string().min(1).max(100),
+  /** Template inputs: each a `$.dotted.path` into the payload or a literal string. */
+  inputs: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), MappedValue).default({}),
+  /** The execution's repository and base ref (paths or literals), for a worktree. */
+  repo: MappedValue.optional(),
+  ref: MappedValue.optional(),
+});
+export type WebhookRule = z.infer<typeof WebhookRule>;
+
+export const WebhookRules = z.array(WebhookRule).max(50);

@@ -1,0 +1,93 @@
+// Plain-Node tests of webhook rules: the built-in GitHub rules against GitHub's documented payloads, the first match
+// winning, the /claude author check, and why a delivery was ignored.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { builtinRules } from './builtins';
+import { mapValue, matchRules } from './rules';
+
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../../test/fixtures/github/${name}.json`, import.meta.url), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+
+const github = builtinRules('github');
+
+describe('matchRules with the built-in GitHub rules', () => {
+  it('issues.labeled claudeops → bug-fixer with the repo and the issue text', () => {
+    const payload = fixture('issues-labeled');
+    const result = matchRules(github, { kind: 'github', event: 'issues', action: 'labeled', payload });
+    expect(result.matched).toBe(true);
+    if (!result.matched) return;
+    expect(result.match.rule.agent).toBe('bug-fixer');
+    expect(result.match.inputs.repo).toBe('Codertocat/Hello-World');
+    expect(result.match.inputs.issue).toContain('Spelling error in the README file');
+    expect(result.match.repo).toBe('https://github.com/Codertocat/Hello-World.git');
+  });
+
+  it('pull_request.opened → pr-reviewer on the head branch against the base', () => {
+    const payload = fixture('pull-request-opened');
+    const result = matchRules(github, { kind: 'github', event: 'pull_request', action: 'opened', payload });
+    expect(result.matched && result.match.rule.agent).toBe('pr-reviewer');
+    if (!result.matched) return;
+    expect(result.match.inputs).toMatchObject({ ref: 'changes', base: 'master' });
+  });
+
+  it('a label other than claudeops is ignored, saying why', () => {
+    const payload = { ...fixture('issues-labeled'), label: { name: 'bug' } };
+    (payload.issue as Record<string, unknown>).labels = [];
+    const result = matchRules(github, { kind: 'github', event: 'issues', action: 'labeled', payload });
+    expect(result).toMatchObject({ matched: false, reason: expect.stringContaining('no label claudeops') });
+  });
+
+  it('/claude by a contributor with no association is ignored; by a member it starts code-task', () => {
+    const payload = (association: string) => ({
+      repository: { full_name: 'acme/widgets' },
+      comment: { body: '/claude fix the flaky test', user: { login: 'mallory' }, author_association: association },
+    });
+    const d = (association: string) => ({
+      kind: 'github' as const,
+      event: 'issue_comment',
+      action: 'created',
+      payload: payload(association),
+    });
+    expect(matchRules(github, d('NONE'))).toMatchObject({ matched: false, reason: expect.stringContaining('mallory') });
+    const ok = matchRules(github, d('MEMBER'));
+    expect(ok.matched && ok.match.inputs.task).toBe('/claude fix the flaky test');
+  });
+
+  it('an explicit allow-list of authors replaces the association check', () => {
+    const rule = {
+      when: { event: 'issue_comment', commentPrefix: '/claude', authors: ['octocat'] },
+      agent: 'a',
+      inputs: {},
+    };
+    const d = (login: string) => ({
+      kind: 'github' as const,
+      event: 'issue_comment',
+      action: 'created',
+      payload: { comment: { body: '/claude go', user: { login }, author_association: 'NONE' } },
+    });
+    expect(matchRules([rule], d('octocat')).matched).toBe(true);
+    expect(matchRules([rule], d('eve')).matched).toBe(false);
+  });
+
+  it('the first matching rule wins', () => {
+    const rules = [
+      { name: 'one', when: { event: 'push' }, agent: 'first', inputs: {} },
+      { name: 'two', when: { event: 'push' }, agent: 'second', inputs: {} },
+    ];
+    const result = matchRules(rules, { kind: 'generic', event: 'push', action: null, payload: {} });
+    expect(result.matched && result.match.rule.agent).toBe('first');
+  });
+});
+
+describe('mapValue', () => {
+  it('fills $.paths inside literal text; a missing path is empty', () => {
+    expect(mapValue('Fix $.issue.title (#$.issue.number).', { issue: { title: 'Crash', number: 7 } })).toBe(
+      'Fix Crash (#7).',
+    );
+    expect(mapValue('$.nope.here', {})).toBe('');
+    expect(mapValue('plain', {})).toBe('plain');
+  });
+});
