@@ -23,3 +23,5 @@ export const newRunnerId = (now?: number): string => `rn_${ulid(now)}`;
 export const newRowId = (): string => crypto.randomUUID();
 export const newScheduleId = (now?: number): string => `sch_${ulid(now)}`;
 export const newScheduleRunId = (now?: number): string => `sr_${ulid(now)}`;
+export const newWebhookId = (now?: number): string => `wh_${ulid(now)}`;
+export const newDeliveryRowId = (now?: number): string => `whd_${ulid(now)}`;

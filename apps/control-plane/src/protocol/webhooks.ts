@@ -45,3 +45,86 @@ export const WebhookRule = z.strictObject({
 export type WebhookRule = z.infer<typeof WebhookRule>;
 
 export const WebhookRules = z.array(WebhookRule).max(50);
+
+export const CreateWebhookBody = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  kind: WebhookKind,
+  /** Absent or null: the kind's built-in rules. */
+  rules: WebhookRules.nullable().optional(),
+  rateLimitPerMinute: z.number().int().min(1).max(10_000).default(60),
+  rateLimitPerDay: z.number().int().min(1).max(1_000_000).default(1000),
+  enabled: z.boolean().default(true),
+});
+export type CreateWebhookBody = z.infer<typeof CreateWebhookBody>;
+
+export const PatchWebhookBody = z.strictObject({
+  name: z.string().trim().min(1).max(100).optional(),
+  rules: WebhookRules.nullable().optional(),
+  rateLimitPerMinute: z.number().int().min(1).max(10_000).optional(),
+  rateLimitPerDay: z.number().int().min(1).max(1_000_000).optional(),
+  enabled: z.boolean().optional(),
+  /** A new secret, returned once in this answer. */
+  rotateSecret: z.boolean().optional(),
+});
+export type PatchWebhookBody = z.infer<typeof PatchWebhookBody>;
+
+export const Webhook = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: WebhookKind,
+  /** POST here (absolute, from the request's origin). */
+  endpoint: z.string(),
+  /** The webhook's own rules, or the built-in ones when `builtinRules`. */
+  rules: WebhookRules,
+  builtinRules: z.boolean(),
+  rateLimitPerMinute: z.number().int(),
+  rateLimitPerDay: z.number().int(),
+  /** Deliveries counted against the limits now. */
+  usage: z.object({ lastMinute: z.number().int(), lastDay: z.number().int() }),
+  enabled: z.boolean(),
+  lastDeliveryAt: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  /** Only in the answer that creates the webhook or rotates its secret. */
+  secret: z.string().optional(),
+});
+export type Webhook = z.infer<typeof Webhook>;
+
+export const WebhookPage = z.object({ items: z.array(Webhook) });
+
+export const WebhookDelivery = z.object({
+  id: z.string(),
+  webhookId: z.string(),
+  deliveryId: z.string(),
+  receivedAt: z.string(),
+  event: z.string().nullable(),
+  action: z.string().nullable(),
+  verified: z.boolean(),
+  outcome: DeliveryOutcome,
+  reason: z.string().nullable(),
+  ruleIndex: z.number().int().nullable(),
+  ruleName: z.string().nullable(),
+  executionId: z.string().nullable(),
+  redeliveryOf: z.string().nullable(),
+  headers: z.record(z.string(), z.string()).optional(),
+  body: z.string().nullable().optional(),
+});
+export type WebhookDelivery = z.infer<typeof WebhookDelivery>;
+
+export const WebhookDeliveryPage = z.object({ items: z.array(WebhookDelivery), nextCursor: z.string().nullable() });
+
+export const ListDeliveriesQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  /** The `nextCursor` of the page before. */
+  cursor: z.string().max(100).optional(),
+});
+
+/** What POST /hooks/:id answers. */
+export const DeliveryResult = z.object({
+  deliveryId: z.string(),
+  outcome: DeliveryOutcome,
+  executionId: z.string().optional(),
+  reason: z.string().optional(),
+  duplicate: z.boolean().optional(),
+});
+export type DeliveryResult = z.infer<typeof DeliveryResult>;

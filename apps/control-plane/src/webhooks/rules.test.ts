@@ -1,15 +1,14 @@
 // Plain-Node tests of webhook rules: the built-in GitHub rules against GitHub's documented payloads, the first match
 // winning, the /claude author check, and why a delivery was ignored.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import issuesLabeled from '../../test/fixtures/github/issues-labeled.json';
+import pullRequestOpened from '../../test/fixtures/github/pull-request-opened.json';
 import { builtinRules } from './builtins';
 import { mapValue, matchRules } from './rules';
 
-const fixture = (name: string) =>
-  JSON.parse(readFileSync(new URL(`../../test/fixtures/github/${name}.json`, import.meta.url), 'utf8')) as Record<
-    string,
-    unknown
-  >;
+type Json = Record<string, unknown>;
+const FIXTURES: Record<string, Json> = { 'issues-labeled': issuesLabeled, 'pull-request-opened': pullRequestOpened };
+const fixture = (name: string): Json => structuredClone(FIXTURES[name]) as Json;
 
 const github = builtinRules('github');
 
@@ -34,7 +33,7 @@ describe('matchRules with the built-in GitHub rules', () => {
   });
 
   it('a label other than claudeops is ignored, saying why', () => {
-    const payload = { ...fixture('issues-labeled'), label: { name: 'bug' } };
+    const payload: Json = { ...fixture('issues-labeled'), label: { name: 'bug' } };
     (payload.issue as Record<string, unknown>).labels = [];
     const result = matchRules(github, { kind: 'github', event: 'issues', action: 'labeled', payload });
     expect(result).toMatchObject({ matched: false, reason: expect.stringContaining('no label claudeops') });
