@@ -733,6 +733,115 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/webhooks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List webhooks */
+    get: operations['getWebhooks'];
+    put?: never;
+    /**
+     * Create a webhook
+     * @description Its endpoint (POST /hooks/:id) and secret are in the answer; the secret is shown this once. Without `rules`, the kind’s built-in rules apply. A 409 when the name is taken.
+     */
+    post: operations['postWebhooks'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhooks/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Read a webhook
+     * @description By id or name; its rules, limits and current usage (never its secret).
+     */
+    get: operations['getWebhooksById'];
+    put?: never;
+    post?: never;
+    /**
+     * Delete a webhook
+     * @description And its deliveries; its endpoint answers 404 from now on.
+     */
+    delete: operations['deleteWebhooksById'];
+    options?: never;
+    head?: never;
+    /**
+     * Change a webhook
+     * @description Name, rules (null: the built-in ones), limits, enabled; `rotateSecret: true` returns a new secret once.
+     */
+    patch: operations['patchWebhooksById'];
+    trace?: never;
+  };
+  '/api/v1/webhooks/{id}/deliveries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List a webhook’s deliveries
+     * @description Newest first, each with its outcome, the rule that matched and the execution it started.
+     */
+    get: operations['getWebhooksByIdDeliveries'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhooks/{id}/deliveries/{deliveryId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Read a delivery
+     * @description By its row id or the sender’s delivery id, with the kept headers and body.
+     */
+    get: operations['getWebhooksByIdDeliveriesByDeliveryId'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Redeliver a delivery
+     * @description Runs the stored delivery through the rules again, as a new delivery that names the one it redelivers.
+     */
+    post: operations['postWebhooksByIdDeliveriesByDeliveryIdRedeliver'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/mcp': {
     parameters: {
       query?: never;
@@ -748,7 +857,7 @@ export interface paths {
     put?: never;
     /**
      * MCP server (Streamable HTTP, stateless)
-     * @description JSON-RPC 2.0 messages of the Model Context Protocol: initialize, tools/list, tools/call. Tools: start_execution, get_execution, list_executions, get_events, cancel_execution, list_approvals, decide_approval, list_runners, get_costs. Send `Accept: application/json, text/event-stream`.
+     * @description JSON-RPC 2.0 messages of the Model Context Protocol: initialize, tools/list, tools/call. Tools: start_execution, get_execution, list_executions, get_events, cancel_execution, list_approvals, decide_approval, list_runners, get_costs, send_message. Send `Accept: application/json, text/event-stream`.
      */
     post: operations['postMcp'];
     /**
@@ -756,6 +865,26 @@ export interface paths {
      * @description Answers 405 (with the usual error body); every MCP message goes by POST /mcp.
      */
     delete: operations['deleteMcp'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/hooks/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Receive a webhook delivery
+     * @description Signed with the webhook’s secret (GitHub `X-Hub-Signature-256`, Sentry `Sentry-Hook-Signature`, Jira `X-Hub-Signature`, generic `X-ClaudeOps-Signature: t=<unix>,v1=<hex>` of "<t>.<body>"): a bad or missing signature is a 401 and nothing is stored. A replayed delivery id answers 200 `{ duplicate: true }`; over the rate limit a 429 with Retry-After. A matching rule starts a sandboxed execution (201); otherwise 202 says why.
+     */
+    post: operations['postHooksById'];
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
@@ -1085,8 +1214,54 @@ export interface components {
     CreateSessionBody: {
       token: string;
     };
+    CreateWebhookBody: {
+      name: string;
+      /** @enum {string} */
+      kind: 'github' | 'jira' | 'sentry' | 'generic';
+      rules?:
+        | {
+            name?: string;
+            when: {
+              event: string;
+              action?: string | string[];
+              label?: string;
+              commentPrefix?: string;
+              branch?: string;
+              authors?: string[];
+              fields?: {
+                [key: string]: string;
+              };
+            };
+            agent: string;
+            /** @default {} */
+            inputs: {
+              [key: string]: string;
+            };
+            repo?: string;
+            ref?: string;
+          }[]
+        | null;
+      /** @default 60 */
+      rateLimitPerMinute: number;
+      /** @default 1000 */
+      rateLimitPerDay: number;
+      /** @default true */
+      enabled: boolean;
+    };
     DeletePushSubscriptionBody: {
       endpoint: string;
+    };
+    DeleteWebhooksById200Response: {
+      /** @constant */
+      deleted: true;
+    };
+    DeliveryResult: {
+      deliveryId: string;
+      /** @enum {string} */
+      outcome: 'created' | 'ignored' | 'duplicate' | 'rejected' | 'rate_limited' | 'failed';
+      executionId?: string;
+      reason?: string;
+      duplicate?: boolean;
     };
     ErrorBody: {
       error: {
@@ -1908,6 +2083,36 @@ export interface components {
       missed?: 'run-once' | 'skip';
       enabled?: boolean;
     };
+    PatchWebhookBody: {
+      name?: string;
+      rules?:
+        | {
+            name?: string;
+            when: {
+              event: string;
+              action?: string | string[];
+              label?: string;
+              commentPrefix?: string;
+              branch?: string;
+              authors?: string[];
+              fields?: {
+                [key: string]: string;
+              };
+            };
+            agent: string;
+            /** @default {} */
+            inputs: {
+              [key: string]: string;
+            };
+            repo?: string;
+            ref?: string;
+          }[]
+        | null;
+      rateLimitPerMinute?: number;
+      rateLimitPerDay?: number;
+      enabled?: boolean;
+      rotateSecret?: boolean;
+    };
     PostMessageBody: {
       text: string;
     };
@@ -2225,6 +2430,73 @@ export interface components {
     };
     VapidKey: {
       publicKey: string;
+    };
+    Webhook: {
+      id: string;
+      name: string;
+      /** @enum {string} */
+      kind: 'github' | 'jira' | 'sentry' | 'generic';
+      endpoint: string;
+      rules: {
+        name?: string;
+        when: {
+          event: string;
+          action?: string | string[];
+          label?: string;
+          commentPrefix?: string;
+          branch?: string;
+          authors?: string[];
+          fields?: {
+            [key: string]: string;
+          };
+        };
+        agent: string;
+        /** @default {} */
+        inputs: {
+          [key: string]: string;
+        };
+        repo?: string;
+        ref?: string;
+      }[];
+      builtinRules: boolean;
+      rateLimitPerMinute: number;
+      rateLimitPerDay: number;
+      usage: {
+        lastMinute: number;
+        lastDay: number;
+      };
+      enabled: boolean;
+      lastDeliveryAt: string | null;
+      createdAt: string;
+      updatedAt: string;
+      secret?: string;
+    };
+    WebhookDelivery: {
+      id: string;
+      webhookId: string;
+      deliveryId: string;
+      receivedAt: string;
+      event: string | null;
+      action: string | null;
+      verified: boolean;
+      /** @enum {string} */
+      outcome: 'created' | 'ignored' | 'duplicate' | 'rejected' | 'rate_limited' | 'failed';
+      reason: string | null;
+      ruleIndex: number | null;
+      ruleName: string | null;
+      executionId: string | null;
+      redeliveryOf: string | null;
+      headers?: {
+        [key: string]: string;
+      };
+      body?: string | null;
+    };
+    WebhookDeliveryPage: {
+      items: components['schemas']['WebhookDelivery'][];
+      nextCursor: string | null;
+    };
+    WebhookPage: {
+      items: components['schemas']['Webhook'][];
     };
   };
   responses: never;
@@ -5973,6 +6245,605 @@ export interface operations {
       };
     };
   };
+  getWebhooks: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The webhooks, by name */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookPage'];
+        };
+      };
+      /** @description Bad input: a field, the query, the path, or a token in the URL (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description No credentials, or credentials that are not valid */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Credentials of the wrong kind (a runner token on an admin route), or a cookie from another origin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource does not exist */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Too many requests; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  postWebhooks: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateWebhookBody'];
+      };
+    };
+    responses: {
+      /** @description The webhook, with its secret */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Webhook'];
+        };
+      };
+      /** @description Bad input: a field, the query, the path, or a token in the URL (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description No credentials, or credentials that are not valid */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Credentials of the wrong kind (a runner token on an admin route), or a cookie from another origin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource does not exist */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource is not in a state that allows this (already ended, already answered, exists) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The request body is larger than the limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Too many requests; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  getWebhooksById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The webhook */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Webhook'];
+        };
+      };
+      /** @description Bad input: a field, the query, the path, or a token in the URL (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description No credentials, or credentials that are not valid */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Credentials of the wrong kind (a runner token on an admin route), or a cookie from another origin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource does not exist */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Too many requests; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  deleteWebhooksById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeleteWebhooksById200Response'];
+        };
+      };
+      /** @description Bad input: a field, the query, the path, or a token in the URL (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description No credentials, or credentials that are not valid */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Credentials of the wrong kind (a runner token on an admin route), or a cookie from another origin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource does not exist */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource is not in a state that allows this (already ended, already answered, exists) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Too many requests; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  patchWebhooksById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PatchWebhookBody'];
+      };
+    };
+    responses: {
+      /** @description The webhook */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Webhook'];
+        };
+      };
+      /** @description Bad input: a field, the query, the path, or a token in the URL (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description No credentials, or credentials that are not valid */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Credentials of the wrong kind (a runner token on an admin route), or a cookie from another origin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource does not exist */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource is not in a state that allows this (already ended, already answered, exists) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The request body is larger than the limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Too many requests; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  getWebhooksByIdDeliveries: {
+    parameters: {
+      query?: {
+        limit?: number;
+        cursor?: string;
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of deliveries */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookDeliveryPage'];
+        };
+      };
+      /** @description Bad input: a field, the query, the path, or a token in the URL (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description No credentials, or credentials that are not valid */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Credentials of the wrong kind (a runner token on an admin route), or a cookie from another origin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource does not exist */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Too many requests; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  getWebhooksByIdDeliveriesByDeliveryId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+        deliveryId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The delivery */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookDelivery'];
+        };
+      };
+      /** @description Bad input: a field, the query, the path, or a token in the URL (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description No credentials, or credentials that are not valid */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Credentials of the wrong kind (a runner token on an admin route), or a cookie from another origin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource does not exist */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Too many requests; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  postWebhooksByIdDeliveriesByDeliveryIdRedeliver: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+        deliveryId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The new delivery and its outcome */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeliveryResult'];
+        };
+      };
+      /** @description Bad input: a field, the query, the path, or a token in the URL (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description No credentials, or credentials that are not valid */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Credentials of the wrong kind (a runner token on an admin route), or a cookie from another origin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource does not exist */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource is not in a state that allows this (already ended, already answered, exists) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Too many requests; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
   getMcp: {
     parameters: {
       query?: never;
@@ -6198,6 +7069,46 @@ export interface operations {
       };
       /** @description Too many requests; see Retry-After */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  postHooksById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The delivery and its outcome */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeliveryResult'];
+        };
+      };
+      /** @description Bad input: a field, the query, the path, or a token in the URL (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource does not exist */
+      404: {
         headers: {
           [name: string]: unknown;
         };
