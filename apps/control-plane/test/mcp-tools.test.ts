@@ -1,4 +1,4 @@
-// The MCP server's tools through the official MCP client, inside workerd: the nine tools with the API's own input
+// The MCP server's tools through the official MCP client, inside workerd: the ten tools with the API's own input
 // schemas, and each one doing what its HTTP route does (start, read, list, page events, cancel, list and decide
 // approvals, runners, costs), with API errors and bad arguments coming back as readable error results.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -40,7 +40,7 @@ afterAll(async () => {
 });
 
 describe('MCP tools', () => {
-  it('lists the nine tools, each with the JSON Schema of the API schema it takes', async () => {
+  it('lists the ten tools, each with the JSON Schema of the API schema it takes', async () => {
     const { tools } = await client.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual([...MCP_TOOL_NAMES].sort());
     for (const tool of tools) {
@@ -88,6 +88,16 @@ describe('MCP tools', () => {
     expect(await toolError(client, 'cancel_execution', { id: started.id })).toMatch(
       new RegExp(`^CONFLICT \\(HTTP 409\\): execution ${started.id} has already ended \\(cancelled\\)`),
     );
+  });
+
+  it('sends a message through send_message, and says why a queued execution cannot take one yet', async () => {
+    const started = Execution.parse(
+      await ok(client, 'start_execution', { prompt: 'waiting', labels: [uniqueLabel()] }),
+    );
+    expect(await toolError(client, 'send_message', { id: started.id, text: 'and then?' })).toMatch(
+      /^CONFLICT \(HTTP 409\): .*has not started yet \(queued\)/,
+    );
+    expect(await toolError(client, 'send_message', { id: started.id, text: '  ' })).toMatch(/text must not be empty/);
   });
 
   it('pages the event log by `after`, with hasMore and nextAfter', async () => {

@@ -151,7 +151,7 @@ export const mcpRoutes = new Hono<AppEnv>()
       description:
         'JSON-RPC 2.0 messages of the Model Context Protocol: initialize, tools/list, tools/call. Tools: ' +
         'start_execution, get_execution, list_executions, get_events, cancel_execution, list_approvals, ' +
-        'decide_approval, list_runners, get_costs. Send `Accept: application/json, text/event-stream`.',
+        'decide_approval, list_runners, get_costs, send_message. Send `Accept: application/json, text/event-stream`.',
       tags: ['mcp'],
       rawBody: { contentTypes: ['application/json'], description: 'A JSON-RPC 2.0 message (or a batch)' },
       responses: {

@@ -1,4 +1,4 @@
-// The MCP server's nine tools: what each tells the agent, its arguments (protocol/mcp.ts: the API's own schemas) and
+// The MCP server's ten tools: what each tells the agent, its arguments (protocol/mcp.ts: the API's own schemas) and
 // the API request it makes. A tool does exactly what its HTTP route does because it IS that route: `callApi` (given
 // by mcp/routes.ts) sends the request through the whole app in-process with the caller's credentials. The answer
 // comes back as `structuredContent` plus the same JSON as text; an API error (404, 409, 400…) becomes a result with
@@ -113,12 +113,23 @@ const TOOLS: { [N in McpToolName]: ToolSpec<N> } = {
     annotations: READ,
     request: (query) => ({ method: 'GET', path: '/costs/summary', query }),
   },
+  send_message: {
+    title: 'Send a message to an execution',
+    description:
+      'Continue the conversation of an execution with `text`. While it runs, the text reaches its Claude Code ' +
+      'session as the next user message (`delivery: "live"`); once it has ended, a follow-up execution resumes ' +
+      'the session on the same runner and in the same worktree (`delivery: "followup"`: poll get_execution with ' +
+      'the returned `execution.id`). A queued execution that has not started yet refuses it (CONFLICT).',
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    request: ({ id, ...body }) => ({ method: 'POST', path: `/executions/${enc(id)}/messages`, body }),
+  },
 };
 
 export const SERVER_INSTRUCTIONS =
   'ClaudeOps runs Claude Code agents on your runners. Start one with start_execution, follow it with ' +
   'get_execution (poll until its status is terminal) or get_events, and read its answer in `result.text`. ' +
-  'Pending tool-call approvals: list_approvals and decide_approval. Fleet and spend: list_runners, get_costs.';
+  'Steer or continue one with send_message. Pending tool-call approvals: list_approvals and decide_approval. ' +
+  'Fleet and spend: list_runners, get_costs.';
 
 /** A JSON body as a tool result: structured, and the same JSON as text for clients that only read text. */
 export function toToolResult(status: number, body: unknown): CallToolResult {
@@ -145,7 +156,7 @@ export function toToolResult(status: number, body: unknown): CallToolResult {
  * enough, and keeps that cost off every request. */
 let validator: AjvJsonSchemaValidator | undefined;
 
-/** A fresh server with the nine tools; `callApi` answers their requests. One per HTTP request (stateless). */
+/** A fresh server with the ten tools; `callApi` answers their requests. One per HTTP request (stateless). */
 export function createMcpServer(callApi: CallApi, version: string): McpServer {
   validator ??= new AjvJsonSchemaValidator();
   const server = new McpServer(

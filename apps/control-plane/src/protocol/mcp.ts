@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ListApprovalsQuery, ApprovalDecisionBody } from './approvals';
 import { CostSummaryQuery, CreateExecutionBody, EventsQuery, ListExecutionsQuery, ListRunnersQuery } from './api';
 import { ApprovalId, ExecutionId } from './common';
+import { PostMessageBody } from './messages';
 
 export const MCP_TOOL_NAMES = [
   'start_execution',
@@ -16,6 +17,7 @@ export const MCP_TOOL_NAMES = [
   'decide_approval',
   'list_runners',
   'get_costs',
+  'send_message',
 ] as const;
 export type McpToolName = (typeof MCP_TOOL_NAMES)[number];
 
@@ -44,5 +46,7 @@ export const McpToolInputs = {
   list_runners: ListRunnersQuery,
   /** GET /api/v1/costs/summary: the query (with its `from` < `to` check). */
   get_costs: CostSummaryQuery,
+  /** POST /api/v1/executions/:id/messages: the id and the body. */
+  send_message: z.strictObject({ id: executionId, ...PostMessageBody.shape }),
 } as const satisfies Record<McpToolName, z.ZodObject>;
 export type McpToolInput<N extends McpToolName> = z.output<(typeof McpToolInputs)[N]>;
