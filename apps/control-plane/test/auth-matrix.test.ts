@@ -83,6 +83,16 @@ const ACCESS: Record<string, Row> = {
   'POST /api/v1/schedules/:id/run': { access: 'admin' },
   'GET /api/v1/schedules/:id/runs': { access: 'admin' },
   'GET /api/v1/openapi.json': { access: 'public' },
+  'POST /api/v1/webhooks': { access: 'admin' },
+  'GET /api/v1/webhooks': { access: 'admin' },
+  'GET /api/v1/webhooks/:id': { access: 'admin' },
+  'PATCH /api/v1/webhooks/:id': { access: 'admin' },
+  'DELETE /api/v1/webhooks/:id': { access: 'admin' },
+  'GET /api/v1/webhooks/:id/deliveries': { access: 'admin' },
+  'GET /api/v1/webhooks/:id/deliveries/:deliveryId': { access: 'admin' },
+  'POST /api/v1/webhooks/:id/deliveries/:deliveryId/redeliver': { access: 'admin' },
+  // No token: the webhook's HMAC signature is its credential (webhooks-*.test.ts checks it); public to token auth.
+  'POST /hooks/:id': { access: 'public' },
   'POST /mcp': { access: 'adminBearer' },
   'GET /mcp': { access: 'adminBearer' },
   'DELETE /mcp': { access: 'adminBearer' },
@@ -168,6 +178,7 @@ function pathOf(route: Route, row: Row): string {
     if (resource === 'agents') return world.agentName;
     if (resource === 'budgets') return world.budgetScope;
     if (resource === 'schedules') return 'matrix-no-such-schedule'; // a 404 is past auth, which is what counts
+    if (resource === 'webhooks' || route.path.startsWith('/hooks/')) return 'matrix-no-such-webhook';
     throw new Error(`no value for :${name} in ${route.path}: add one to the auth matrix`);
   });
 }
