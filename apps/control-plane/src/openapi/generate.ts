@@ -116,6 +116,8 @@ function errorStatuses(op: Operation, hasBody: boolean, socketOnly: boolean): nu
   const statuses = new Set<number>();
   // noTokenInUrl and the rate limit guard every route under /api and /mcp.
   if (op.path.startsWith('/api/') || op.path.startsWith('/mcp')) statuses.add(400).add(429);
+  // /hooks/:id (webhook deliveries): its own rate limit, a signature (401), a disabled webhook (403), its body limit.
+  if (op.path.startsWith('/hooks/')) statuses.add(400).add(401).add(403).add(413).add(429);
   if (op.inputs.length > 0) statuses.add(400);
   const authed = op.auth !== undefined && op.auth !== 'registration';
   if (authed) statuses.add(401).add(403).add(404);
