@@ -99,7 +99,7 @@ async function main() {
       if (response.status !== 201 || answer.outcome !== 'created')
         throw new Error(`delivery ${i}: ${response.status} ${JSON.stringify(answer)}`);
     }
-    const p = (xs: number[], q: number) => percentile(xs, q);
+    const p = (xs: number[], q: number) => percentile(xs, q / 100);
     const row = (name: string, xs: number[]) =>
       `${name.padEnd(34)} p50 ${p(xs, 50).toFixed(1)} ms  p99 ${p(xs, 99).toFixed(1)} ms`;
     console.log(row(`delivery → execution queued (n=${DELIVERIES})`, took));
