@@ -34,6 +34,10 @@ import {
   SchedulePage,
   ScheduleRunPage,
   VapidKey,
+  DeliveryResult,
+  Webhook,
+  WebhookDeliveryPage,
+  WebhookPage,
 } from '@claudeops/control-plane/protocol';
 import type {
   ApprovalDecisionBody,
@@ -48,6 +52,9 @@ import type {
   PushSubscriptionBody,
   TriggerKind,
   UpdateAgentBody,
+  PatchWebhookBody,
+  WebhookDelivery,
+  WebhookKind,
 } from '@claudeops/control-plane/protocol';
 
 export { ApiError };
@@ -279,6 +286,46 @@ export function createApiClient({ fetch, onUnauthorized }: ApiClientOptions) {
     listScheduleRuns(id: string, params: { cursor?: string | null; limit?: number } = {}): Promise<Page<ScheduleRun>> {
       const path = '/api/v1/schedules/{id}/runs';
       return json(ScheduleRunPage, path, client.GET(path, { params: { path: { id }, query: defined(params) } }));
+    },
+
+    // Webhooks (named in the path by id or name; the secret comes back only from create and rotate)
+    async listWebhooks(): Promise<Webhook[]> {
+      const path = '/api/v1/webhooks';
+      return (await json(WebhookPage, path, client.GET(path))).items;
+    },
+    getWebhook(id: string): Promise<Webhook> {
+      const path = '/api/v1/webhooks/{id}';
+      return json(Webhook, path, client.GET(path, { params: { path: { id } } }));
+    },
+    createWebhook(body: {
+      name: string;
+      kind: WebhookKind;
+      rateLimitPerMinute?: number;
+      rateLimitPerDay?: number;
+      enabled?: boolean;
+    }): Promise<Webhook> {
+      const path = '/api/v1/webhooks';
+      return json(Webhook, path, client.POST(path, { body: body as never }));
+    },
+    updateWebhook(id: string, body: PatchWebhookBody): Promise<Webhook> {
+      const path = '/api/v1/webhooks/{id}';
+      return json(Webhook, path, client.PATCH(path, { params: { path: { id } }, body: body as never }));
+    },
+    async deleteWebhook(id: string): Promise<void> {
+      const path = '/api/v1/webhooks/{id}';
+      await send(client.DELETE(path, { params: { path: { id } } }), path);
+    },
+    listDeliveries(
+      id: string,
+      params: { cursor?: string | null; limit?: number } = {},
+    ): Promise<Page<WebhookDelivery>> {
+      const path = '/api/v1/webhooks/{id}/deliveries';
+      return json(WebhookDeliveryPage, path, client.GET(path, { params: { path: { id }, query: defined(params) } }));
+    },
+    /** Runs a stored delivery through the rules again (201 created, 202 ignored or failed; both answer a result). */
+    redeliver(id: string, deliveryId: string): Promise<DeliveryResult> {
+      const path = '/api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver';
+      return json(DeliveryResult, path, client.POST(path, { params: { path: { id, deliveryId } } }));
     },
 
     // Budgets and costs
