@@ -17,6 +17,7 @@ import {
   signIn,
   type Viewport,
 } from '../fixtures/browser';
+import { hmacHex } from '../../apps/control-plane/src/webhooks/signatures';
 import { putBudget } from '../fixtures/budgets';
 import { waitFor } from '../fixtures/wait';
 import { type BrowserStack, startBrowserStack } from './support';
@@ -71,6 +72,24 @@ beforeAll(async () => {
     permissions: { allow: [], ask: ['Write'], deny: [] },
   });
   ids.waiting = waiting.id;
+  // A GitHub webhook with one delivery that no rule matches (issues opened), for the webhooks pages.
+  const hook = await api.json<{ id: string; secret: string }>('POST', '/api/v1/webhooks', {
+    name: 'pages-github',
+    kind: 'github',
+  });
+  ids.webhook = hook.id;
+  const hookBody = JSON.stringify({ action: 'opened', issue: { number: 1, title: 'A question', labels: [] } });
+  const delivered = await fetch(`${env.stack.controlPlane.url}/hooks/${hook.id}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'issues',
+      'x-github-delivery': 'pages-delivery-1',
+      'x-hub-signature-256': `sha256=${await hmacHex(hook.secret, hookBody)}`,
+    },
+    body: hookBody,
+  });
+  if (delivered.status !== 202) throw new Error(`the webhook delivery answered ${delivered.status}`);
   await waitFor(async () => (await api.approvals({ executionId: waiting.id, status: 'pending' }))[0], {
     timeoutMs: 60_000,
     what: 'a pending approval',
@@ -107,6 +126,8 @@ const PAGES: Array<{ name: string; path: string | (() => Promise<string> | strin
   { name: 'settings', path: '/settings', shows: /notifications/i },
   { name: 'schedules', path: '/schedules', shows: /system-health-reporter/ },
   { name: 'schedule', path: '/schedules/system-health-reporter', shows: /every day at 07:00/ },
+  { name: 'webhooks', path: '/webhooks', shows: /pages-github/ },
+  { name: 'webhook', path: () => `/webhooks/${ids.webhook}`, shows: /issues\.opened/ },
 ];
 
 async function visit(page: Page, target: (typeof PAGES)[number]) {
