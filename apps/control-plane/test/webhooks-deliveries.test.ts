@@ -113,7 +113,7 @@ describe('POST /hooks/:id', () => {
     await expectError(noId, 400, 'BAD_REQUEST', /x-claudeops-delivery/);
   });
 
-  it('Sentry and Jira signed deliveries run their rules; a template refusing the inputs is failed, answered 202', async () => {
+  it('Sentry and Jira signed deliveries run their rules; a built-in without the repo setting is failed, answered 202', async () => {
     const repoRule = (event: string, action?: string) => ({
       when: { event, ...(action === undefined ? {} : { action }) },
       agent: 'bug-fixer',
@@ -130,7 +130,7 @@ describe('POST /hooks/:id', () => {
     expect(refused.status).toBe(202);
     expect(DeliveryResult.parse(await refused.json())).toMatchObject({
       outcome: 'failed',
-      reason: expect.stringContaining('bug-fixer refused'),
+      reason: expect.stringContaining("needs the webhook's repo setting"),
     });
     const sentry = await makeWebhook({ kind: 'sentry', rules: [repoRule('issue', 'created')] });
     const s = DeliveryResult.parse(await (await send(sentry, sentry.secret, sentryPayload, { event: 'issue' })).json());

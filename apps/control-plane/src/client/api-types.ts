@@ -777,7 +777,7 @@ export interface paths {
     head?: never;
     /**
      * Change a webhook
-     * @description Name, rules (null: the built-in ones), limits, enabled; `rotateSecret: true` returns a new secret once.
+     * @description Name, rules (null: the built-in ones), limits, enabled, repo and ref (null clears them); `rotateSecret: true` returns a new secret once.
      */
     patch: operations['patchWebhooksById'];
     trace?: never;
@@ -1247,6 +1247,8 @@ export interface components {
       rateLimitPerDay: number;
       /** @default true */
       enabled: boolean;
+      repo?: string | null;
+      ref?: string | null;
     };
     DeletePushSubscriptionBody: {
       endpoint: string;
@@ -2111,6 +2113,8 @@ export interface components {
       rateLimitPerMinute?: number;
       rateLimitPerDay?: number;
       enabled?: boolean;
+      repo?: string | null;
+      ref?: string | null;
       rotateSecret?: boolean;
     };
     PostMessageBody: {
@@ -2461,6 +2465,8 @@ export interface components {
       builtinRules: boolean;
       rateLimitPerMinute: number;
       rateLimitPerDay: number;
+      repo: string | null;
+      ref: string | null;
       usage: {
         lastMinute: number;
         lastDay: number;

@@ -191,6 +191,10 @@ export const webhooks = sqliteTable('webhooks', {
   rules: text('rules', { mode: 'json' }).$type<unknown[]>(),
   rateLimitPerMinute: integer('rate_limit_per_minute').notNull(),
   rateLimitPerDay: integer('rate_limit_per_day').notNull(),
+  /** The repository (and base ref) this webhook's runs work on, for senders whose payload names none (Sentry, Jira):
+   * `$webhook.repo` / `$webhook.ref` in rules. */
+  repo: text('repo'),
+  ref: text('ref'),
   enabled: integer('enabled', { mode: 'boolean' })
     .notNull()
     .default(sql`1`),

@@ -11,6 +11,10 @@ export type DeliveryOutcome = z.infer<typeof DeliveryOutcome>;
 /** A value from the payload: `$.issue.title` style dotted paths start with `$.`; anything else is a literal. */
 const MappedValue = z.string().max(10_000);
 
+/** The webhook's own repository setting: for Sentry and Jira, whose payloads name none. */
+const RepoSetting = z.string().trim().min(1).max(500);
+const RefSetting = z.string().trim().min(1).max(300);
+
 /** When a rule applies: every given condition must hold. */
 export const WebhookWhen = z.strictObject({
   /** The event: GitHub's X-GitHub-Event (issues, pull_request, issue_comment, check_suite), Sentry's resource
@@ -36,7 +40,8 @@ export const WebhookRule = z.strictObject({
   when: WebhookWhen,
   /** The agent template the matching delivery starts. */
   agent: z.string().min(1).max(100),
-  /** Template inputs: each a `$.dotted.path` into the payload or a literal string. */
+  /** Template inputs: each a `$.dotted.path` into the payload, `$webhook.repo` / `$webhook.ref` (the webhook's
+   * settings), or a literal string. */
   inputs: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), MappedValue).default({}),
   /** The execution's repository and base ref (paths or literals), for a worktree. */
   repo: MappedValue.optional(),
@@ -54,6 +59,10 @@ export const CreateWebhookBody = z.strictObject({
   rateLimitPerMinute: z.number().int().min(1).max(10_000).default(60),
   rateLimitPerDay: z.number().int().min(1).max(1_000_000).default(1000),
   enabled: z.boolean().default(true),
+  /** The repository runs work on when the payload names none (Sentry, Jira): `$webhook.repo` in rules. */
+  repo: RepoSetting.nullable().optional(),
+  /** Its base ref (branch, tag or commit): `$webhook.ref`. */
+  ref: RefSetting.nullable().optional(),
 });
 export type CreateWebhookBody = z.infer<typeof CreateWebhookBody>;
 
@@ -63,6 +72,9 @@ export const PatchWebhookBody = z.strictObject({
   rateLimitPerMinute: z.number().int().min(1).max(10_000).optional(),
   rateLimitPerDay: z.number().int().min(1).max(1_000_000).optional(),
   enabled: z.boolean().optional(),
+  /** null clears it. */
+  repo: RepoSetting.nullable().optional(),
+  ref: RefSetting.nullable().optional(),
   /** A new secret, returned once in this answer. */
   rotateSecret: z.boolean().optional(),
 });
@@ -79,6 +91,9 @@ export const Webhook = z.object({
   builtinRules: z.boolean(),
   rateLimitPerMinute: z.number().int(),
   rateLimitPerDay: z.number().int(),
+  /** The repository and base ref settings (`$webhook.repo`, `$webhook.ref` in rules). */
+  repo: z.string().nullable(),
+  ref: z.string().nullable(),
   /** Deliveries counted against the limits now. */
   usage: z.object({ lastMinute: z.number().int(), lastDay: z.number().int() }),
   enabled: z.boolean(),

@@ -58,6 +58,8 @@ async function toWebhook(db: Db, row: WebhookRow, origin: string, secret?: strin
     builtinRules: row.rules === null,
     rateLimitPerMinute: row.rateLimitPerMinute,
     rateLimitPerDay: row.rateLimitPerDay,
+    repo: row.repo,
+    ref: row.ref,
     usage: {
       lastMinute: await countDeliveriesSince(db, row.id, now - 60_000),
       lastDay: await countDeliveriesSince(db, row.id, now - 86_400_000),
@@ -116,6 +118,8 @@ export const webhooksRoutes = new Hono<AppEnv>()
         rules: body.rules ?? null,
         rateLimitPerMinute: body.rateLimitPerMinute,
         rateLimitPerDay: body.rateLimitPerDay,
+        repo: body.repo ?? null,
+        ref: body.ref ?? null,
         enabled: body.enabled,
         lastDeliveryAt: null,
         createdAt: now,
@@ -158,7 +162,8 @@ export const webhooksRoutes = new Hono<AppEnv>()
     doc({
       summary: 'Change a webhook',
       description:
-        'Name, rules (null: the built-in ones), limits, enabled; `rotateSecret: true` returns a new secret once.',
+        'Name, rules (null: the built-in ones), limits, enabled, repo and ref (null clears them); ' +
+        '`rotateSecret: true` returns a new secret once.',
       responses: { 200: { description: 'The webhook', schema: Webhook } },
     }),
     requireAdmin,

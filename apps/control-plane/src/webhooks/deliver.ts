@@ -141,10 +141,13 @@ export async function deliver(
     await finish('failed', parseError);
     return { status: 202, body: { deliveryId: row.id, outcome: 'failed', reason: parseError } };
   }
-  const result = matchRules(rulesOf(hook), { kind, event, action, payload });
+  const result = matchRules(rulesOf(hook), { kind, event, action, payload }, { repo: hook.repo, ref: hook.ref });
   if (!result.matched) {
-    await finish('ignored', result.reason);
-    return { status: 202, body: { deliveryId: row.id, outcome: 'ignored', reason: result.reason } };
+    // A rule that applies but needs a setting the webhook lacks is a failure the admin must fix, not an ignore.
+    const outcome = result.missingSetting === undefined ? 'ignored' : 'failed';
+    const rule = result.missingSetting;
+    await finish(outcome, result.reason, rule ? { ruleIndex: rule.index, ruleName: rule.rule.name ?? null } : {});
+    return { status: 202, body: { deliveryId: row.id, outcome, reason: result.reason } };
   }
   const { match } = result;
   const ruleColumns = { ruleIndex: match.index, ruleName: match.rule.name ?? null };

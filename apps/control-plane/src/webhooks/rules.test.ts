@@ -90,3 +90,31 @@ describe('mapValue', () => {
     expect(mapValue('plain', {})).toBe('plain');
   });
 });
+
+describe('the webhook settings ($webhook.repo, $webhook.ref)', () => {
+  const settings = { repo: 'https://github.com/acme/web.git', ref: 'develop' };
+  it('fill $webhook.repo and $webhook.ref beside payload paths; an unset ref is empty', () => {
+    expect(mapValue('$webhook.repo@$webhook.ref: $.a', { a: 'x' }, settings)).toBe(
+      'https://github.com/acme/web.git@develop: x',
+    );
+    expect(mapValue('[$webhook.ref]', {}, { ...settings, ref: null })).toBe('[]');
+  });
+
+  it('the built-in Sentry and Jira rules use them; without a repo the matching rule fails naming the setting', () => {
+    const sentry = {
+      kind: 'sentry' as const,
+      event: 'issue',
+      action: 'created',
+      payload: { action: 'created', data: { issue: { title: 'TypeError', culprit: 'app/main.js in run' } } },
+    };
+    const ok = matchRules(builtinRules('sentry'), sentry, settings);
+    expect(ok).toMatchObject({ matched: true, match: { repo: settings.repo, ref: 'develop' } });
+    if (ok.matched) expect(ok.match.inputs.issue).toContain('app/main.js in run');
+    const none = matchRules(builtinRules('sentry'), sentry, { repo: null, ref: null });
+    expect(none).toMatchObject({ matched: false, missingSetting: { index: 0 } });
+    if (!none.matched) expect(none.reason).toMatch(/repo setting \(\$webhook\.repo\).*PATCH \/api\/v1\/webhooks/);
+    // A rule with a literal repo needs no setting.
+    const literal = [{ when: { event: 'issue' }, agent: 'bug-fixer', inputs: { repo: 'https://x.test/r.git' } }];
+    expect(matchRules(literal, sentry, { repo: null, ref: null }).matched).toBe(true);
+  });
+});

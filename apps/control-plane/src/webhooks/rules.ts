@@ -1,5 +1,6 @@
 // Webhook rules: the first rule whose `when` holds for a delivery picks the agent template, and its `inputs` map
-// payload fields (`$.issue.title`) or literals into the template's inputs. Pure; used by routes/hooks.ts.
+// payload fields (`$.issue.title`), the webhook's settings (`$webhook.repo`, `$webhook.ref`) or literals into the
+// template's inputs. Pure; used by webhooks/deliver.ts.
 import type { WebhookKind, WebhookRule, WebhookWhen } from '../protocol/webhooks';
 import { at, authorOf, branchOf, labelsOf, str, type Payload } from './payload';
 
@@ -41,7 +42,15 @@ export function mismatch(when: WebhookWhen, d: Delivery): string | null {
   return null;
 }
 
-const PATH = /\$\.([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)/g;
+/** The webhook's own settings a rule may name: for senders whose payloads name no repository (Sentry, Jira). */
+export interface WebhookSettings {
+  repo: string | null;
+  ref: string | null;
+}
+const NO_SETTINGS: WebhookSettings = { repo: null, ref: null };
+
+const TOKEN = /\$\.([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)|\$webhook\.(repo|ref)\b/g;
+const NEEDS_REPO = /\$webhook\.repo\b/;
 
 const text = (found: unknown): string =>
   found === undefined || found === null
@@ -52,9 +61,22 @@ const text = (found: unknown): string =>
         ? JSON.stringify(found)
         : String(found);
 
-/** Each `$.dotted.path` in the value is replaced by the payload's value there (missing: empty); the rest is literal. */
-export function mapValue(value: string, payload: Payload): string {
-  return value.replace(PATH, (_, path: string) => text(at(payload, path)));
+/** Each `$.dotted.path` in the value is replaced by the payload's value there (missing: empty), each
+ * `$webhook.repo|ref` by the webhook's setting (unset: empty); the rest is literal. */
+export function mapValue(value: string, payload: Payload, settings: WebhookSettings = NO_SETTINGS): string {
+  return value.replace(TOKEN, (_, path: string | undefined, setting: 'repo' | 'ref' | undefined) =>
+    setting === undefined ? text(at(payload, path!)) : (settings[setting] ?? ''),
+  );
+}
+
+/** Why the rule cannot run with these settings (it names `$webhook.repo` and the webhook has none), or null. */
+export function missingSetting(rule: WebhookRule, settings: WebhookSettings): string | null {
+  if (settings.repo !== null) return null;
+  const values = [rule.repo ?? '', ...Object.values(rule.inputs)];
+  return values.some((v) => NEEDS_REPO.test(v))
+    ? `${rule.name ?? 'the rule'} needs the webhook's repo setting ($webhook.repo) and this webhook has none: ` +
+        'set it with PATCH /api/v1/webhooks/<id> {"repo": "https://github.com/owner/name.git"}'
+    : null;
 }
 
 export interface Match {
@@ -65,10 +87,12 @@ export interface Match {
   ref?: string;
 }
 
-export type RuleResult = { matched: true; match: Match } | { matched: false; reason: string };
+export type RuleResult =
+  | { matched: true; match: Match }
+  | { matched: false; reason: string; missingSetting?: { index: number; rule: WebhookRule } };
 
 /** The first rule that applies, with its inputs filled; otherwise why none did. */
-export function matchRules(rules: WebhookRule[], d: Delivery): RuleResult {
+export function matchRules(rules: WebhookRule[], d: Delivery, settings: WebhookSettings = NO_SETTINGS): RuleResult {
   if (rules.length === 0) return { matched: false, reason: 'the webhook has no rules' };
   const reasons: string[] = [];
   for (const [index, rule] of rules.entries()) {
@@ -77,9 +101,12 @@ export function matchRules(rules: WebhookRule[], d: Delivery): RuleResult {
       reasons.push(`${rule.name ?? `rule ${index}`}: ${why}`);
       continue;
     }
-    const inputs = Object.fromEntries(Object.entries(rule.inputs).map(([k, v]) => [k, mapValue(v, d.payload)]));
-    const repo = rule.repo === undefined ? undefined : mapValue(rule.repo, d.payload) || undefined;
-    const ref = rule.ref === undefined ? undefined : mapValue(rule.ref, d.payload) || undefined;
+    const missing = missingSetting(rule, settings);
+    if (missing !== null) return { matched: false, reason: missing, missingSetting: { index, rule } };
+    const map = (v: string) => mapValue(v, d.payload, settings);
+    const inputs = Object.fromEntries(Object.entries(rule.inputs).map(([k, v]) => [k, map(v)]));
+    const repo = rule.repo === undefined ? undefined : map(rule.repo) || undefined;
+    const ref = rule.ref === undefined ? undefined : map(rule.ref) || undefined;
     return { matched: true, match: { index, rule, inputs, repo, ref } };
   }
   return { matched: false, reason: `no rule matched (${reasons.join('; ')})` };
