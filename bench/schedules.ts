@@ -3,69 +3,21 @@
 // Scheduler's alarm and by the Worker's real cron handler (GET /__scheduled each minute, as Cloudflare's Cron Trigger
 // calls it); prints p50/p99/max lateness (execution createdAt − due minute) beside one HTTP round trip, and whether
 // the target (p99 ≤ 60 s) holds.
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { writeDevVars } from '../scripts/dev-vars';
-import { REPO_ROOT, WRANGLER_CLI, WRANGLER_ENV } from '../scripts/wrangler';
-import { startChild } from '../tests/fixtures/child';
-import { freePort } from '../tests/fixtures/ports';
-import { waitFor } from '../tests/fixtures/wait';
+import { startControlPlane } from '../tests/fixtures/control-plane';
 import { percentile } from './proc-stats';
 
 const SCHEDULES = Number(process.env.BENCH_SCHEDULES ?? 20);
 const MINUTES = Number(process.env.BENCH_MINUTES ?? 3);
 
-async function wrangler(args: string[]): Promise<void> {
-  const child = startChild('wrangler', process.execPath, ['--no-warnings', WRANGLER_CLI, ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...WRANGLER_ENV },
-  });
-  const { code } = await child.exited;
-  if (code !== 0) throw new Error(`wrangler ${args.join(' ')} failed (${code}):\n${child.output()}`);
-}
-
 async function main() {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'claudeops-bench-sched-'));
-  const token = `coa_${randomBytes(32).toString('base64url')}`;
-  await wrangler(['d1', 'migrations', 'apply', 'claudeops', '--local', '--persist-to', dir]);
-  const port = await freePort();
-  const secretVars = await writeDevVars(path.join(dir, 'control-plane.env'), { CLAUDEOPS_ADMIN_TOKEN: token });
-  const dev = startChild(
-    'wrangler-dev',
-    process.execPath,
-    [
-      '--no-warnings',
-      WRANGLER_CLI,
-      'dev',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--inspector-port',
-      String(await freePort()),
-      '--persist-to',
-      dir,
-      '--test-scheduled',
-      '--show-interactive-dev-session=false',
-      '--live-reload=false',
-      ...secretVars,
-      '--var',
-      'CLAUDEOPS_RATE_LIMIT_HTTP:1000000/1',
-    ],
-    { cwd: REPO_ROOT, env: { ...process.env, ...WRANGLER_ENV, CI: 'true' } },
-  );
-  const url = `http://127.0.0.1:${port}`;
+  const controlPlane = await startControlPlane({ testScheduled: true });
+  const { url, adminToken: token } = controlPlane;
   const call = (p: string, init: RequestInit = {}) =>
     fetch(`${url}${p}`, {
       ...init,
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers },
     });
   try {
-    await dev.waitForOutput(/Ready on http/, 90_000);
-    await waitFor(async () => (await fetch(`${url}/api/v1/health`)).ok, { timeoutMs: 30_000, what: 'health' });
-
     const rtt: number[] = [];
     for (let i = 0; i < 50; i++) {
       const t = performance.now();
@@ -135,8 +87,7 @@ async function main() {
     );
     console.log(`  target p99 ≤ 60 s       ${p99 <= 60_000 ? 'holds' : 'MISSED'}`);
   } finally {
-    await dev.stop();
-    await rm(dir, { recursive: true, force: true });
+    await controlPlane.dispose();
   }
 }
 
