@@ -223,7 +223,9 @@ async function renderPage(kit: KitServer, req: http.IncomingMessage, res: http.S
   await sendBody(req, res, response.status, headers, Buffer.from(await response.arrayBuffer()));
 }
 
-const isApiPath = (pathname: string) => pathname === '/api' || pathname.startsWith('/api/');
+/** What the control plane answers: the API, webhook endpoints (so the URL a webhook shows works here) and MCP. */
+const FORWARDED = ['/api', '/hooks', '/mcp'];
+const isApiPath = (pathname: string) => FORWARDED.some((p) => pathname === p || pathname.startsWith(`${p}/`));
 
 /** Forwards one HTTP request to the control plane as it is (headers, Origin, cookie; streamed both ways). */
 function proxyHttp(api: URL, req: http.IncomingMessage, res: http.ServerResponse): void {

@@ -3,8 +3,12 @@
 import { sveltekit } from '@sveltejs/kit/vite';
 import { defineConfig, type ProxyOptions } from 'vite';
 
+const controlPlane = process.env.CLAUDEOPS_API_URL ?? 'http://127.0.0.1:8787';
+// Webhook endpoints and MCP too, so the endpoint URL a webhook page shows works on this origin.
 const apiProxy: Record<string, ProxyOptions> = {
-  '/api': { target: process.env.CLAUDEOPS_API_URL ?? 'http://127.0.0.1:8787', ws: true },
+  '/api': { target: controlPlane, ws: true },
+  '/hooks': { target: controlPlane },
+  '/mcp': { target: controlPlane },
 };
 
 export default defineConfig({

@@ -70,6 +70,14 @@ describe('npm start as a home install', () => {
     expect(runners.status).toBe(200);
     const { items } = (await runners.json()) as { items: Array<{ status: string; maxConcurrent: number }> };
     expect(items).toEqual([expect.objectContaining({ status: 'online', maxConcurrent: 3 })]);
+
+    // A webhook endpoint as the dashboard shows it (this origin) reaches the control plane, which checks the sender.
+    const hook = await fetch(`${home.dashboardUrl}/hooks/wh_00000000000000000000000000`, {
+      method: 'POST',
+      body: '{}',
+    });
+    expect(hook.status).toBe(404);
+    expect(((await hook.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
   });
 
   it('restarts a SIGKILLed runner while the control plane stays up; the execution goes lost and its retry succeeds', async () => {
