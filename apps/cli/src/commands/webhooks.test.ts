@@ -14,6 +14,15 @@ describe('webhookBody', () => {
     });
   });
 
+  it('passes the repository setting a Sentry or Jira webhook needs', () => {
+    expect(webhookBody('errors', { kind: 'sentry', repo: 'https://github.com/acme/web.git', ref: 'main' })).toEqual({
+      name: 'errors',
+      kind: 'sentry',
+      repo: 'https://github.com/acme/web.git',
+      ref: 'main',
+    });
+  });
+
   it('refuses an unknown kind, naming the ones there are', () => {
     expect(() => webhookBody('x', { kind: 'gitlab' })).toThrow(/github, jira, sentry, generic/);
   });

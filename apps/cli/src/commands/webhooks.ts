@@ -16,7 +16,7 @@ const KINDS = ['github', 'jira', 'sentry', 'generic'];
 /** The POST /api/v1/webhooks body for `webhooks add`. */
 export function webhookBody(
   name: string,
-  flags: { kind?: string; perMinute?: string; perDay?: string; disabled?: boolean },
+  flags: { kind?: string; perMinute?: string; perDay?: string; disabled?: boolean; repo?: string; ref?: string },
 ): Record<string, unknown> {
   const kind = flags.kind ?? 'github';
   if (!KINDS.includes(kind)) throw usage(`--kind ${kind}: one of ${KINDS.join(', ')}`);
@@ -26,6 +26,8 @@ export function webhookBody(
     ...(flags.perMinute === undefined ? {} : { rateLimitPerMinute: parsePositiveInt('--per-minute', flags.perMinute) }),
     ...(flags.perDay === undefined ? {} : { rateLimitPerDay: parsePositiveInt('--per-day', flags.perDay) }),
     ...(flags.disabled ? { enabled: false } : {}),
+    ...(flags.repo === undefined ? {} : { repo: flags.repo }),
+    ...(flags.ref === undefined ? {} : { ref: flags.ref }),
   };
 }
 
@@ -116,6 +118,8 @@ export function registerWebhookCommands(program: Command, context: Context, act:
     .option('--per-minute <n>', 'deliveries a minute (default 60)')
     .option('--per-day <n>', 'deliveries a day (default 1000)')
     .option('--disabled', 'create it disabled')
+    .option('--repo <url>', 'the repository its runs work on (Sentry and Jira payloads name none): $webhook.repo')
+    .option('--ref <ref>', 'the base ref for those runs: $webhook.ref')
     .option('--json', 'print JSON')
     .action(act((name: string, flags: Parameters<typeof addCommand>[2]) => addCommand(context, name, flags)));
   webhooks
