@@ -5,7 +5,7 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { approvals, auditLog, executionCosts, executions } from '../src/db/schema';
+import { approvals, auditLog, executionCosts, executions, webhookDeliveries } from '../src/db/schema';
 import worker from '../src/index';
 import { newApprovalId, newAuditId } from '../src/lib/ids';
 import { RetentionSettings, type ApprovalStatus } from '../src/protocol';
@@ -43,6 +43,20 @@ async function seedAudit(at: number): Promise<string> {
   await db()
     .insert(auditLog)
     .values({ id, at, actor: 'admin', action: 'agent.updated', subject: 'x', executionId: null, details: {} });
+  return id;
+}
+
+async function seedDelivery(receivedAt: number): Promise<string> {
+  const id = `whd_${crypto.randomUUID()}`;
+  await db().insert(webhookDeliveries).values({
+    id,
+    webhookId: 'wh_retention',
+    deliveryId: id,
+    receivedAt,
+    verified: true,
+    outcome: 'ignored',
+    body: '{}',
+  });
   return id;
 }
 
@@ -99,7 +113,7 @@ async function seedEndedExecution(endedDaysAgo: number): Promise<string> {
   return id;
 }
 
-const exists = async (table: typeof auditLog | typeof approvals, id: string) =>
+const exists = async (table: typeof auditLog | typeof approvals | typeof webhookDeliveries, id: string) =>
   (await db().select({ id: table.id }).from(table).where(eq(table.id, id)).get()) !== undefined;
 
 afterEach(async () => {
@@ -139,6 +153,8 @@ describe('the cron run', () => {
   it('prunes rows older than the setting and keeps newer ones, live ones and costs', async () => {
     const oldAudit = await seedAudit(daysAgo(100));
     const newAudit = await seedAudit(daysAgo(10));
+    const oldDelivery = await seedDelivery(daysAgo(100));
+    const newDelivery = await seedDelivery(daysAgo(10));
 
     const host = await seedExecution({ status: 'succeeded' });
     const oldDecided = await seedApproval(host, daysAgo(70), 'denied');
@@ -156,6 +172,8 @@ describe('the cron run', () => {
 
     expect(await exists(auditLog, oldAudit)).toBe(false);
     expect(await exists(auditLog, newAudit)).toBe(true);
+    expect(await exists(webhookDeliveries, oldDelivery)).toBe(false);
+    expect(await exists(webhookDeliveries, newDelivery)).toBe(true);
     expect(await exists(approvals, oldDecided)).toBe(false);
     expect(await exists(approvals, oldPending)).toBe(true);
     expect(await exists(approvals, newDecided)).toBe(true);

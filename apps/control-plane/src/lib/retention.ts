@@ -1,5 +1,5 @@
-// The retention sweep the cron trigger runs (index.ts `scheduled`): deletes audit entries, approvals and ended
-// executions older than GET /api/v1/settings/retention says, in bounded batches, so one run stays short whatever
+// The retention sweep the cron trigger runs (index.ts `scheduled`): deletes audit entries (and webhook deliveries,
+// with the same setting), approvals and ended executions older than GET /api/v1/settings/retention says, in bounded batches, so one run stays short whatever
 // has piled up; the next minute's run carries on. An execution's hub drops its stored events before its row goes.
 import { createDb } from '../db/client';
 import {
@@ -8,6 +8,7 @@ import {
   getRetention,
   pruneApprovals,
   pruneAudit,
+  pruneDeliveries,
 } from '../db/queries/retention';
 import { hubOf } from './stubs';
 
@@ -19,7 +20,7 @@ export const RETENTION_EXECUTIONS_PER_BATCH = 50;
 /** Batches per table per run. */
 export const RETENTION_BATCHES_PER_RUN = 4;
 
-export type RetentionReport = { audit: number; approvals: number; executions: number };
+export type RetentionReport = { audit: number; deliveries: number; approvals: number; executions: number };
 
 const cutoffOf = (days: number | null, now: number): number | null => (days === null ? null : now - days * DAY_MS);
 
@@ -58,11 +59,14 @@ async function pruneExecutions(env: Env, cutoff: number): Promise<Batch> {
 export async function applyRetention(env: Env, now: number): Promise<RetentionReport> {
   const db = createDb(env.DB);
   const setting = await getRetention(db);
-  const report: RetentionReport = { audit: 0, approvals: 0, executions: 0 };
+  const report: RetentionReport = { audit: 0, deliveries: 0, approvals: 0, executions: 0 };
   const audit = cutoffOf(setting.auditDays, now);
   if (audit !== null) {
     report.audit = await inBatches(async () =>
       full(await pruneAudit(db, audit, RETENTION_ROWS_PER_BATCH), RETENTION_ROWS_PER_BATCH),
+    );
+    report.deliveries = await inBatches(async () =>
+      full(await pruneDeliveries(db, audit, RETENTION_ROWS_PER_BATCH), RETENTION_ROWS_PER_BATCH),
     );
   }
   const asked = cutoffOf(setting.approvalsDays, now);

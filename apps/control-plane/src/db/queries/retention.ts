@@ -2,7 +2,7 @@
 // it. Each delete takes the oldest rows first, at most `limit` of them, through the table's time index.
 import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import { approvals, auditLog, executions, settings } from '../schema';
+import { approvals, auditLog, executions, settings, webhookDeliveries } from '../schema';
 import { newAuditId } from '../../lib/ids';
 import {
   DEFAULT_RETENTION,
@@ -51,6 +51,19 @@ export async function pruneAudit(db: Db, cutoff: number, limit: number): Promise
     .orderBy(asc(auditLog.at))
     .limit(limit);
   const result = await db.delete(auditLog).where(inArray(auditLog.id, oldest));
+  return result.meta.changes;
+}
+
+/** Deletes up to `limit` webhook deliveries received before `cutoff` (the audit setting covers them: they are the
+ * record of what came in); returns how many. */
+export async function pruneDeliveries(db: Db, cutoff: number, limit: number): Promise<number> {
+  const oldest = db
+    .select({ id: webhookDeliveries.id })
+    .from(webhookDeliveries)
+    .where(lt(webhookDeliveries.receivedAt, cutoff))
+    .orderBy(asc(webhookDeliveries.receivedAt))
+    .limit(limit);
+  const result = await db.delete(webhookDeliveries).where(inArray(webhookDeliveries.id, oldest));
   return result.meta.changes;
 }
 
