@@ -1,6 +1,7 @@
 // Webhook deliveries through the real Worker: GitHub's documented payloads signed with the secret start sandboxed
 // executions that report back; bad, missing or stale signatures are refused and store nothing; replays are
 // duplicates; the rate limit answers 429 with Retry-After; rules that do not match are ignored with the reason.
+import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { DeliveryResult, Execution, WebhookDeliveryPage } from '../src/protocol';
 import issuesLabeled from './fixtures/github/issues-labeled.json';
@@ -142,6 +143,28 @@ describe('POST /hooks/:id', () => {
     };
     const j = DeliveryResult.parse(await (await send(jira, jira.secret, jiraPayload)).json());
     expect(j, j.reason).toMatchObject({ outcome: 'created' });
+  });
+
+  it('a body over 1 MiB is a 413 and stores nothing, with or without Content-Length', async () => {
+    const hook = await makeWebhook({ kind: 'github' });
+    const big = { ...issuesLabeled, padding: 'x'.repeat(1024 * 1024) };
+    await expectError(await send(hook, hook.secret, big, { event: 'issues' }), 413, 'PAYLOAD_TOO_LARGE', /1 MiB/);
+    const chunks = new TextEncoder().encode(JSON.stringify(big));
+    const streamed = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let at = 0; at < chunks.length; at += 64 * 1024) controller.enqueue(chunks.slice(at, at + 64 * 1024));
+        controller.close();
+      },
+    });
+    const response = await exports.default.fetch(
+      new Request(`http://localhost/hooks/${hook.id}`, {
+        method: 'POST',
+        headers: { 'x-github-event': 'issues', 'x-github-delivery': 'streamed-big' },
+        body: streamed,
+      }),
+    );
+    await expectError(response, 413, 'PAYLOAD_TOO_LARGE');
+    expect(await deliveries(hook.id)).toEqual([]);
   });
 
   it('an unknown webhook is a 404', async () => {

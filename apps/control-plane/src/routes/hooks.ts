@@ -2,6 +2,7 @@
 // of the raw body with the webhook's secret) is checked first, before anything is parsed or stored. Then the
 // delivery id, dedupe, rate limits and rules (webhooks/deliver.ts). Its own body limit (1 MiB).
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { createDb } from '../db/client';
 import { getWebhook } from '../db/queries/webhooks';
@@ -27,14 +28,18 @@ export const hooksRoutes = new Hono<AppEnv>().post(
     responses: { 201: { description: 'The delivery and its outcome', schema: DeliveryResult } },
   }),
   params(z.strictObject({ id: z.string().min(1).max(64) })),
+  // Counts the bytes as they stream in, so a chunked body without Content-Length is cut at the limit too.
+  bodyLimit({
+    maxSize: MAX_HOOK_BODY_BYTES,
+    onError: () => {
+      throw new AppError('PAYLOAD_TOO_LARGE', 'a delivery may be at most 1 MiB');
+    },
+  }),
   async (c) => {
     const hook = await getWebhook(createDb(c.env.DB), c.req.valid('param').id);
     if (hook === undefined) throw new AppError('NOT_FOUND', `webhook ${c.req.valid('param').id} does not exist`);
     if (!hook.enabled) throw new AppError('FORBIDDEN', `webhook ${hook.name} is disabled`);
-    const declared = Number(c.req.header('content-length') ?? '0');
-    if (declared > MAX_HOOK_BODY_BYTES) throw new AppError('PAYLOAD_TOO_LARGE', 'a delivery may be at most 1 MiB');
     const raw = new Uint8Array(await c.req.arrayBuffer());
-    if (raw.length > MAX_HOOK_BODY_BYTES) throw new AppError('PAYLOAD_TOO_LARGE', 'a delivery may be at most 1 MiB');
     const kind = hook.kind as WebhookKind;
     const check = await verifySignature(kind, hook.secret, c.req.raw.headers, raw);
     if (!check.ok) throw new AppError('UNAUTHORIZED', check.reason);
