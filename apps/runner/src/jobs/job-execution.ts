@@ -17,8 +17,6 @@ import { WorkspaceError, type Workspace, type Workspaces } from '../workspace/wo
 import { hasClaudeSession, recordSessionCost, sessionCost } from '../workspace/session-dir';
 import { confineJob } from '../sandbox/job-sandbox';
 import { SandboxError, type ConfinedRun, type Sandbox } from '../sandbox/sandbox';
-import { Supervisor } from '../supervise/supervisor';
-import { worktreeDiff } from '../supervise/review-diff';
 import { statusDraft, type RunningJob } from './running-job';
 
 export type StartAgent = typeof startAgent;
@@ -29,8 +27,6 @@ export interface JobExecutionDeps {
   workspaces: Workspaces;
   agentEnv?: Record<string, string>;
   modelBaseUrl?: (executionId: string) => string;
-  /** The runner's Anthropic-compatible local model server (--local-model-url), for `local` reviewers. */
-  localModelUrl?: string;
   /** Secrets a template may name (Job.secrets); a job gets only those it names. */
   runnerSecrets?: ReadonlyMap<string, string>;
   /** The runner's redactor, for text Claude Code's events cut to size (redacted before the cut). */
@@ -128,10 +124,6 @@ async function runAgent(active: RunningJob, deps: JobExecutionDeps, workspace: W
     await sandbox?.dispose();
     return active.stopped();
   }
-  // After each result, while Claude Code waits for its next turn (its sandbox still up): the turn-boundary hooks, then
-  // the job's checks and reviewer, which end the run, send the findings back, or leave it to a person.
-  const supervisor = supervise(active, deps, workspace, env, sandbox);
-  active.input.holdResults(supervisor.afterResult);
   const handle = deps.startAgent(
     {
       executionId: job.executionId,
@@ -156,7 +148,6 @@ async function runAgent(active: RunningJob, deps: JobExecutionDeps, workspace: W
       ...(workspace.checkpoints && { onChainEntry: workspace.checkpoints.trail.note }),
     },
     (draft) => {
-      supervisor.observe(draft);
       if (draft.type !== 'result') return emit(draft);
       const { sessionId, totalCostUsd } = draft.data;
       reported = { sessionId, totalCostUsd };
@@ -175,36 +166,7 @@ async function runAgent(active: RunningJob, deps: JobExecutionDeps, workspace: W
   active.closeGate('the execution ended');
   await noteSessionCost(deps, sessionDir, reported);
   // Claude Code succeeded, but what its last turn returned cannot be recorded as the template's result.
-  return outcome.status === 'succeeded' && lastProblem
-    ? { status: 'failed', reason: lastProblem }
-    : supervisor.outcome(outcome);
-}
-
-/** The job's supervision loop (supervise/supervisor.ts); a job without checks or review gets only the turn hooks. */
-function supervise(
-  active: RunningJob,
-  deps: JobExecutionDeps,
-  workspace: Workspace,
-  env: Record<string, string>,
-  sandbox: ConfinedRun | undefined,
-): Supervisor {
-  const redact = deps.redact ?? ((text: string) => text);
-  const tree = workspace.worktree;
-  const proxyBaseUrl = deps.modelBaseUrl?.(active.executionId);
-  return new Supervisor({
-    active,
-    emit: (draft) => active.stream.emit(draft),
-    cwd: workspace.cwd,
-    env,
-    ...(sandbox && { confinement: sandbox }),
-    redact,
-    diff: async () => (tree ? worktreeDiff(tree.repo, tree.baseCommit, redact) : null),
-    reviewer: {
-      ...(proxyBaseUrl && { proxyBaseUrl }),
-      ...(deps.localModelUrl && { localModelUrl: deps.localModelUrl }),
-    },
-    log: deps.log,
-  });
+  return outcome.status === 'succeeded' && lastProblem ? { status: 'failed', reason: lastProblem } : outcome;
 }
 
 /** What the session's total stood at, for the cost its next resume reports again. */
