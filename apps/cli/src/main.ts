@@ -26,7 +26,6 @@ import { registerSayCommand } from './commands/say';
 import { registerScheduleCommands } from './commands/schedules';
 import { initCommand, loginCommand, logoutCommand } from './commands/setup';
 import { registerWebhookCommands } from './commands/webhooks';
-import { registerSuperviseCommands } from './commands/supervise';
 import { createContext, type Context, type Stdin } from './context';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes';
 import { CliError, createOutput, errorLine, type Sink } from './output';
@@ -256,7 +255,6 @@ function buildProgram(context: Context, setExit: (code: number) => void): Comman
   registerSayCommand(program, context, act);
   registerScheduleCommands(program, context, act);
   registerWebhookCommands(program, context, act);
-  registerSuperviseCommands(program, context, act);
 
   const quiet = (command: Command) => {
     command.exitOverride().configureOutput({

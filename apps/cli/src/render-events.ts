@@ -102,32 +102,5 @@ export function renderEvent(event: ExecutionEvent, paint: Paint): string[] {
         ? [`[git] pushed ${d.branch}${d.commit ? ` at ${d.commit.slice(0, 12)}` : ''}`]
         : [paint('red', `[git] pushing ${d.branch} failed: ${d.error ?? 'unknown error'}`)];
     }
-    case 'check': {
-      const d = event.data;
-      const ok = d.exitCode === 0;
-      const how = d.timedOut ? 'timed out' : `exit ${d.exitCode ?? '?'}`;
-      const head = paint(ok ? 'green' : 'red', `[check] ${d.command}: ${how}, ${(d.durationMs / 1000).toFixed(1)} s`);
-      const tail = ok
-        ? []
-        : d.outputTail
-            .split('\n')
-            .slice(-RESULT_LINES)
-            .map((line) => paint('dim', `  ${clip(line)}`));
-      return [head, ...tail];
-    }
-    case 'review': {
-      const d = event.data;
-      const head = `[review] ${d.verdict}, confidence ${d.confidence.toFixed(2)} (threshold ${d.threshold}): ${d.summary}`;
-      return [
-        paint(d.passed ? 'green' : 'red', head),
-        ...d.findings.map(
-          (f) => `  ${f.severity}${f.file ? ` ${f.file}${f.line ? `:${f.line}` : ''}` : ''}: ${clip(f.message)}`,
-        ),
-      ];
-    }
-    case 'checkpoint': {
-      const d = event.data;
-      return [paint('dim', `[checkpoint ${d.n}] ${d.files.length} files, +${d.insertions} -${d.deletions}`)];
-    }
   }
 }

@@ -19,9 +19,6 @@ import { budgetsRoutes } from './routes/budgets';
 import { costsRoutes } from './routes/costs';
 import { executionExportRoutes } from './routes/execution-export';
 import { executionMessagesRoutes } from './routes/execution-messages';
-import { executionPauseRoutes } from './routes/execution-pause';
-import { executionReviewRoutes } from './routes/execution-review';
-import { executionCheckpointRoutes } from './routes/execution-checkpoints';
 import { executionsRoutes } from './routes/executions';
 import { healthRoutes } from './routes/health';
 import { hooksRoutes } from './routes/hooks';
@@ -54,9 +51,6 @@ const api = new Hono<AppEnv>()
   .route('/executions', executionsRoutes)
   .route('/executions', executionExportRoutes)
   .route('/executions', executionMessagesRoutes)
-  .route('/executions', executionPauseRoutes)
-  .route('/executions', executionReviewRoutes)
-  .route('/executions', executionCheckpointRoutes)
   .route('/runners', runnersRoutes)
   .route('/sessions', sessionsRoutes)
   .route('/admin-token', adminTokenRoutes)

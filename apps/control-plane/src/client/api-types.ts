@@ -955,35 +955,6 @@ export interface components {
       } | null;
       requireSandbox: boolean;
       secrets: string[] | null;
-      checks: string[];
-      review: {
-        model?: string;
-        /** @constant */
-        endpoint?: 'local';
-        /** @default 0.7 */
-        threshold: number;
-        /**
-         * @default gate
-         * @enum {string}
-         */
-        mode: 'gate' | 'retry' | 'report';
-        /** @default 2 */
-        maxRetries: number;
-      } | null;
-      breakpoints: (
-        | {
-            onTool: string;
-          }
-        | {
-            onFileChange: string;
-          }
-        | {
-            costOverUsd: number;
-          }
-        | {
-            turnsOver: number;
-          }
-      )[];
       inputs: string[];
       builtin: boolean;
       /** Format: date-time */
@@ -1060,8 +1031,6 @@ export interface components {
       period: 'day' | 'month' | 'total';
       softLimitUsd: number | null;
       hardLimitUsd: number | null;
-      /** @enum {string} */
-      onHardLimit: 'cancel' | 'pause';
       spentUsd: number;
       remainingUsd: number | null;
       /** Format: date-time */
@@ -1143,37 +1112,6 @@ export interface components {
       /** @default false */
       requireSandbox: boolean;
       secrets?: string[] | null;
-      /** @default [] */
-      checks: string[];
-      review?: {
-        model?: string;
-        /** @constant */
-        endpoint?: 'local';
-        /** @default 0.7 */
-        threshold: number;
-        /**
-         * @default gate
-         * @enum {string}
-         */
-        mode: 'gate' | 'retry' | 'report';
-        /** @default 2 */
-        maxRetries: number;
-      } | null;
-      /** @default [] */
-      breakpoints: (
-        | {
-            onTool: string;
-          }
-        | {
-            onFileChange: string;
-          }
-        | {
-            costOverUsd: number;
-          }
-        | {
-            turnsOver: number;
-          }
-      )[];
     };
     CreateExecutionBody: {
       prompt?: string;
@@ -1210,35 +1148,6 @@ export interface components {
       };
       requireSandbox?: boolean;
       openPullRequest?: boolean;
-      checks?: string[];
-      review?: {
-        model?: string;
-        /** @constant */
-        endpoint?: 'local';
-        /** @default 0.7 */
-        threshold: number;
-        /**
-         * @default gate
-         * @enum {string}
-         */
-        mode: 'gate' | 'retry' | 'report';
-        /** @default 2 */
-        maxRetries: number;
-      };
-      breakpoints?: (
-        | {
-            onTool: string;
-          }
-        | {
-            onFileChange: string;
-          }
-        | {
-            costOverUsd: number;
-          }
-        | {
-            turnsOver: number;
-          }
-      )[];
     };
     CreateRegistrationTokenBody: {
       ttlSeconds?: number;
@@ -1281,35 +1190,6 @@ export interface components {
       };
       requireSandbox?: boolean;
       openPullRequest?: boolean;
-      checks?: string[];
-      review?: {
-        model?: string;
-        /** @constant */
-        endpoint?: 'local';
-        /** @default 0.7 */
-        threshold: number;
-        /**
-         * @default gate
-         * @enum {string}
-         */
-        mode: 'gate' | 'retry' | 'report';
-        /** @default 2 */
-        maxRetries: number;
-      };
-      breakpoints?: (
-        | {
-            onTool: string;
-          }
-        | {
-            onFileChange: string;
-          }
-        | {
-            costOverUsd: number;
-          }
-        | {
-            turnsOver: number;
-          }
-      )[];
       cron: string;
       /** @default UTC */
       timezone: string;
@@ -1417,33 +1297,11 @@ export interface components {
                 | 'assigned'
                 | 'running'
                 | 'awaiting_approval'
-                | 'paused'
-                | 'needs_review'
                 | 'succeeded'
                 | 'failed'
                 | 'cancelled'
                 | 'lost';
               reason?: string;
-              pause?: {
-                /** @enum {string} */
-                reason: 'user' | 'budget' | 'rate_limited' | 'breakpoint';
-                /** Format: date-time */
-                resumeAt?: string;
-                breakpoint?:
-                  | {
-                      onTool: string;
-                    }
-                  | {
-                      onFileChange: string;
-                    }
-                  | {
-                      costOverUsd: number;
-                    }
-                  | {
-                      turnsOver: number;
-                    };
-                detail?: string;
-              };
             };
           }
         | {
@@ -1744,73 +1602,6 @@ export interface components {
               error?: string;
             };
           }
-        | {
-            seq: number;
-            /** Format: date-time */
-            ts: string;
-            /** @constant */
-            type: 'check';
-            data: {
-              command: string;
-              exitCode: number | null;
-              durationMs: number;
-              outputTail: string;
-              timedOut?: boolean;
-              round: number;
-            };
-          }
-        | {
-            seq: number;
-            /** Format: date-time */
-            ts: string;
-            /** @constant */
-            type: 'review';
-            data: {
-              confidence: number;
-              /** @enum {string} */
-              verdict: 'pass' | 'fail' | 'uncertain';
-              summary: string;
-              findings: {
-                /** @enum {string} */
-                severity: 'info' | 'minor' | 'major' | 'critical';
-                message: string;
-                file?: string;
-                line?: number;
-              }[];
-              passed: boolean;
-              threshold: number;
-              /** @enum {string} */
-              mode: 'gate' | 'retry' | 'report';
-              model: string;
-              /** @enum {string} */
-              endpoint: 'proxy' | 'local';
-              round: number;
-              costUsd?: number;
-            };
-          }
-        | {
-            seq: number;
-            /** Format: date-time */
-            ts: string;
-            /** @constant */
-            type: 'checkpoint';
-            data: {
-              n: number;
-              messageId: string;
-              sessionMessageId?: string;
-              sessionId?: string;
-              commit: string;
-              files: {
-                path: string;
-                insertions: number;
-                deletions: number;
-              }[];
-              insertions: number;
-              deletions: number;
-              diff: string;
-              diffTruncated: boolean;
-            };
-          }
       )[];
       hasMore: boolean;
       nextAfter: number;
@@ -1824,8 +1615,6 @@ export interface components {
         | 'assigned'
         | 'running'
         | 'awaiting_approval'
-        | 'paused'
-        | 'needs_review'
         | 'succeeded'
         | 'failed'
         | 'cancelled'
@@ -1918,71 +1707,6 @@ export interface components {
         commentUrl: string | null;
         commentError: string | null;
         pullRequestError: string | null;
-      } | null;
-      pausedReason: ('user' | 'budget' | 'rate_limited' | 'breakpoint') | null;
-      resumeAt: string | null;
-      checks: string[];
-      review: {
-        model?: string;
-        /** @constant */
-        endpoint?: 'local';
-        /** @default 0.7 */
-        threshold: number;
-        /**
-         * @default gate
-         * @enum {string}
-         */
-        mode: 'gate' | 'retry' | 'report';
-        /** @default 2 */
-        maxRetries: number;
-      } | null;
-      breakpoints: (
-        | {
-            onTool: string;
-          }
-        | {
-            onFileChange: string;
-          }
-        | {
-            costOverUsd: number;
-          }
-        | {
-            turnsOver: number;
-          }
-      )[];
-      supervision: {
-        checks: {
-          command: string;
-          exitCode: number | null;
-          durationMs: number;
-          outputTail: string;
-          timedOut?: boolean;
-          round: number;
-        }[];
-        review: {
-          confidence: number;
-          /** @enum {string} */
-          verdict: 'pass' | 'fail' | 'uncertain';
-          summary: string;
-          findings: {
-            /** @enum {string} */
-            severity: 'info' | 'minor' | 'major' | 'critical';
-            message: string;
-            file?: string;
-            line?: number;
-          }[];
-          passed: boolean;
-          threshold: number;
-          /** @enum {string} */
-          mode: 'gate' | 'retry' | 'report';
-          model: string;
-          /** @enum {string} */
-          endpoint: 'proxy' | 'local';
-          round: number;
-          costUsd?: number;
-        } | null;
-        retries: number;
-        needsReviewReason: string | null;
       } | null;
     };
     ExecutionDetail: {
@@ -1994,8 +1718,6 @@ export interface components {
         | 'assigned'
         | 'running'
         | 'awaiting_approval'
-        | 'paused'
-        | 'needs_review'
         | 'succeeded'
         | 'failed'
         | 'cancelled'
@@ -2089,71 +1811,6 @@ export interface components {
         commentError: string | null;
         pullRequestError: string | null;
       } | null;
-      pausedReason: ('user' | 'budget' | 'rate_limited' | 'breakpoint') | null;
-      resumeAt: string | null;
-      checks: string[];
-      review: {
-        model?: string;
-        /** @constant */
-        endpoint?: 'local';
-        /** @default 0.7 */
-        threshold: number;
-        /**
-         * @default gate
-         * @enum {string}
-         */
-        mode: 'gate' | 'retry' | 'report';
-        /** @default 2 */
-        maxRetries: number;
-      } | null;
-      breakpoints: (
-        | {
-            onTool: string;
-          }
-        | {
-            onFileChange: string;
-          }
-        | {
-            costOverUsd: number;
-          }
-        | {
-            turnsOver: number;
-          }
-      )[];
-      supervision: {
-        checks: {
-          command: string;
-          exitCode: number | null;
-          durationMs: number;
-          outputTail: string;
-          timedOut?: boolean;
-          round: number;
-        }[];
-        review: {
-          confidence: number;
-          /** @enum {string} */
-          verdict: 'pass' | 'fail' | 'uncertain';
-          summary: string;
-          findings: {
-            /** @enum {string} */
-            severity: 'info' | 'minor' | 'major' | 'critical';
-            message: string;
-            file?: string;
-            line?: number;
-          }[];
-          passed: boolean;
-          threshold: number;
-          /** @enum {string} */
-          mode: 'gate' | 'retry' | 'report';
-          model: string;
-          /** @enum {string} */
-          endpoint: 'proxy' | 'local';
-          round: number;
-          costUsd?: number;
-        } | null;
-        retries: number;
-        needsReviewReason: string | null;
-      } | null;
       attempts: {
         id: string;
         attempt: number;
@@ -2164,8 +1821,6 @@ export interface components {
           | 'assigned'
           | 'running'
           | 'awaiting_approval'
-          | 'paused'
-          | 'needs_review'
           | 'succeeded'
           | 'failed'
           | 'cancelled'
@@ -2198,8 +1853,6 @@ export interface components {
           | 'assigned'
           | 'running'
           | 'awaiting_approval'
-          | 'paused'
-          | 'needs_review'
           | 'succeeded'
           | 'failed'
           | 'cancelled'
@@ -2256,8 +1909,6 @@ export interface components {
                 | 'assigned'
                 | 'running'
                 | 'awaiting_approval'
-                | 'paused'
-                | 'needs_review'
                 | 'succeeded'
                 | 'failed'
                 | 'cancelled'
@@ -2421,37 +2072,6 @@ export interface components {
       } | null;
       requireSandbox?: boolean | null;
       openPullRequest?: boolean | null;
-      checks?: string[] | null;
-      review?: {
-        model?: string;
-        /** @constant */
-        endpoint?: 'local';
-        /** @default 0.7 */
-        threshold: number;
-        /**
-         * @default gate
-         * @enum {string}
-         */
-        mode: 'gate' | 'retry' | 'report';
-        /** @default 2 */
-        maxRetries: number;
-      } | null;
-      breakpoints?:
-        | (
-            | {
-                onTool: string;
-              }
-            | {
-                onFileChange: string;
-              }
-            | {
-                costOverUsd: number;
-              }
-            | {
-                turnsOver: number;
-              }
-          )[]
-        | null;
       cron?: string;
       timezone?: string;
       /** @enum {string} */
@@ -2539,8 +2159,6 @@ export interface components {
       period: 'day' | 'month' | 'total';
       softLimitUsd?: number;
       hardLimitUsd?: number;
-      /** @enum {string} */
-      onHardLimit?: 'cancel' | 'pause';
     };
     RegisteredRunner: {
       runnerId: string;
@@ -2692,35 +2310,6 @@ export interface components {
       };
       requireSandbox?: boolean;
       openPullRequest?: boolean;
-      checks?: string[];
-      review?: {
-        model?: string;
-        /** @constant */
-        endpoint?: 'local';
-        /** @default 0.7 */
-        threshold: number;
-        /**
-         * @default gate
-         * @enum {string}
-         */
-        mode: 'gate' | 'retry' | 'report';
-        /** @default 2 */
-        maxRetries: number;
-      };
-      breakpoints?: (
-        | {
-            onTool: string;
-          }
-        | {
-            onFileChange: string;
-          }
-        | {
-            costOverUsd: number;
-          }
-        | {
-            turnsOver: number;
-          }
-      )[];
       cron: string;
       timezone: string;
       /** @enum {string} */
@@ -2753,8 +2342,6 @@ export interface components {
               | 'assigned'
               | 'running'
               | 'awaiting_approval'
-              | 'paused'
-              | 'needs_review'
               | 'succeeded'
               | 'failed'
               | 'cancelled'
@@ -2791,8 +2378,6 @@ export interface components {
               | 'assigned'
               | 'running'
               | 'awaiting_approval'
-              | 'paused'
-              | 'needs_review'
               | 'succeeded'
               | 'failed'
               | 'cancelled'
@@ -2846,35 +2431,6 @@ export interface components {
       } | null;
       requireSandbox?: boolean;
       secrets?: string[] | null;
-      checks?: string[];
-      review?: {
-        model?: string;
-        /** @constant */
-        endpoint?: 'local';
-        /** @default 0.7 */
-        threshold: number;
-        /**
-         * @default gate
-         * @enum {string}
-         */
-        mode: 'gate' | 'retry' | 'report';
-        /** @default 2 */
-        maxRetries: number;
-      } | null;
-      breakpoints?: (
-        | {
-            onTool: string;
-          }
-        | {
-            onFileChange: string;
-          }
-        | {
-            costOverUsd: number;
-          }
-        | {
-            turnsOver: number;
-          }
-      )[];
     };
     VapidKey: {
       publicKey: string;
@@ -3004,8 +2560,6 @@ export interface operations {
           | 'assigned'
           | 'running'
           | 'awaiting_approval'
-          | 'paused'
-          | 'needs_review'
           | 'succeeded'
           | 'failed'
           | 'cancelled'

@@ -16,12 +16,6 @@ import type {
   RememberScope,
   ResourceLimits,
   SandboxKind,
-  Breakpoint,
-  JobRewind,
-  OnHardLimit,
-  PausedReason,
-  ReviewConfig,
-  Supervision,
 } from '../protocol';
 
 /** Times are Unix epoch milliseconds; the API turns them into ISO 8601 strings. */
@@ -121,17 +115,6 @@ export const executions = sqliteTable(
     report: text('report', { mode: 'json' }).$type<ReportState>(),
     /** Set once the end-of-run report (comment, pull request) is done or given up; null while one is owed. */
     reportedAt: integer('reported_at'),
-    /** Why it is `paused` (protocol PausedReason) and when it resumes by itself; null when not paused. */
-    pausedReason: text('paused_reason').$type<PausedReason>(),
-    resumeAt: integer('resume_at'),
-    /** JSON arrays / object: the checks, reviewer and breakpoints it runs with (template's merged with the POST's). */
-    checks: text('checks', { mode: 'json' }).$type<string[]>(),
-    review: text('review', { mode: 'json' }).$type<ReviewConfig>(),
-    breakpoints: text('breakpoints', { mode: 'json' }).$type<Breakpoint[]>(),
-    /** The latest round's check results and review (protocol Supervision); null before any ran. */
-    supervision: text('supervision', { mode: 'json' }).$type<Supervision>(),
-    /** A rewind's follow-up restores this checkpoint before Claude Code starts (protocol JobRewind). */
-    rewind: text('rewind', { mode: 'json' }).$type<JobRewind>(),
   },
   (t) => [
     index('executions_created_idx').on(t.createdAt, t.id),
@@ -322,8 +305,6 @@ export const budgets = sqliteTable('budgets', {
   period: text('period').$type<BudgetPeriod>().notNull(),
   softLimitUsd: real('soft_limit_usd'),
   hardLimitUsd: real('hard_limit_usd'),
-  /** `cancel` (default) or `pause` the scope's running executions at the hard limit. */
-  onHardLimit: text('on_hard_limit').$type<OnHardLimit>().notNull().default('cancel'),
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
 });
@@ -386,9 +367,6 @@ export const agents = sqliteTable('agents', {
     .default(sql`0`),
   /** JSON array of runner secret names its executions get. */
   secrets: text('secrets', { mode: 'json' }).$type<string[]>(),
-  checks: text('checks', { mode: 'json' }).$type<string[]>(),
-  review: text('review', { mode: 'json' }).$type<ReviewConfig>(),
-  breakpoints: text('breakpoints', { mode: 'json' }).$type<Breakpoint[]>(),
   /** Seeded by a migration. */
   builtin: integer('builtin', { mode: 'boolean' })
     .notNull()

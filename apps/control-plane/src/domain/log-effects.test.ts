@@ -43,7 +43,7 @@ describe('effectsOf', () => {
       status(4, 'failed', 'boom'),
     ]);
     expect(effects.started).toBe(true);
-    expect(effects.status).toEqual({ status: 'failed', reason: 'boom', pause: null });
+    expect(effects.status).toEqual({ status: 'failed', reason: 'boom' });
     expect(effects.result?.totalCostUsd).toBe(0.0123);
   });
 

@@ -1,20 +1,18 @@
 // What newly stored events mean for the execution's lifecycle: a start, an end, the final result and cost.
 // Used by the ExecutionHub to decide which D1 updates follow a batch.
-import { endsRun, type ExecutionStatus } from '../protocol/common';
+import { isTerminal, type ExecutionStatus } from '../protocol/common';
 import type { EventData, ExecutionEvent } from '../protocol/events';
 import type { ExecutionResult } from '../protocol/api';
-import type { PauseInfo } from '../protocol/supervision';
 
 export type ResultData = EventData<'result'>;
 
-/** A terminal (or `needs_review`) `status` event ends the runner's log: nothing it sends after it is stored. A
- * `needs_review` log is ended by the hub alone, with the person's decision (a hub-written terminal status). */
+/** A terminal `status` event ends the log: nothing after it is stored. */
 export const closesLog = (event: Pick<ExecutionEvent, 'type' | 'data'>): boolean =>
-  event.type === 'status' && endsRun((event.data as EventData<'status'>).status);
+  event.type === 'status' && isTerminal((event.data as EventData<'status'>).status);
 
 export interface LogEffects {
   /** The last status the events report, with its reason; null when they report none. */
-  readonly status: { status: ExecutionStatus; reason: string | null; pause: PauseInfo | null } | null;
+  readonly status: { status: ExecutionStatus; reason: string | null } | null;
   /** Some event reported `running` (or `awaiting_approval`, which is running and waiting for a person). */
   readonly started: boolean;
   /** The last `result` event's data; null when there is none. */
@@ -28,9 +26,8 @@ export function effectsOf(events: readonly ExecutionEvent[]): LogEffects {
   let result: ResultData | null = null;
   for (const event of events) {
     if (event.type === 'status') {
-      status = { status: event.data.status, reason: event.data.reason ?? null, pause: event.data.pause ?? null };
-      const { status: reported } = event.data;
-      if (reported === 'running' || reported === 'awaiting_approval' || reported === 'paused') started = true;
+      status = { status: event.data.status, reason: event.data.reason ?? null };
+      if (event.data.status === 'running' || event.data.status === 'awaiting_approval') started = true;
     } else if (event.type === 'result') {
       result = event.data;
     }

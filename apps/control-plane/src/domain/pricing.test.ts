@@ -239,19 +239,3 @@ describe('effective dating', () => {
     expect(cost('claude-sonnet-4-5', { inputTokens: MILLION }, new Date(Number.NaN))).toBe(3);
   });
 });
-
-describe('local models', () => {
-  it('prices a `local:<name>` model (the reviewer on the runner host) at exactly $0, whatever its tokens', () => {
-    const big = usage({ inputTokens: MILLION, outputTokens: MILLION, cacheReadInputTokens: MILLION });
-    expect(priceUsage('local:qwen2.5-coder', big, NOW)).toEqual({
-      costUsd: 0,
-      estimated: false,
-      pricedAs: 'local:qwen2.5-coder',
-    });
-    expect(priceUsage(' LOCAL:llama3 ', big, NOW).costUsd).toBe(0);
-  });
-
-  it('still prices a Claude model whose name merely mentions local', () => {
-    expect(cost('claude-sonnet-4-5-local', { inputTokens: MILLION })).toBe(3);
-  });
-});

@@ -159,21 +159,13 @@ export function costAt(row: PriceRow, usage: PriceableUsage): number {
   return tokensUsd * geo + tokens(usage.webSearchRequests) * row.webSearchUsd;
 }
 
-/** Model ids of a local model on the runner's host (the reviewer's `local:<name>`, --local-model-url): free. */
-export const LOCAL_MODEL_PREFIX = 'local:';
-export const isLocalModel = (model: string): boolean => model.trim().toLowerCase().startsWith(LOCAL_MODEL_PREFIX);
-
-/**
- * Prices one API message of `model` at time `at` (the event's time, for effective-dated rows). Never zero-rates a
- * Claude model; a `local:<name>` model runs on the runner's host and costs $0 (exactly, not an estimate).
- */
+/** Prices one API message of `model` at time `at` (the event's time, for effective-dated rows). Never zero-rates. */
 export function priceUsage(
   model: string,
   usage: PriceableUsage,
   at: Date,
   table: readonly PriceRow[] = PRICE_TABLE,
 ): PricedUsage {
-  if (isLocalModel(model)) return { costUsd: 0, estimated: false, pricedAs: model.trim() };
   const { row, estimated } = resolvePriceRow(model, at, table);
   return { costUsd: costAt(row, usage), estimated, pricedAs: row.model };
 }

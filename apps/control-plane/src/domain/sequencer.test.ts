@@ -1,6 +1,6 @@
 // Unit tests for the event-log sequencer: dedupe, contiguity, delivery order and closing.
 import { describe, expect, it } from 'vitest';
-import { emptyLog, planBatch, planClose, planDecision, withReplacements, type LogState } from './sequencer';
+import { emptyLog, planBatch, planClose, withReplacements, type LogState } from './sequencer';
 
 interface Ev {
   seq: number;
@@ -115,34 +115,6 @@ describe('planClose', () => {
   it('does nothing on a closed log', () => {
     const { state } = feed([[ev(1, true)]]);
     expect(planClose(state, (seq) => ev(seq, true))).toBeNull();
-  });
-});
-
-describe('planDecision', () => {
-  const held = (e: Ev) => e.tag === 'held';
-  const decision = (seq: number): Ev => ({ seq, end: true, tag: 'decided' });
-
-  it('appends the decision after a log closed by an event that waits for one, which becomes the new end', () => {
-    const closing: Ev = { seq: 3, end: true, tag: 'held' };
-    const { state } = feed([[ev(1), ev(2), closing]]);
-    const plan = planDecision(state, closing, held, decision);
-    expect(plan?.event).toEqual({ seq: 4, end: true, tag: 'decided' });
-    expect(plan?.state).toMatchObject({ lastSeq: 4, closedAt: 4 });
-    expect(plan?.truncateAbove).toBeNull();
-    // Once decided the log ends with the decision: no second one, and the runner's late events stay refused.
-    const after = plan!.state;
-    expect(planDecision(after, plan!.event, held, decision)).toBeNull();
-    expect(planBatch(after, [ev(5)], options).refused).toBe(true);
-  });
-
-  it('refuses an open log, a real end, and a closing event that is not the one at the end', () => {
-    const open = feed([[ev(1), ev(2)]]).state;
-    expect(planDecision(open, null, held, decision)).toBeNull();
-    expect(planDecision(open, { seq: 2, tag: 'held' }, held, decision)).toBeNull();
-    const ended = feed([[ev(1), ev(2, true)]]).state;
-    expect(planDecision(ended, { seq: 2, end: true }, held, decision)).toBeNull();
-    expect(planDecision(ended, { seq: 1, tag: 'held' }, held, decision)).toBeNull();
-    expect(planDecision(ended, null, held, decision)).toBeNull();
   });
 });
 

@@ -146,22 +146,6 @@ export function planClose<E extends Sequenced>(state: LogState<E>, make: (seq: n
   };
 }
 
-/**
- * Plans the decision that ends a log held open for a person (`needs_review`): one more hub-written event after the
- * closing one, which becomes the log's new end. Null unless the log is closed by `closing` (the event at closedAt)
- * and `held(closing)` says that end waits for a decision; so a decision is appended once, never after a real end.
- */
-export function planDecision<E extends Sequenced>(
-  state: LogState<E>,
-  closing: E | null,
-  held: (event: E) => boolean,
-  make: (seq: number) => E,
-): ClosePlan<E> | null {
-  if (state.closedAt === null || closing === null || closing.seq !== state.closedAt || !held(closing)) return null;
-  const seq = state.lastSeq + 1;
-  return { state: { lastSeq: seq, pending: new Map(), closedAt: seq }, event: make(seq), truncateAbove: null };
-}
-
 function noop<E extends Sequenced>(
   state: LogState<E>,
   duplicates: number,

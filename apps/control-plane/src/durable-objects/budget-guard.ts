@@ -102,7 +102,6 @@ export class BudgetGuard extends DurableObject<Env> {
       period: config.period,
       softLimitUsd: config.softLimitUsd,
       hardLimitUsd: config.hardLimitUsd,
-      onHardLimit: 'cancel',
       spentUsd: config.spentUsd,
       remainingUsd: remainingOf(config.spentUsd, config.hardLimitUsd),
       periodStart: toIso(config.periodStart),

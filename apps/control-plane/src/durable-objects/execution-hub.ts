@@ -360,8 +360,7 @@ export class ExecutionHub extends DurableObject<Env> {
       this.sendClosed(ws);
       return;
     }
-    const welcome = { type: 'exec.welcome' as const, ackedSeq: this.log.lastSeq, cancel: this.meta.cancel, paused: null };
-    sendFrame(ws, welcome satisfies HubToRunner);
+    sendFrame(ws, { type: 'exec.welcome', ackedSeq: this.log.lastSeq, cancel: this.meta.cancel } satisfies HubToRunner);
     for (const alert of this.budget.unrecordedAlerts())
       sendFrame(ws, { type: 'exec.alert', alert } satisfies HubToRunner);
     // Answers given while the runner was away; it applies each approvalId once.

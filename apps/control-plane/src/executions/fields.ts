@@ -13,9 +13,6 @@ export type ExecutionFields = Omit<NewExecution, 'id' | 'createdAt'>;
 export async function newExecutionFields(db: Db, body: CreateExecutionBody): Promise<ExecutionFields> {
   const plain = {
     maxAttempts: body.maxAttempts,
-    checks: body.checks ?? [],
-    review: body.review ?? null,
-    breakpoints: body.breakpoints ?? [],
     approvalTimeoutSeconds: body.approvalTimeoutSeconds ?? null,
     maxTurns: body.maxTurns ?? null,
   };
@@ -63,10 +60,6 @@ export async function newExecutionFields(db: Db, body: CreateExecutionBody): Pro
     requireSandbox: template.requireSandbox || (body.requireSandbox ?? false),
     secrets: template.secrets,
     openPullRequest: body.openPullRequest ?? false,
-    // The body's checks and reviewer replace the template's; breakpoints add to them.
-    checks: body.checks ?? template.checks ?? [],
-    review: body.review ?? template.review,
-    breakpoints: [...(template.breakpoints ?? []), ...(body.breakpoints ?? [])],
   };
 }
 

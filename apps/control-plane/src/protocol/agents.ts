@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { limit } from './api';
 import { AgentName, ApprovalTimeoutSeconds, GitRef, IsoTime, Labels, PermissionPolicy, RepoRef } from './common';
 import { NetworkPolicy, ResourceLimits, SecretNames } from './sandbox';
-import { Breakpoints, Checks, ReviewConfig } from './supervision';
 
 const AgentFields = {
   description: z.string().max(2000),
@@ -37,12 +36,6 @@ const AgentFields = {
   requireSandbox: z.boolean(),
   /** Runner secrets (environment names) its executions get, redacted in every event; null: none. */
   secrets: SecretNames.nullable(),
-  /** Commands run once the agent finishes (in the workspace and sandbox); a failing one → needs_review. */
-  checks: Checks,
-  /** A reviewer for its executions; null: none. */
-  review: ReviewConfig.nullable(),
-  /** Rules that pause its executions and notify. */
-  breakpoints: Breakpoints,
 };
 
 export const CreateAgentBody = z.strictObject({
@@ -65,9 +58,6 @@ export const CreateAgentBody = z.strictObject({
   limits: AgentFields.limits.optional(),
   requireSandbox: AgentFields.requireSandbox.default(false),
   secrets: AgentFields.secrets.optional(),
-  checks: AgentFields.checks.default([]),
-  review: AgentFields.review.optional(),
-  breakpoints: AgentFields.breakpoints.default([]),
 });
 export type CreateAgentBody = z.infer<typeof CreateAgentBody>;
 
@@ -92,9 +82,6 @@ export const UpdateAgentBody = z
     limits: AgentFields.limits.optional(),
     requireSandbox: AgentFields.requireSandbox.optional(),
     secrets: AgentFields.secrets.optional(),
-    checks: AgentFields.checks.optional(),
-    review: AgentFields.review.optional(),
-    breakpoints: AgentFields.breakpoints.optional(),
   })
   .refine((b) => Object.keys(b).length > 0, { message: 'give at least one field to change' });
 export type UpdateAgentBody = z.infer<typeof UpdateAgentBody>;

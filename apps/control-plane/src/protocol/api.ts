@@ -21,7 +21,6 @@ import { ExecutionEvent } from './events';
 import { NetworkPolicy, ResourceLimits, SandboxKind } from './sandbox';
 import { RunnerMetrics } from './frames';
 import { GithubTarget, PullRequestRef, ReportState, Trigger, TriggerKind } from './triggers';
-import { Breakpoints, Checks, OnHardLimit, PausedReason, ReviewConfig, Supervision } from './supervision';
 
 export const Health = z.object({ ok: z.literal(true), version: z.string() });
 
@@ -64,12 +63,6 @@ export const CreateExecutionBody = z
     /** Push the worktree's branch when the run succeeds and open a pull request for it (needs a GitHub `repo` and
      * CLAUDEOPS_GITHUB_TOKEN on the control plane). */
     openPullRequest: z.boolean().optional(),
-    /** Commands run in the workspace once the agent finishes (default: the template's); one failing → needs_review. */
-    checks: Checks.optional(),
-    /** A reviewer scores the work (default: the template's). */
-    review: ReviewConfig.optional(),
-    /** Rules that pause the run and notify (joined with the template's). */
-    breakpoints: Breakpoints.optional(),
   })
   .refine((b) => b.prompt !== undefined || b.agent !== undefined, {
     message: 'give a `prompt`, or an `agent` template with its `inputs`',
@@ -187,14 +180,6 @@ export const Execution = z.object({
   /** Where it comments when it ends (a webhook-started run), and how that went. */
   reportTo: GithubTarget.nullable(),
   report: ReportState.nullable(),
-  /** Why it is `paused` (null otherwise), and when it resumes by itself (a rate limit). */
-  pausedReason: PausedReason.nullable(),
-  resumeAt: IsoTime.nullable(),
-  checks: Checks,
-  review: ReviewConfig.nullable(),
-  breakpoints: Breakpoints,
-  /** The checks' and the reviewer's outcome (latest round); null before any ran. */
-  supervision: Supervision.nullable(),
 });
 export type Execution = z.infer<typeof Execution>;
 
@@ -277,13 +262,7 @@ export const Session = z.object({ expiresAt: IsoTime });
 const Usd = z.number().nonnegative().max(10_000_000);
 
 export const PutBudgetBody = z
-  .strictObject({
-    period: BudgetPeriod,
-    softLimitUsd: Usd.optional(),
-    hardLimitUsd: Usd.optional(),
-    /** At the hard limit: cancel the scope's running executions (default), or pause them until it is raised. */
-    onHardLimit: OnHardLimit.optional(),
-  })
+  .strictObject({ period: BudgetPeriod, softLimitUsd: Usd.optional(), hardLimitUsd: Usd.optional() })
   .refine((b) => b.softLimitUsd === undefined || b.hardLimitUsd === undefined || b.softLimitUsd <= b.hardLimitUsd, {
     message: 'softLimitUsd must not exceed hardLimitUsd',
     path: ['softLimitUsd'],
@@ -295,7 +274,6 @@ export const Budget = z.object({
   period: BudgetPeriod,
   softLimitUsd: z.number().nullable(),
   hardLimitUsd: z.number().nullable(),
-  onHardLimit: OnHardLimit,
   spentUsd: z.number(),
   /** hardLimitUsd − spentUsd (never below 0), or null without a hard limit. */
   remainingUsd: z.number().nullable(),

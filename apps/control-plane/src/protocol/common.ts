@@ -12,12 +12,6 @@ export const EXECUTION_STATUSES = [
   'running',
   /** Running, and Claude Code is waiting for a person to allow or deny a tool call (GET /api/v1/approvals). */
   'awaiting_approval',
-  /** Running, and held before its next model call (see `pausedReason`): a person's pause, a budget in pause mode, a
-   * rate limit (resumes by itself at `resumeAt`) or a breakpoint. Resumed with POST …/resume. */
-  'paused',
-  /** The agent finished but a check failed or the reviewer scored it low (review mode `gate`): not terminal; a
-   * person accepts (→ succeeded), rejects (→ failed) or sends feedback (→ a follow-up). The runner is free. */
-  'needs_review',
   'succeeded',
   'failed',
   'cancelled',
@@ -29,13 +23,9 @@ export type ExecutionStatus = z.infer<typeof ExecutionStatus>;
 /** Statuses an execution never leaves (a retry is a new attempt, not a transition). */
 export const TERMINAL_STATUSES: readonly ExecutionStatus[] = ['succeeded', 'failed', 'cancelled', 'lost'];
 export const isTerminal = (status: ExecutionStatus): boolean => TERMINAL_STATUSES.includes(status);
-/** Statuses that end the runner's part (its log closes to the runner, its lease is released): the terminal ones and
- * `needs_review`, which waits for a person and then ends with a hub-written `succeeded` or `failed`. */
-export const RUN_ENDING_STATUSES: readonly ExecutionStatus[] = [...TERMINAL_STATUSES, 'needs_review'];
-export const endsRun = (status: ExecutionStatus): boolean => RUN_ENDING_STATUSES.includes(status);
 
 /** `budget`: a hard limit of a budget scope, or the execution's own `maxBudgetUsd`, was reached. */
-export const CANCEL_REASONS = ['user', 'lease_lost', 'runner_shutdown', 'budget', 'superseded', 'rewound'] as const;
+export const CANCEL_REASONS = ['user', 'lease_lost', 'runner_shutdown', 'budget', 'superseded'] as const;
 export const CancelReason = z.enum(CANCEL_REASONS);
 /** What a person reads for each cancel reason: the runner's status reasons and Claude Code's outcome say these. */
 export const CANCEL_REASON_TEXT: Record<z.infer<typeof CancelReason>, string> = {
@@ -44,7 +34,6 @@ export const CANCEL_REASON_TEXT: Record<z.infer<typeof CancelReason>, string> = 
   runner_shutdown: 'the runner shut down',
   budget: 'a budget limit was reached',
   superseded: 'cancelled by a newer run of its schedule',
-  rewound: 'rewound to a checkpoint: a follow-up goes on from there',
 };
 /** The longest reason a status event (or an approval's message and reason) carries. */
 export const MAX_REASON_CHARS = 2000;

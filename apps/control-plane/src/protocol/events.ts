@@ -22,7 +22,6 @@ import {
   MAX_USD,
 } from './limits';
 import { HostSnapshot } from './reports';
-import { CheckpointData, CheckResult, PauseInfo, ReviewResult } from './supervision';
 
 const Tokens = boundedCount(MAX_TOKENS);
 const TokenUsage = z.object({
@@ -36,12 +35,7 @@ export type TokenUsage = z.infer<typeof TokenUsage>;
 /** Per event type, the shape of `data`. */
 export const EVENT_DATA = {
   /** Lifecycle as the runner (or, when no runner can, the hub) sees it. */
-  status: z.object({
-    status: ExecutionStatus,
-    reason: z.string().max(MAX_REASON_CHARS).optional(),
-    /** With `paused`: why, and until when. */
-    pause: PauseInfo.optional(),
-  }),
+  status: z.object({ status: ExecutionStatus, reason: z.string().max(MAX_REASON_CHARS).optional() }),
   /** Claude Code's init message: the session it opened and what it can use. */
   'system.init': z.object({
     sessionId: z.string(),
@@ -175,12 +169,6 @@ export const EVENT_DATA = {
     ok: z.boolean(),
     error: z.string().max(MAX_REASON_CHARS).optional(),
   }),
-  /** A check (`checks`) the runner ran in the workspace once the agent finished. */
-  check: CheckResult,
-  /** The reviewer's answer (`review`), validated, with whether it passed. Its model usage comes as `usage` events. */
-  review: ReviewResult,
-  /** The worktree after a turn that changed files (any tool, Bash included), committed on a hidden ref. */
-  checkpoint: CheckpointData,
   /** Runner-side diagnostics (Claude Code's stderr, workspace notes) a person may need to read. */
   log: z.object({ level: z.enum(['debug', 'info', 'warn', 'error']), message: z.string() }),
 } as const;
@@ -208,9 +196,6 @@ export const ExecutionEvent = z.discriminatedUnion('type', [
   envelope('host.snapshot'),
   envelope('user.message'),
   envelope('git.push'),
-  envelope('check'),
-  envelope('review'),
-  envelope('checkpoint'),
 ]);
 export type ExecutionEvent = z.infer<typeof ExecutionEvent>;
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA)[T]>;

@@ -23,7 +23,6 @@ import {
   MAX_TEMPERATURE_C,
 } from './limits';
 import { NetworkPolicy, ResourceLimits, SandboxKind, SecretNames } from './sandbox';
-import { Breakpoints, Checks, JobRewind, PauseInfo, ReviewConfig } from './supervision';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Control socket: GET /api/v1/runners/connect (Bearer runner token), one per runner, held by the Fleet DO.
@@ -64,14 +63,6 @@ export const Job = z.object({
   workspaceOf: ExecutionId.nullable().default(null),
   /** Push the branch when the run succeeds (the control plane then opens a pull request). */
   openPullRequest: z.boolean().default(false),
-  /** Run these in the workspace (sandboxed) when the agent finishes; each is a `check` event. */
-  checks: Checks.default([]),
-  /** Ask the reviewer when the agent finishes (after the checks); its answer is a `review` event. */
-  review: ReviewConfig.nullable().default(null),
-  /** Rules the runner checks live (onTool, onFileChange) and the hub checks (costOverUsd, turnsOver). */
-  breakpoints: Breakpoints.default([]),
-  /** Restore the workspace from this checkpoint before Claude Code starts (a rewind's follow-up). */
-  rewind: JobRewind.nullable().default(null),
 });
 export type Job = z.infer<typeof Job>;
 
@@ -155,14 +146,7 @@ export type RunnerToHub = z.infer<typeof RunnerToHub>;
 
 export const HubToRunner = z.discriminatedUnion('type', [
   /** hub -> runner on connect: resend everything after ackedSeq. */
-  z.object({
-    type: z.literal('exec.welcome'),
-    ackedSeq: z.number().int().min(0),
-    cancel: CancelReason.nullable(),
-    /** The execution is paused (the hub holds its model-call permits); null: it may run. A runner that thought it
-     * was paused and hears null here was resumed while it was away. */
-    paused: PauseInfo.nullable().default(null),
-  }),
+  z.object({ type: z.literal('exec.welcome'), ackedSeq: z.number().int().min(0), cancel: CancelReason.nullable() }),
   /** hub -> runner, every event up to seq is stored durably; the runner may forget them. */
   z.object({ type: z.literal('exec.ack'), seq: z.number().int().min(0) }),
   /** hub -> runner, stop the run; idempotent. */
@@ -199,14 +183,6 @@ export const HubToRunner = z.discriminatedUnion('type', [
     text: z.string().max(100_000),
     from: z.string().max(200),
   }),
-  /**
-   * hub -> runner, the execution is paused (a person, a budget in pause mode, a hub-side breakpoint): its next model
-   * call waits (the hub holds the permit); the runner records a `status: paused` event. Idempotent.
-   */
-  z.object({ type: z.literal('exec.pause'), pause: PauseInfo }),
-  /** hub -> runner, the pause is over: held permits are answered, a breakpoint held at a tool call lets it run, and
-   * the runner records `status: running`. Idempotent. */
-  z.object({ type: z.literal('exec.resume'), by: z.string().max(200) }),
   /** hub -> runner, the log is closed (the execution ended or was declared lost); later events are refused. */
   z.object({ type: z.literal('exec.closed'), status: ExecutionStatus, ackedSeq: z.number().int().min(0) }),
   z.object({ type: z.literal('error'), error: ErrorBody.shape.error }),

@@ -17,4 +17,3 @@ export * from './triggers';
 export * from './messages';
 export * from './schedules';
 export * from './webhooks';
-export * from './supervision';

@@ -107,7 +107,6 @@ describe('createApiClient', () => {
       period: 'day',
       softLimitUsd: null,
       hardLimitUsd: 5,
-      onHardLimit: 'cancel',
       spentUsd: 0,
       remainingUsd: 5,
       periodStart: '2026-01-01T00:00:00.000Z',

@@ -47,12 +47,6 @@ export function eventText(event: ExecutionEvent): string {
       return `message ${event.data.from} ${event.data.text}`;
     case 'git.push':
       return `git push ${event.data.branch} ${event.data.commit ?? ''} ${event.data.error ?? ''}`;
-    case 'check':
-      return `check ${event.data.command} exit ${event.data.exitCode ?? 'none'} ${event.data.outputTail}`;
-    case 'review':
-      return `review ${event.data.verdict} ${event.data.summary} ${event.data.findings.map((f) => f.message).join(' ')}`;
-    case 'checkpoint':
-      return `checkpoint ${event.data.n} ${event.data.files.map((f) => f.path).join(' ')}`;
   }
 }
 

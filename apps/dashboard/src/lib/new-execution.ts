@@ -1,7 +1,6 @@
 // The "New execution" form's logic: which fields a template asks for, and the POST body from a free prompt or a
 // template with its inputs. Used by new-execution-form.svelte.
 import type { Agent, CreateExecutionBody } from '@claudeops/control-plane/protocol';
-import { executionSupervision, readSupervision, type SupervisionText } from './supervision-form';
 import { parseLabels } from './templates';
 
 /** Inputs that hold prose (an issue, a task) get a textarea; the rest a single line. */
@@ -26,8 +25,6 @@ export interface NewExecutionForm {
   model: string;
   maxBudgetUsd: string;
   labels: string;
-  /** Checks, the reviewer and breakpoints; empty ones leave the template's. */
-  supervision: SupervisionText;
 }
 
 export type BuildResult = { ok: true; body: CreateExecutionBody } | { ok: false; error: string; field?: string };
@@ -68,11 +65,5 @@ export function buildExecutionBody(
   }
   const labels = parseLabels(form.labels);
   if (labels.length > 0) body.labels = labels;
-  const supervision = readSupervision(form.supervision);
-  if (!supervision.ok) {
-    const [field, error] = Object.entries(supervision.errors)[0]!;
-    return { ok: false, error, field: `supervision-${field}` };
-  }
-  Object.assign(body, executionSupervision(supervision.fields));
   return { ok: true, body: body as CreateExecutionBody };
 }

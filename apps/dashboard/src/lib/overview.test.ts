@@ -10,7 +10,6 @@ const budget = (overrides: Partial<Budget>): Budget => ({
   period: 'day',
   softLimitUsd: null,
   hardLimitUsd: 10,
-  onHardLimit: 'cancel',
   spentUsd: 2.5,
   remainingUsd: 7.5,
   periodStart: '2026-03-15T00:00:00.000Z',

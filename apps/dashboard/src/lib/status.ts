@@ -8,9 +8,6 @@ const STAGE: Record<ExecutionStatus, number> = {
   assigned: 2,
   running: 3,
   awaiting_approval: 3,
-  paused: 3,
-  // The agent finished; a person decides next (succeeded or failed follow it).
-  needs_review: 3.5,
   succeeded: 4,
   failed: 4,
   cancelled: 4,

@@ -15,7 +15,6 @@ import {
   textToPolicy,
   updateBody,
 } from './templates';
-import { supervisionToText } from './supervision-form';
 
 const agent = (overrides: Partial<Agent> = {}): Agent => ({
   name: 'bug-fixer',
@@ -37,9 +36,6 @@ const agent = (overrides: Partial<Agent> = {}): Agent => ({
   limits: null,
   requireSandbox: false,
   secrets: null,
-  checks: [],
-  review: null,
-  breakpoints: [],
   inputs: ['issue', 'repo'],
   builtin: true,
   createdAt: '2026-01-01T00:00:00.000Z',
@@ -105,23 +101,7 @@ describe('template form', () => {
       labels: ['gpu', 'linux'],
       hostSnapshot: false,
       requireSandbox: false,
-      checks: [],
-      breakpoints: [],
     });
-  });
-
-  it('edits checks, the reviewer and breakpoints, and sends only what changed', () => {
-    const original = agent({ checks: ['npm test'], review: { mode: 'gate', threshold: 0.7, maxRetries: 2 } });
-    const form = formFromAgent(original);
-    expect(updateBody(original, read(form))).toBeNull();
-    form.supervision.threshold = '0.9';
-    form.supervision.breakpoints = [{ kind: 'onFileChange', value: 'migrations/**' }];
-    expect(updateBody(original, read(form))).toEqual({
-      review: { mode: 'gate', threshold: 0.9, maxRetries: 2 },
-      breakpoints: [{ onFileChange: 'migrations/**' }],
-    });
-    form.supervision.reviewEnabled = false;
-    expect(updateBody(original, read(form))).toMatchObject({ review: null });
   });
 
   it('edits network, limits, requireSandbox and secrets, and sends only what changed', () => {
@@ -184,7 +164,6 @@ describe('new execution body', () => {
     model: '',
     maxBudgetUsd: '',
     labels: '',
-    supervision: supervisionToText(null),
     ...overrides,
   });
 
@@ -219,29 +198,6 @@ describe('new execution body', () => {
     expect(buildExecutionBody(form({ prompt: ' ' }), null)).toMatchObject({ ok: false, field: 'prompt' });
     expect(buildExecutionBody(form({ prompt: 'x', maxBudgetUsd: '-1' }), null)).toMatchObject({ ok: false });
     expect(buildExecutionBody(form({ prompt: 'x', ref: 'main' }), null)).toMatchObject({ ok: false, field: 'repo' });
-  });
-
-  it('adds checks, a reviewer and breakpoints, and points at a bad one', () => {
-    const supervision = {
-      ...supervisionToText(null),
-      checks: 'false',
-      reviewEnabled: true,
-      breakpoints: [{ kind: 'onTool' as const, value: 'Write' }],
-    };
-    expect(buildExecutionBody(form({ prompt: 'x', supervision }), null)).toEqual({
-      ok: true,
-      body: {
-        prompt: 'x',
-        checks: ['false'],
-        review: { mode: 'gate', threshold: 0.7, maxRetries: 2 },
-        breakpoints: [{ onTool: 'Write' }],
-      },
-    });
-    const bad = { ...supervision, breakpoints: [{ kind: 'turnsOver' as const, value: '0' }] };
-    expect(buildExecutionBody(form({ prompt: 'x', supervision: bad }), null)).toMatchObject({
-      ok: false,
-      field: 'supervision-breakpoints',
-    });
   });
 
   it('gives prose inputs a textarea', () => {

@@ -10,7 +10,6 @@ import {
   type ConfinementErrors,
   type ConfinementText,
 } from './confinement-form';
-import { readSupervision, supervisionToText, type SupervisionErrors, type SupervisionText } from './supervision-form';
 
 /** `{{name}}` as the control plane reads placeholders (domain/templates.ts). */
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]{0,63})\s*\}\}/g;
@@ -87,8 +86,6 @@ export interface TemplateForm {
   approvalTimeoutSeconds: string;
   hostSnapshot: boolean;
   confinement: ConfinementText;
-  /** Checks, the reviewer and breakpoints. */
-  supervision: SupervisionText;
 }
 
 /** The fields a template has, as the API takes them (name apart). */
@@ -117,13 +114,10 @@ export function formFromAgent(agent: Agent | null): TemplateForm {
     approvalTimeoutSeconds: agent?.approvalTimeoutSeconds?.toString() ?? '',
     hostSnapshot: agent?.hostSnapshot ?? false,
     confinement: confinementToText(agent),
-    supervision: supervisionToText(agent),
   };
 }
 
-export type FormErrors = Partial<Record<keyof TemplateForm | 'allow' | 'ask' | 'deny', string>> &
-  ConfinementErrors &
-  SupervisionErrors;
+export type FormErrors = Partial<Record<keyof TemplateForm | 'allow' | 'ask' | 'deny', string>> & ConfinementErrors;
 
 export type ReadResult = { ok: true; fields: TemplateFields } | { ok: false; errors: FormErrors };
 
@@ -185,9 +179,7 @@ export function readForm(form: TemplateForm): ReadResult {
   const tools = form.toolsMode === 'list' ? parseRules(form.tools.replaceAll(',', '\n')) : null;
   const confinement = readConfinement(form.confinement);
   if (!confinement.ok) Object.assign(errors, confinement.errors);
-  const supervision = readSupervision(form.supervision);
-  if (!supervision.ok) Object.assign(errors, supervision.errors);
-  if (Object.keys(errors).length > 0 || !confinement.ok || !supervision.ok) return { ok: false, errors };
+  if (Object.keys(errors).length > 0 || !confinement.ok) return { ok: false, errors };
   const text = (value: string) => (value.trim() === '' ? null : value.trim());
   return {
     ok: true,
@@ -207,7 +199,6 @@ export function readForm(form: TemplateForm): ReadResult {
       approvalTimeoutSeconds,
       hostSnapshot: form.hostSnapshot,
       ...confinement.fields,
-      ...supervision.fields,
     },
   };
 }

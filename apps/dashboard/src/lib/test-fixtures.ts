@@ -42,11 +42,5 @@ export const executionFixture = (id: string, overrides: Partial<Execution> = {})
   pullRequest: null,
   reportTo: null,
   report: null,
-  pausedReason: null,
-  resumeAt: null,
-  checks: [],
-  review: null,
-  breakpoints: [],
-  supervision: null,
   ...overrides,
 });

@@ -124,43 +124,6 @@ function toolInput(input: unknown, redact: Redact | undefined): unknown {
   return truncated ? { truncated: true, preview: text } : input;
 }
 
-/**
- * A top-level entry of Claude Code's session chain as the SDK streams it: its uuid (what the SDK's `resumeSessionAt`
- * takes), the API message id of an assistant entry, and the tool calls it makes or answers. Checkpoints record the
- * latest one (workspace/checkpoints.ts); subagents' entries and replays are not the session's own turns.
- */
-export interface ChainEntry {
-  uuid: string;
-  sessionId: string;
-  /** The API message id (an assistant entry only): the messageId of its assistant.text and tool.call events. */
-  messageId?: string;
-  toolUses: string[];
-  toolResults: string[];
-}
-
-export function chainEntryOf(message: SDKMessage): ChainEntry | null {
-  if (message.type === 'assistant') {
-    if (message.parent_tool_use_id) return null;
-    const toolUses = message.message.content.flatMap((block) => (block.type === 'tool_use' ? [block.id] : []));
-    return {
-      uuid: message.uuid,
-      sessionId: message.session_id,
-      messageId: message.message.id,
-      toolUses,
-      toolResults: [],
-    };
-  }
-  if (message.type === 'user') {
-    if (message.parent_tool_use_id || ('isReplay' in message && message.isReplay) || !message.uuid) return null;
-    const content = message.message.content;
-    const toolResults = Array.isArray(content)
-      ? content.flatMap((block) => (block.type === 'tool_result' ? [block.tool_use_id] : []))
-      : [];
-    return { uuid: message.uuid, sessionId: message.session_id ?? '', toolUses: [], toolResults };
-  }
-  return null;
-}
-
 export class AgentEventMapper {
   /** API messages seen but not yet counted, by message id. */
   private readonly open = new Map<string, { model: string; usage: MessageUsage }>();

@@ -20,7 +20,7 @@ import {
   type CancelReason,
   type EventDraft,
 } from '@claudeops/control-plane/protocol';
-import { AgentEventMapper, chainEntryOf, truncateText, type ChainEntry } from './agent-events';
+import { AgentEventMapper, truncateText } from './agent-events';
 import { AgentInput, type LiveMessage } from './agent-input';
 import { killRunProcesses, RUN_COOKIE_ENV, signalGroup } from './process-group';
 import type { Confinement } from '../sandbox/confinement';
@@ -57,10 +57,6 @@ export interface AgentJob {
   input?: AgentInput;
   /** The Claude Code session a follow-up resumes (its files are under the run's CLAUDE_CONFIG_DIR, same cwd). */
   resumeSessionId?: string | null;
-  /** With resumeSessionId: resume only up to and including this session chain entry (a rewind to a checkpoint). */
-  resumeSessionAt?: string | null;
-  /** Hears each top-level entry of the session chain (checkpoints record where a rewind would resume). */
-  onChainEntry?: (entry: ChainEntry) => void;
 }
 
 const allowAll: CanUseTool = async (_toolName, input) => ({ behavior: 'allow', updatedInput: input });
@@ -185,7 +181,6 @@ export function startAgent(job: AgentJob, emit: (draft: EventDraft) => void, opt
     ...(job.maxTurns ? { maxTurns: job.maxTurns } : {}),
     ...(job.outputSchema ? { outputFormat: { type: 'json_schema', schema: job.outputSchema } } : {}),
     ...(job.resumeSessionId ? { resume: job.resumeSessionId } : {}),
-    ...(job.resumeSessionId && job.resumeSessionAt ? { resumeSessionAt: job.resumeSessionAt } : {}),
     includePartialMessages: true,
     // Explicit: left unset Claude Code may choose auto mode, whose classifier makes model calls of its own.
     permissionMode: 'default',
@@ -227,8 +222,6 @@ export function startAgent(job: AgentJob, emit: (draft: EventDraft) => void, opt
         // One result per turn; the last one is the run's (its status, structured output and cost).
         if (message.type === 'result') result = message;
         for (const draft of mapper.map(message)) send(draft);
-        const entry = job.onChainEntry && chainEntryOf(message);
-        if (entry) job.onChainEntry?.(entry);
         if (message.type === 'result') input.resultSeen();
       }
     } catch (error) {

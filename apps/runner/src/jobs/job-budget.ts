@@ -14,10 +14,6 @@ export async function requestJobPermit(
 ): Promise<PermitAnswer> {
   // A run on its way out starts no new model call: a cancel takes seconds to take effect, calls cost money.
   if (active.ending) return { allowed: false, reason: `the execution is ending (${active.stopText()})` };
-  await active.turnBoundary('before-model-call', (error) =>
-    log.warn('a turn hook failed', { executionId: active.executionId, error: String(error) }),
-  );
-  if (active.ending) return { allowed: false, reason: `the execution is ending (${active.stopText()})` };
   const answer = await active.stream.requestPermit(signal);
   // Refusals of the runner's own (the caller left, the log ended) need no more than the refusal itself.
   if (answer.allowed || signal.aborted || active.logClosed || active.outcome) return answer;

@@ -49,7 +49,6 @@ export async function executeJob(active: RunningJob, deps: JobExecutionDeps): Pr
   let workspace: Workspace | undefined;
   try {
     workspace = await deps.workspaces.prepare(job, (draft) => stream.emit(draft), active.abort.signal);
-    workspace.checkpoints?.attach(active.turnHooks);
     outcome = active.ending ? active.stopped() : await runAgent(active, deps, workspace);
   } catch (error) {
     outcome = active.cancelReason
@@ -144,8 +143,6 @@ async function runAgent(active: RunningJob, deps: JobExecutionDeps, workspace: W
       ...(deps.redact && { redact: deps.redact }),
       input: active.input,
       resumeSessionId: job.resumeSessionId,
-      resumeSessionAt: job.rewind?.resumeSessionAt ?? null,
-      ...(workspace.checkpoints && { onChainEntry: workspace.checkpoints.trail.note }),
     },
     (draft) => {
       if (draft.type !== 'result') return emit(draft);

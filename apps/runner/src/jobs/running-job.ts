@@ -45,12 +45,6 @@ export class RunningJob {
   result: EventData<'result'> | null = null;
   /** Claude Code's user turns after the prompt: messages may come before it starts, and wait here. */
   readonly input = new AgentInput();
-  /**
-   * Work at each turn boundary: run, in order, before every model call Claude Code makes (the tools of the turn
-   * before have run by then) and once more after its result. Checkpoints register here (workspace/checkpoints.ts);
-   * a hook that throws is logged and skipped, never fails the model call.
-   */
-  readonly turnHooks: Array<(moment: 'before-model-call' | 'after-result') => Promise<void>> = [];
   #cancelReason: CancelReason | null = null;
   #logClosed = false;
   #outcome: AgentOutcome | null = null;
@@ -161,17 +155,6 @@ export class RunningJob {
       outcome.reason ??
       (outcome.status === 'cancelled' && this.#cancelReason ? CANCEL_REASON_TEXT[this.#cancelReason] : undefined)
     );
-  }
-
-  /** Runs the turn hooks in order (see turnHooks); `failed` hears each hook's error. */
-  async turnBoundary(moment: 'before-model-call' | 'after-result', failed: (error: unknown) => void): Promise<void> {
-    for (const hook of this.turnHooks) {
-      try {
-        await hook(moment);
-      } catch (error) {
-        failed(error);
-      }
-    }
   }
 
   /** Forced exit: SIGKILLs Claude Code's process group now, without waiting for a cancel's grace. */

@@ -1,12 +1,10 @@
 // Per-execution workspaces for the job runner: a plain directory, or, when the job names a repository, a worktree of
 // the runner's cached clone on branch claudeops/<execution id>. After Claude Code ran, the worktree's changes are
 // committed, reported in a `git` event and uploaded as a patch; old workspaces are cleaned up by policy. A follow-up
-// (Job.workspaceOf) runs in its conversation's existing workspace (workspace-reuse.ts), once the run before it there
-// has let go of it; a rewind's follow-up first restores a checkpoint (rewind.ts). A worktree's job takes checkpoints
-// at its turn boundaries (checkpoints.ts).
+// (Job.workspaceOf) runs in its conversation's existing workspace (workspace-reuse.ts).
 import { mkdir, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EventData, EventDraft, Job, JobRewind } from '@claudeops/control-plane/protocol';
+import type { EventData, EventDraft, Job } from '@claudeops/control-plane/protocol';
 import { ApiError, type PatchUpload } from '../stream/api-client';
 import { sleep } from '../support/backoff';
 import { commitAll, commitMessage, readPatch, summarizeChanges } from './git-commit';
@@ -15,8 +13,6 @@ import { pushBranch } from './git-push';
 import { createLogger, errorMessage, type Logger } from '../support/logger';
 import { addWorktree, fetchCache, reclaimWorktree, resolveBase, WorkspaceError, type BaseCommit } from './repo-cache';
 import { sessionDirFor } from './session-dir';
-import { Checkpoints } from './checkpoints';
-import { restoreCheckpoint } from './rewind';
 import { findReusable, removedText, type ReusedWorkspace, type WorktreeTarget } from './workspace-reuse';
 import {
   cleanupWorkspaces,
@@ -45,12 +41,9 @@ export interface WorkspacesOptions {
   log?: Logger;
 }
 
-/**
- * How the run ended, for the commit message; `publish` false when nobody wants its events any more. A
- * `needs_review` run is committed but its branch is not pushed (openPullRequest waits for a person's accept).
- */
+/** How the run ended, for the commit message; `publish` false when nobody wants its events any more. */
 export interface FinishedRun {
-  status: 'succeeded' | 'failed' | 'cancelled' | 'needs_review';
+  status: 'succeeded' | 'failed' | 'cancelled';
   result: EventData<'result'> | null;
   publish: boolean;
 }
@@ -59,10 +52,6 @@ export interface Workspace {
   readonly cwd: string;
   /** Claude Code's config dir for the run (its sessions), shared by every run in this workspace (session-dir.ts). */
   readonly sessionDir: string;
-  /** The worktree's checkpoints (checkpoints.ts); null for a plain directory or when they could not be set up. */
-  readonly checkpoints?: Checkpoints | null;
-  /** A worktree's git records (the runner's, never its `.git` file) and base: the reviewer's diff (supervise/). */
-  readonly worktree?: { repo: GitRepo; baseCommit: string };
   /** Commits and reports what changed (a worktree), marks the workspace unused, schedules cleanup; never throws. */
   finish(run: FinishedRun): Promise<void>;
 }
@@ -71,8 +60,6 @@ const FILES_IN_EVENT = 1000;
 
 export class Workspaces {
   private readonly active = new Set<string>();
-  /** Follow-ups waiting for a workspace still in use (a rewound run on its way out), by workspace. */
-  private readonly waiting = new Map<string, Array<() => void>>();
   private readonly log: Logger;
   private cleaning: Promise<CleanupResult> | null = null;
   private queued: Promise<CleanupResult> | null = null;
@@ -84,7 +71,7 @@ export class Workspaces {
   /** Creates the job's workspace; a repository that cannot be used emits an error `log` and throws WorkspaceError. */
   async prepare(job: Job, emit: Emit, signal?: AbortSignal): Promise<Workspace> {
     const id = job.executionId;
-    if (job.workspaceOf && job.workspaceOf !== id) return this.reuse(job, emit, signal);
+    if (job.workspaceOf && job.workspaceOf !== id) return this.reuse(job, emit);
     const cwd = join(this.options.workspacesDir, id);
     const sessionDir = sessionDirFor(this.options.workspacesDir, id);
     this.active.add(id);
@@ -92,7 +79,7 @@ export class Workspaces {
       try {
         await mkdir(cwd, { recursive: true });
       } catch (error) {
-        this.free(id);
+        this.active.delete(id);
         throw error;
       }
       return { cwd, sessionDir, finish: () => this.release(id) };
@@ -108,7 +95,7 @@ export class Workspaces {
       base = await resolveBase(cache, repo, job.ref);
       worktree = await addWorktree(cache, cwd, branch, base.baseCommit, signal);
     } catch (error) {
-      this.free(id);
+      this.active.delete(id);
       const failure =
         error instanceof WorkspaceError
           ? error
@@ -121,56 +108,12 @@ export class Workspaces {
     emit(logDraft('info', `worktree of ${shown} on branch ${branch} from ${base.baseRef} (${base.baseCommit})`));
     // From here on git works on the records addWorktree returned, never on what the workspace's `.git` says.
     const target = { cache, worktree, branch, base };
-    return this.worktreeWorkspace(job, id, target, sessionDir, emit);
-  }
-
-  /** A worktree's workspace with its checkpoints, which stop before its finish commits. */
-  private async worktreeWorkspace(
-    job: Job,
-    owner: string,
-    target: WorktreeTarget,
-    sessionDir: string,
-    emit: Emit,
-  ): Promise<Workspace> {
-    const { cache, worktree, base } = target;
-    const cwd = worktree.workTree ?? join(this.options.workspacesDir, owner);
-    const checkpoints = await Checkpoints.open({
-      executionId: job.executionId,
-      target: { cache, worktree, baseCommit: base.baseCommit, owner },
-      emit,
-      ...(this.options.redact && { redact: this.options.redact }),
-      warn: (message) => emit(logDraft('warn', scrubCredentials(message))),
-    }).catch((error: unknown) => {
-      emit(logDraft('warn', scrubCredentials(`no checkpoints for this run: ${errorMessage(error)}`)));
-      return null;
-    });
-    const finish = async (run: FinishedRun) => {
-      await checkpoints?.close().catch(() => undefined);
-      await this.finishWorktree(job, target, run, emit);
-    };
-    return { cwd, sessionDir, checkpoints, worktree: { repo: worktree, baseCommit: base.baseCommit }, finish };
-  }
-
-  /** Resolves once no run uses the workspace (a cancelled run commits and lets go first); a cancel stops the wait. */
-  private async untilFree(owner: string, signal?: AbortSignal): Promise<void> {
-    while (this.active.has(owner)) {
-      if (signal?.aborted) throw new WorkspaceError('the execution was cancelled while it waited for its workspace');
-      await new Promise<void>((resolve) => {
-        const list = this.waiting.get(owner) ?? [];
-        list.push(resolve);
-        this.waiting.set(owner, list);
-        signal?.addEventListener('abort', () => resolve(), { once: true });
-      });
-    }
+    return { cwd, sessionDir, finish: (run) => this.finishWorktree(job, target, run, emit) };
   }
 
   /** A follow-up's workspace: its conversation's, in use (and its age restarting) from now until the run ends. */
-  private async reuse(job: Job, emit: Emit, signal?: AbortSignal): Promise<Workspace> {
+  private async reuse(job: Job, emit: Emit): Promise<Workspace> {
     const owner = job.workspaceOf!;
-    if (this.active.has(owner)) {
-      emit(logDraft('info', `waiting for the run before it to leave the workspace of ${owner}`));
-      await this.untilFree(owner, signal);
-    }
     this.active.add(owner);
     let found: ReusedWorkspace;
     try {
@@ -178,7 +121,7 @@ export class Workspaces {
       const now = new Date();
       await utimes(found.cwd, now, now);
     } catch (error) {
-      this.free(owner);
+      this.active.delete(owner);
       const failure =
         error instanceof WorkspaceError ? error : new WorkspaceError(`${removedText(owner)} (${errorMessage(error)})`);
       emit(logDraft('error', scrubCredentials(failure.message)));
@@ -188,27 +131,8 @@ export class Workspaces {
     const sessionDir = sessionDirFor(this.options.workspacesDir, owner);
     const where = target ? ` on branch ${target.branch} at ${target.base.baseCommit}` : '';
     emit(logDraft('info', `continuing in the workspace of ${owner}${where}`));
-    if (job.rewind) await this.rewind(job.rewind, owner, target, emit);
     if (!target) return { cwd, sessionDir, finish: () => this.release(owner) };
-    return this.worktreeWorkspace(job, owner, target, sessionDir, emit);
-  }
-
-  /** A rewind's follow-up: the checkpoint's files are back before Claude Code starts; a failure fails the run. */
-  private async rewind(rewind: JobRewind, owner: string, target: WorktreeTarget | null, emit: Emit): Promise<void> {
-    try {
-      if (!target) throw new WorkspaceError(`the workspace of ${owner} is no worktree, so it has no checkpoints`);
-      await restoreCheckpoint(target.cache, target.worktree, rewind);
-    } catch (error) {
-      this.free(owner);
-      const failure =
-        error instanceof WorkspaceError
-          ? error
-          : new WorkspaceError(`could not restore checkpoint ${rewind.n}: ${errorMessage(error)}`);
-      emit(logDraft('error', scrubCredentials(failure.message)));
-      throw failure;
-    }
-    const conversation = rewind.resumeSessionAt ? '; the conversation goes on from that checkpoint' : '';
-    emit(logDraft('info', `restored the files of checkpoint ${rewind.n} of ${rewind.executionId}${conversation}`));
+    return { cwd, sessionDir, finish: (run) => this.finishWorktree(job, target, run, emit) };
   }
 
   /** Applies the retention policy: one run at a time; a call during a run gets a fresh run after it. */
@@ -321,18 +245,10 @@ export class Workspaces {
   private async release(executionId: string): Promise<void> {
     const now = new Date();
     await utimes(join(this.options.workspacesDir, executionId), now, now).catch(() => undefined);
-    this.free(executionId);
+    this.active.delete(executionId);
     void this.cleanup().catch((error: unknown) =>
       this.log.warn('workspace cleanup failed', { error: errorMessage(error) }),
     );
-  }
-
-  /** The workspace is no longer in use: a follow-up waiting for it goes on. */
-  private free(executionId: string): void {
-    this.active.delete(executionId);
-    const waiters = this.waiting.get(executionId) ?? [];
-    this.waiting.delete(executionId);
-    for (const wake of waiters) wake();
   }
 
   // The one place the runner's redactor reaches the commit message, git messages and the patch.

@@ -1,10 +1,9 @@
 // The workspace retention policy: execution workspaces (git worktrees and plain directories) older than a maximum
 // age, or beyond a maximum count, are removed; running executions' never (nor one a running follow-up reuses: its
-// owner is in `keep`, and its age counts from its latest use). Each goes with its Claude Code sessions (session-dir.ts)
-// and its checkpoint refs (checkpoints.ts: they live as long as the workspace). Branches stay in the cache clone. Run by workspace.ts on start and after each job.
+// owner is in `keep`, and its age counts from its latest use). Each goes with its Claude Code sessions (session-dir.ts).
+// Branches stay in the cache clone. Run by workspace.ts on start and after each job.
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { removeCheckpointRefs } from './checkpoints';
 import { pruneWorktrees, worktreeAdminDir } from './repo-cache';
 import { conversationDirFor, sessionsDir } from './session-dir';
 
@@ -64,7 +63,6 @@ export async function cleanupWorkspaces(policy: CleanupPolicy): Promise<CleanupR
     }
   }
   for (const cache of await cachesRecording(policy.reposDir, removedPaths)) {
-    await removeCheckpointRefs(cache, result.removed);
     // A cache removed by hand has nothing left to prune.
     await pruneWorktrees(cache).catch(() => undefined);
   }

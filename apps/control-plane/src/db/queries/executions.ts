@@ -29,9 +29,6 @@ export const TEMPLATE_SNAPSHOT_COLUMNS = [
   'limits',
   'requireSandbox',
   'secrets',
-  'checks',
-  'review',
-  'breakpoints',
 ] as const;
 type TemplateSnapshotColumn = (typeof TEMPLATE_SNAPSHOT_COLUMNS)[number];
 
@@ -202,11 +199,5 @@ export function toExecution(row: ExecutionRow): Execution {
     pullRequest: row.pullRequest,
     reportTo: row.reportTo,
     report: row.report,
-    pausedReason: row.status === 'paused' ? row.pausedReason : null,
-    resumeAt: row.status === 'paused' ? toIsoOrNull(row.resumeAt) : null,
-    checks: row.checks ?? [],
-    review: row.review,
-    breakpoints: row.breakpoints ?? [],
-    supervision: row.supervision,
   };
 }

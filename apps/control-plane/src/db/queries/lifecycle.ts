@@ -42,10 +42,6 @@ export type JobRow = Pick<
   | 'workspaceOf'
   | 'openPullRequest'
   | 'pinnedRunnerId'
-  | 'checks'
-  | 'review'
-  | 'breakpoints'
-  | 'rewind'
 > & {
   /** For a retry, the runner the attempt it retries ran on: dispatch prefers another. */
   avoidRunnerId: string | null;
@@ -85,20 +81,15 @@ const jobColumns = {
   workspaceOf: executions.workspaceOf,
   openPullRequest: executions.openPullRequest,
   pinnedRunnerId: executions.pinnedRunnerId,
-  checks: executions.checks,
-  review: executions.review,
-  breakpoints: executions.breakpoints,
-  rewind: executions.rewind,
   avoidRunnerId: retriedOnRunner,
 };
 
 /** Statuses the Fleet may start an execution from: waiting for a runner, or for budget room. */
 const WAITING: ExecutionStatus[] = ['queued', 'blocked'];
 /** Statuses of an execution a runner is working on (it holds the lease). */
-const ACTIVE: ExecutionStatus[] = ['assigned', 'running', 'awaiting_approval', 'paused'];
-/** Running as the runner reports it: Claude Code works, waits for a person to answer an approval, or is paused
- * (held before its next model call). */
-export const STARTED: readonly ExecutionStatus[] = ['running', 'awaiting_approval', 'paused'];
+const ACTIVE: ExecutionStatus[] = ['assigned', 'running', 'awaiting_approval'];
+/** Running as the runner reports it: Claude Code works, or waits for a person to answer an approval. */
+export const STARTED: readonly ExecutionStatus[] = ['running', 'awaiting_approval'];
 
 /** The job a runner is offered for an execution. */
 export const toJob = (row: JobRow): Job => ({
@@ -125,10 +116,6 @@ export const toJob = (row: JobRow): Job => ({
   resumeSessionId: row.resumeSessionId,
   workspaceOf: row.workspaceOf,
   openPullRequest: row.openPullRequest,
-  checks: row.checks ?? [],
-  review: row.review,
-  breakpoints: row.breakpoints ?? [],
-  rewind: row.rewind,
 });
 
 /** Queued and blocked executions, oldest first, after the `after` key, whose labels are all among `labels` (what
