@@ -49,8 +49,11 @@ export function renderEvent(event: ExecutionEvent, paint: Paint): string[] {
         ),
       ];
     }
-    case 'status':
-      return [paint('bold', `[${event.data.status}]${event.data.reason ? ` ${event.data.reason}` : ''}`)];
+    case 'status': {
+      const d = event.data;
+      const until = d.resumeAt === undefined ? '' : ` (resumes at ${d.resumeAt})`;
+      return [paint('bold', `[${d.status}]${d.reason ? ` ${d.reason}` : ''}${until}`)];
+    }
     case 'result': {
       const d = event.data;
       const head = `[result] ${d.subtype}: ${usd(d.chargedUsd ?? d.totalCostUsd)}, ${d.numTurns} turns, ${(d.durationMs / 1000).toFixed(1)} s`;
@@ -101,6 +104,41 @@ export function renderEvent(event: ExecutionEvent, paint: Paint): string[] {
       return d.ok
         ? [`[git] pushed ${d.branch}${d.commit ? ` at ${d.commit.slice(0, 12)}` : ''}`]
         : [paint('red', `[git] pushing ${d.branch} failed: ${d.error ?? 'unknown error'}`)];
+    }
+    case 'check': {
+      const d = event.data;
+      const ok = d.exitCode === 0;
+      const how = d.timedOut
+        ? 'timed out'
+        : d.exitCode === null
+          ? `killed (${d.signal ?? 'signal'})`
+          : `exit ${d.exitCode}`;
+      const head = paint(ok ? 'green' : 'red', `[check] ${d.command}: ${how}, ${(d.durationMs / 1000).toFixed(1)} s`);
+      if (ok) return [head];
+      const tail = d.outputTail
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .slice(-RESULT_LINES);
+      return [head, ...tail.map((line) => paint('dim', `  ${clip(line)}`))];
+    }
+    case 'review': {
+      const d = event.data;
+      const score =
+        d.verdict === null
+          ? `no verdict (${d.problem ?? 'unknown'})`
+          : `${d.verdict.verdict}, confidence ${d.verdict.confidence.toFixed(2)}`;
+      const style = d.outcome === 'pass' ? 'green' : d.outcome === 'report' ? 'dim' : 'yellow';
+      const lines = [paint(style, `[review] ${score} → ${d.outcome}: ${d.reason}`)];
+      if (d.verdict !== null && d.verdict.summary !== '') lines.push(`  ${clip(d.verdict.summary)}`);
+      for (const f of d.verdict?.findings ?? []) {
+        const where = f.file === undefined ? '' : ` ${f.file}${f.line === undefined ? '' : `:${f.line}`}`;
+        lines.push(paint('dim', `  - [${f.severity}]${where} ${clip(f.message)}`));
+      }
+      return lines;
+    }
+    case 'checkpoint': {
+      const d = event.data;
+      return [paint('dim', `[checkpoint ${d.n}] ${d.files.length} files, +${d.insertions} -${d.deletions}`)];
     }
   }
 }

@@ -39,6 +39,13 @@ const base = {
     base: 'main',
   },
   report: null,
+  checks: [],
+  review: null,
+  breakpoints: [],
+  pausedReason: null,
+  pauseMessage: null,
+  resumeAt: null,
+  reviewResult: null,
 } as unknown as Execution;
 
 describe('claudeops ls --trigger', () => {

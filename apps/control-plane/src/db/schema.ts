@@ -4,7 +4,13 @@ import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from
 import type {
   ApprovalDecision,
   ApprovalStatus,
+  Breakpoint,
   BudgetPeriod,
+  JobRewind,
+  OnHardLimit,
+  PausedReason,
+  ReviewConfig,
+  ReviewResult,
   ExecutionStatus,
   GithubTarget,
   NetworkPolicy,
@@ -115,6 +121,21 @@ export const executions = sqliteTable(
     report: text('report', { mode: 'json' }).$type<ReportState>(),
     /** Set once the end-of-run report (comment, pull request) is done or given up; null while one is owed. */
     reportedAt: integer('reported_at'),
+    // Supervision (protocol/supervision.ts): what the runner does around Claude Code, and where it stands.
+    /** JSON array of check commands; null: none. */
+    checks: text('checks', { mode: 'json' }).$type<string[]>(),
+    /** protocol ReviewConfig as JSON; null: no reviewer. */
+    review: text('review', { mode: 'json' }).$type<ReviewConfig>(),
+    /** JSON array of protocol Breakpoint rules; null: none. */
+    breakpoints: text('breakpoints', { mode: 'json' }).$type<Breakpoint[]>(),
+    /** Set while `paused`, from the hub's pause: why, what it says, when a rate-limited run resumes by itself. */
+    pausedReason: text('paused_reason').$type<PausedReason>(),
+    pauseMessage: text('pause_message'),
+    resumeAt: integer('resume_at'),
+    /** The last `review` event's data (protocol SUPERVISION_EVENT_DATA.review). */
+    reviewResult: text('review_result', { mode: 'json' }).$type<ReviewResult>(),
+    /** A rewind's follow-up restores this checkpoint first (protocol JobRewind). */
+    rewind: text('rewind', { mode: 'json' }).$type<JobRewind>(),
   },
   (t) => [
     index('executions_created_idx').on(t.createdAt, t.id),
@@ -305,6 +326,8 @@ export const budgets = sqliteTable('budgets', {
   period: text('period').$type<BudgetPeriod>().notNull(),
   softLimitUsd: real('soft_limit_usd'),
   hardLimitUsd: real('hard_limit_usd'),
+  /** At the hard limit: `cancel` the scope's running executions, or `pause` them until the limit is raised. */
+  onHardLimit: text('on_hard_limit').$type<OnHardLimit>().notNull().default('cancel'),
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
 });
@@ -367,6 +390,9 @@ export const agents = sqliteTable('agents', {
     .default(sql`0`),
   /** JSON array of runner secret names its executions get. */
   secrets: text('secrets', { mode: 'json' }).$type<string[]>(),
+  checks: text('checks', { mode: 'json' }).$type<string[]>(),
+  review: text('review', { mode: 'json' }).$type<ReviewConfig>(),
+  breakpoints: text('breakpoints', { mode: 'json' }).$type<Breakpoint[]>(),
   /** Seeded by a migration. */
   builtin: integer('builtin', { mode: 'boolean' })
     .notNull()

@@ -4,7 +4,8 @@ import type { BudgetPeriod, BudgetScope, BudgetState } from '../protocol/common'
 
 export type Limits = { softLimitUsd: number | null; hardLimitUsd: number | null };
 export type Level = 'soft' | 'hard';
-export type Decision = { ok: true } | { ok: false; reason: string };
+/** `pause`: the budget pauses its executions at the hard limit rather than cancelling them. */
+export type Decision = { ok: true } | { ok: false; reason: string; pause?: boolean };
 
 /** What the guard knows when it decides: the period's spend and the reservations of executions still running. */
 export type Standing = Limits & {

@@ -19,17 +19,26 @@ import {
   type Decision,
   type Standing,
 } from '../domain/budget';
-import { fleetOf } from '../lib/stubs';
+import { fleetOf, hubOf } from '../lib/stubs';
+
+/** The one hub call the guard makes besides its notices (typed here so the guard depends on it alone). */
+type BudgetResumable = { resume(executionId: string, only: 'budget'): Promise<unknown> };
 import { toIso, toIsoOrNull } from '../lib/time';
 import type { Budget } from '../protocol/api';
-import { BudgetScope, type BudgetPeriod } from '../protocol/common';
+import { BudgetScope, type BudgetPeriod, type OnHardLimit } from '../protocol/common';
 import { notify } from '../notify/push';
 import { deliverNotices, FIRST_RETRY_MS } from './budget-notices';
 import { BudgetPushes } from './budget-push';
 import { BudgetStore, type GuardConfig, type Notice } from './budget-store';
 import { Coalesced } from './coalesce';
 
-export type BudgetLimits = { period: BudgetPeriod; softLimitUsd: number | null; hardLimitUsd: number | null };
+export type BudgetLimits = {
+  period: BudgetPeriod;
+  softLimitUsd: number | null;
+  hardLimitUsd: number | null;
+  /** Absent: as it was (`cancel` for a new budget). */
+  onHardLimit?: OnHardLimit;
+};
 
 /** How often the alarm prunes old charge ids and releases executions that ended without telling the guard. */
 const HOUSEKEEPING_MS = 60 * 60 * 1000;
@@ -64,9 +73,12 @@ export class BudgetGuard extends DurableObject<Env> {
     // Read again: a charge may have landed while the seed was read.
     const latest = this.store.config();
     if (latest !== null && latest.period === limits.period) spentUsd = latest.spentUsd;
+    const { onHardLimit, ...amounts } = limits;
+    if (onHardLimit !== undefined) this.store.setOnHardLimit(onHardLimit);
+    const mode = this.store.onHardLimit();
     this.store.putConfig({
       scope,
-      ...limits,
+      ...amounts,
       periodStart,
       spentUsd,
       dispatchAt: latest?.dispatchAt ?? null,
@@ -74,8 +86,10 @@ export class BudgetGuard extends DurableObject<Env> {
       createdAt: latest?.createdAt ?? now,
       updatedAt: now,
     });
-    await upsertBudget(createDb(this.env.DB), { scope, ...limits }, now);
+    await upsertBudget(createDb(this.env.DB), { scope, ...amounts, onHardLimit: mode }, now);
     await this.settle(before, now);
+    // Room again (a raised limit, or cancel mode chosen): executions this budget paused go on.
+    if (mode === 'cancel' || permitOf(this.standing(this.store.config()!)).ok) this.resumePaused(scope);
     return (await this.view(scope))!;
   }
 
@@ -108,6 +122,7 @@ export class BudgetGuard extends DurableObject<Env> {
       periodEnd: toIsoOrNull(periodEndOf(config.period, config.periodStart)),
       state: stateOf(config.spentUsd, config),
       activeExecutions: count,
+      onHardLimit: this.store.onHardLimit(),
     };
   }
 
@@ -128,7 +143,9 @@ export class BudgetGuard extends DurableObject<Env> {
   async permit(scope: string, _executionId: string): Promise<Decision> {
     // Every execution of the scope gets the same answer: the one limit is whether the hard limit is reached.
     const config = await this.openSettled(scope);
-    return config === null ? OK : permitOf(this.standing(config));
+    if (config === null) return OK;
+    const decision = permitOf(this.standing(config));
+    return decision.ok || this.store.onHardLimit() === 'cancel' ? decision : { ...decision, pause: true };
   }
 
   /** Adds a cost increment (negative for a reconciliation); a repeated chargeId is ignored. */
@@ -235,7 +252,9 @@ export class BudgetGuard extends DurableObject<Env> {
     if (config === null) return;
     // Every execution at once: a hard limit stops them all together.
     await Promise.all(
-      [...byExecution.values()].map((notices) => deliverNotices(this.env, this.store, config.scope, notices, now)),
+      [...byExecution.values()].map((notices) =>
+        deliverNotices(this.env, this.store, config.scope, notices, now, this.store.onHardLimit()),
+      ),
     );
     if (this.store.config()?.dispatchAt != null) {
       // Cleared first: room that appears while the call is out owes another dispatch, which this would overwrite.
@@ -248,6 +267,20 @@ export class BudgetGuard extends DurableObject<Env> {
       }
     }
     await this.scheduleAlarm(Date.now());
+  }
+
+  /** Asks the hubs of the scope's active executions to end a pause this budget made (each checks its other
+   * budgets again before its next model call); in the background, errors logged: a person can still resume. */
+  private resumePaused(scope: string): void {
+    const ids = this.store.activeIds();
+    const resume = async (id: string) => {
+      try {
+        await (hubOf(this.env, id) as unknown as BudgetResumable).resume(id, 'budget');
+      } catch (err) {
+        console.error(`BudgetGuard ${scope}: resuming ${id} failed`, err);
+      }
+    };
+    this.ctx.waitUntil(Promise.all(ids.map(resume)));
   }
 
   /** Prunes old charge ids, and releases executions D1 says have ended (a release that never arrived). Marked

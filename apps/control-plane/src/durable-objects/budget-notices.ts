@@ -1,7 +1,7 @@
 // Delivers what a BudgetGuard owes one execution: each alert (and, for a hard limit, the cancel after it) through
 // the execution's hub, retried with backoff when a call fails. Used by budget-guard.ts.
 import { hubOf } from '../lib/stubs';
-import type { BudgetScope, CancelReason } from '../protocol/common';
+import type { BudgetScope, CancelReason, OnHardLimit } from '../protocol/common';
 import type { EventData } from '../protocol/events';
 import type { BudgetStore, Notice } from './budget-store';
 
@@ -10,6 +10,7 @@ import type { BudgetStore, Notice } from './budget-store';
 type HubNotices = {
   alert(executionId: string, alert: EventData<'budget.alert'>): Promise<void>;
   cancel(executionId: string, reason: CancelReason): Promise<void>;
+  pause(executionId: string, reason: 'budget', message: string | null): Promise<unknown>;
 };
 
 /** A notice is first tried at once; this is when the alarm tries it again if that attempt is lost. */
@@ -26,6 +27,7 @@ export async function deliverNotices(
   scope: BudgetScope,
   notices: readonly Notice[],
   now: number,
+  onHardLimit: OnHardLimit = 'cancel',
 ): Promise<void> {
   for (const notice of notices) {
     const { executionId, alertId, level, limitUsd, spentUsd } = notice;
@@ -42,7 +44,10 @@ export async function deliverNotices(
     }
     if (notice.cancelDue) {
       try {
-        await hub.cancel(executionId, 'budget');
+        // A budget in pause mode pauses instead: raising the limit (or a person) lets the execution go on.
+        if (onHardLimit === 'pause') {
+          await hub.pause(executionId, 'budget', `budget ${scope}: hard limit $${limitUsd.toFixed(2)} reached`);
+        } else await hub.cancel(executionId, 'budget');
         store.delivered(notice, 'cancel');
       } catch (err) {
         failed = true;

@@ -1,7 +1,7 @@
 // The BudgetGuard's durable state in its SQLite storage: the budget and its period's spend, the executions it
 // tracks with their outstanding reservations, applied charge ids, and the alert/cancel notices owed to executions.
 import type { Crossing, Level } from '../domain/budget';
-import type { BudgetPeriod, BudgetScope } from '../protocol/common';
+import type { BudgetPeriod, BudgetScope, OnHardLimit } from '../protocol/common';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS budget (
@@ -39,7 +39,9 @@ CREATE TABLE IF NOT EXISTS notices (
   attempts INTEGER NOT NULL DEFAULT 0,
   next_try_at INTEGER NOT NULL,
   PRIMARY KEY (execution_id, alert_id)
-);`;
+);
+-- What the hard limit does to the scope's running executions (protocol OnHardLimit); no row: cancel.
+CREATE TABLE IF NOT EXISTS budget_mode (id INTEGER PRIMARY KEY CHECK (id = 1), on_hard_limit TEXT NOT NULL);`;
 
 export type GuardConfig = {
   scope: BudgetScope;
@@ -95,6 +97,15 @@ type NoticeRow = {
 export class BudgetStore {
   constructor(private readonly sql: SqlStorage) {
     sql.exec(SCHEMA);
+  }
+
+  onHardLimit(): OnHardLimit {
+    const row = this.sql.exec<{ mode: OnHardLimit }>('SELECT on_hard_limit AS mode FROM budget_mode').toArray()[0];
+    return row?.mode ?? 'cancel';
+  }
+
+  setOnHardLimit(mode: OnHardLimit): void {
+    this.sql.exec('INSERT OR REPLACE INTO budget_mode (id, on_hard_limit) VALUES (1, ?)', mode);
   }
 
   config(): GuardConfig | null {

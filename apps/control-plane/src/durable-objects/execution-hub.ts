@@ -7,7 +7,8 @@ import { DurableObject } from 'cloudflare:workers';
 import { closesLog, effectsOf } from '../domain/log-effects';
 import { planBatch, planClose, withReplacements, type LogState } from '../domain/sequencer';
 import { notify } from '../notify/push';
-import { isTerminal, type CancelReason, type ExecutionStatus } from '../protocol/common';
+import { isTerminal, type CancelReason, type ExecutionStatus, type PausedReason } from '../protocol/common';
+import type { ReviewDecisionBody } from '../protocol/supervision';
 import { MAX_EVENTS_PAGE_BYTES, MAX_EVENTS_PER_FRAME, type ExecutionEvent } from '../protocol/events';
 import type { EventsResponse as EventsPage } from '../protocol/api';
 import { VIEWER_PING, VIEWER_PONG, type HubToRunner } from '../protocol/frames';
@@ -19,11 +20,20 @@ import { HubLog, SYNCED, type HubMeta, type LogItem } from './hub-log';
 import { HubMessages, type Message, type MessageOutcome } from './hub-messages';
 import { closeDisowned, HubOwner, type StreamOwner } from './hub-owner';
 import { HubPatch, type StoredPatch } from './hub-patch';
+import { HubPause } from './hub-pause';
+import {
+  chargedTotal,
+  eventsOf,
+  loadBreakpoints,
+  reviewEnd,
+  type PauseOutcome,
+  type ReviewOutcome,
+} from './hub-supervision';
 import { HubReport } from './hub-report';
 import type { ReportOutcome } from '../github/report';
 import { pushesOf } from './hub-push';
 import { readRunnerFrame } from './hub-runner-frames';
-import { needsSync, syncOnce, type SyncSubject } from './hub-sync';
+import { cancelledText, needsSync, syncOnce, type SyncSubject } from './hub-sync';
 import { fanOut, refuseExtraViewer, refuseViewerFrame, sendReplay, statusFromD1 } from './hub-viewers';
 import { Coalesced } from './coalesce';
 import { PermitLimiter } from './frame-limits';
@@ -48,6 +58,8 @@ export class ExecutionHub extends DurableObject<Env> {
   private readonly owner: HubOwner;
   /** Reporting back to GitHub: the runner's git.push outcome and the end-of-run report (hub-report). */
   private readonly reports: HubReport;
+  /** Paused or not, the permits held meanwhile, the cost and turn breakpoints (hub-pause). */
+  private readonly pauses: HubPause;
   private log: LogState<LogItem>;
   private meta: HubMeta;
   private readonly syncD1Task = new Coalesced(() => this.syncD1Once());
@@ -63,12 +75,17 @@ export class ExecutionHub extends DurableObject<Env> {
     this.owner = new HubOwner(ctx.storage.sql);
     this.reports = new HubReport(ctx.storage.sql, env, () => this.meta.executionId);
     ({ log: this.log, meta: this.meta } = this.store.load());
+    this.pauses = new HubPause(ctx.storage.sql);
     this.budget = new HubBudget(env, new HubBudgetStore(ctx.storage.sql), {
       executionId: () => this.meta.executionId,
       closed: () => this.log.closedAt !== null,
       cancelRequested: () => this.meta.cancel,
       cancelForBudget: async () => {
         if (this.meta.executionId !== null) await this.cancel(this.meta.executionId, 'budget');
+      },
+      pauseForBudget: async (message, requestId) => {
+        if (this.meta.executionId !== null) await this.pause(this.meta.executionId, 'budget', message);
+        return requestId !== null && this.pauses.hold(requestId);
       },
       toRunners: (frame) => this.ctx.getWebSockets('runner').forEach((ws) => sendFrame(ws, frame)),
       toViewers: (frame) => this.ctx.getWebSockets('viewer').forEach((ws) => sendFrame(ws, frame)),
@@ -97,6 +114,7 @@ export class ExecutionHub extends DurableObject<Env> {
       lastSeq: () => this.log.lastSeq,
       closed: () => this.log.closedAt !== null,
       markSynced: (level) => this.markSynced(level),
+      pause: () => this.pauses.current,
       closeCancelled: (reason) => this.closeLog('cancelled', reason),
       approvals: this.approvals,
     };
@@ -115,6 +133,8 @@ export class ExecutionHub extends DurableObject<Env> {
       role === 'viewer' && this.meta.status === null ? await statusFromD1(this.env, this.meta.executionId) : null;
     // The runner's first connection reads what names the budgets, so its usage can be checked from the first event.
     if (role === 'runner' && this.budget.state.facts === null) await this.budget.tryFacts();
+    if (role === 'runner' && !this.pauses.hasBreakpointsLoaded())
+      await loadBreakpoints(this.env, this.meta, this.pauses);
     const owner = role === 'runner' ? HubOwner.fromRequest(request) : null;
     // A closed log takes no frames from anyone: its welcome says how it ended (exec.closed), which a runner that
     // lost the execution should hear rather than a bare refusal.
@@ -185,6 +205,12 @@ export class ExecutionHub extends DurableObject<Env> {
   async cancel(executionId: string, reason: CancelReason): Promise<void> {
     this.remember(executionId);
     if (this.log.closedAt !== null) return;
+    // Nobody runs it any more (the runner left it for a review): the cancel ends it here.
+    if (this.meta.status === 'needs_review') {
+      this.closeLog('cancelled', cancelledText(reason, null));
+      await Promise.all([this.syncD1(), this.budget.settle(), this.approvals.settle()]);
+      return;
+    }
     if (this.meta.cancel === null) {
       this.meta = { ...this.meta, cancel: reason };
       this.store.writeMeta(this.log, this.meta);
@@ -235,6 +261,50 @@ export class ExecutionHub extends DurableObject<Env> {
     return this.approvals.decide(approvalId, answer, Date.now());
   }
 
+  /** Pauses the execution: from now on the hub holds every model-call permit, and the runner records `status:
+   * paused` (now, or in its welcome after a reconnect). Idempotent; a conflict once it ended or waits for review. */
+  async pause(executionId: string, reason: PausedReason, message: string | null): Promise<PauseOutcome> {
+    this.remember(executionId);
+    if (this.log.closedAt !== null || this.meta.status === 'needs_review') {
+      return { outcome: 'conflict', status: this.meta.status ?? 'queued', pause: null };
+    }
+    if (this.pauses.pause(reason, message, Date.now())) {
+      for (const ws of this.ctx.getWebSockets('runner')) {
+        sendFrame(ws, { type: 'exec.pause', reason, message } satisfies HubToRunner);
+      }
+    }
+    return { outcome: 'paused', status: this.meta.status ?? 'assigned', pause: this.pauses.current };
+  }
+
+  /** Ends a pause (`only`: only one for that reason, as a raised budget ends its own): the held permits are
+   * answered and the runner asks again for any it still waits on. */
+  async resume(executionId: string, only?: PausedReason): Promise<PauseOutcome> {
+    this.remember(executionId);
+    const pause = this.pauses.current;
+    if (this.log.closedAt !== null || pause === null || (only !== undefined && pause.reason !== only)) {
+      return { outcome: 'conflict', status: this.meta.status ?? 'queued', pause };
+    }
+    const held = this.pauses.resume() ?? [];
+    for (const ws of this.ctx.getWebSockets('runner')) sendFrame(ws, { type: 'exec.resume' } satisfies HubToRunner);
+    for (const ws of this.ctx.getWebSockets('runner')) {
+      for (const requestId of held) await this.permits.admit(ws, requestId);
+    }
+    return { outcome: 'resumed', status: this.meta.status ?? 'running', pause: null };
+  }
+
+  /** A person's decision on a `needs_review` execution: accept (succeeded), reject or feedback (failed; the route
+   * starts the feedback's follow-up once D1 has the end). */
+  async review(executionId: string, body: ReviewDecisionBody, actor: string): Promise<ReviewOutcome> {
+    this.remember(executionId);
+    if (this.log.closedAt !== null || this.meta.status !== 'needs_review') {
+      return { outcome: 'conflict', status: this.meta.status ?? 'queued' };
+    }
+    const end = reviewEnd(body, actor);
+    this.closeLog(end.status, end.reason);
+    await Promise.all([this.syncD1(), this.budget.settle(), this.approvals.settle()]);
+    return { outcome: 'decided', status: end.status };
+  }
+
   /** Stores the execution's patch, replacing an earlier upload. Whatever the log's state: it comes after the end. */
   async putPatch(executionId: string, bytes: Uint8Array, truncated: boolean): Promise<void> {
     this.remember(executionId);
@@ -273,7 +343,8 @@ export class ExecutionHub extends DurableObject<Env> {
     const request = readRunnerFrame(ws, message);
     if (request === null) return;
     if (request.type === 'exec.permit') {
-      await this.permits.admit(ws, request.requestId);
+      // Paused: the permit waits for the resume (which answers it, and the runner asks again then too).
+      if (!this.pauses.hold(request.requestId)) await this.permits.admit(ws, request.requestId);
       return;
     }
     let plan = planBatch(this.log, request.items, { closes: (item) => closesLog(item.event), maxAhead: MAX_AHEAD });
@@ -294,6 +365,10 @@ export class ExecutionHub extends DurableObject<Env> {
     }
     sendFrame(ws, { type: 'exec.ack', seq: this.log.lastSeq } satisfies HubToRunner);
     if (wasOpen && this.log.closedAt !== null) this.sendClosedToRunners();
+    // A cost or turn breakpoint the batch crossed pauses the run (before its next model call).
+    const crossed = plan.store.length > 0 ? this.pauses.crossed(eventsOf(plan.store), chargedTotal(this.budget)) : null;
+    if (crossed !== null && this.meta.executionId !== null)
+      await this.pause(this.meta.executionId, 'breakpoint', crossed);
     // After the ack, so the runner never waits on D1 or the guards.
     await Promise.all([
       this.budget.enforceCap(),
@@ -336,6 +411,7 @@ export class ExecutionHub extends DurableObject<Env> {
     });
     this.log = next;
     this.meta = meta;
+    this.pauses.follow(events, now);
     if (costs !== null) this.budget.adopt(costs);
     const texts = deliver.map((item) => item.json);
     if (texts.length > 0) fanOut(this.ctx.getWebSockets('viewer'), texts, effects);
@@ -360,7 +436,10 @@ export class ExecutionHub extends DurableObject<Env> {
       this.sendClosed(ws);
       return;
     }
-    sendFrame(ws, { type: 'exec.welcome', ackedSeq: this.log.lastSeq, cancel: this.meta.cancel } satisfies HubToRunner);
+    const pause = this.pauses.holdsPermits() ? this.pauses.current : null;
+    const paused = pause === null ? null : { reason: pause.reason, message: pause.message };
+    const welcome = { type: 'exec.welcome', ackedSeq: this.log.lastSeq, cancel: this.meta.cancel, paused } as const;
+    sendFrame(ws, welcome satisfies HubToRunner);
     for (const alert of this.budget.unrecordedAlerts())
       sendFrame(ws, { type: 'exec.alert', alert } satisfies HubToRunner);
     // Answers given while the runner was away; it applies each approvalId once.

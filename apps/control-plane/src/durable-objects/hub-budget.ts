@@ -23,7 +23,8 @@ export interface BudgetBatch {
   readonly write: () => void;
 }
 
-export type PermitAnswer = { allowed: true } | { allowed: false; reason: string; cancel: boolean };
+/** `pause`: a budget in pause mode refused it: the execution pauses and the permit waits for the resume. */
+export type PermitAnswer = { allowed: true } | { allowed: false; reason: string; cancel: boolean; pause?: boolean };
 
 export interface HubBudgetHooks {
   executionId(): string | null;
@@ -33,6 +34,8 @@ export interface HubBudgetHooks {
   cancelRequested(): CancelReason | null;
   /** The hub's cancel with reason `budget` (idempotent). */
   cancelForBudget(): Promise<void>;
+  /** The hub's pause with reason `budget`; true when it holds the permit `requestId` for the resume. */
+  pauseForBudget(message: string, requestId: string | null): Promise<boolean>;
   toRunners(frame: HubToRunner): void;
   toViewers(frame: HubToViewer): void;
   /** Something failed: try again from the alarm. */
@@ -171,6 +174,7 @@ export class HubBudget {
   async answerPermit(requestId: string): Promise<void> {
     await this.enforceCap();
     const answer = await this.permit();
+    if (!answer.allowed && answer.pause === true && (await this.hooks.pauseForBudget(answer.reason, requestId))) return;
     const reason = answer.allowed ? null : answer.reason;
     this.hooks.toRunners({ type: 'exec.permit.result', requestId, allowed: answer.allowed, reason });
     if (!answer.allowed && answer.cancel) {
@@ -223,6 +227,8 @@ export class HubBudget {
     const scopes = scopesOf(facts);
     const decisions = await Promise.all(scopes.map((scope) => guardOf(this.env, scope).permit(scope, id)));
     for (const decision of decisions) {
+      if (!decision.ok && decision.pause === true)
+        return { allowed: false, reason: decision.reason, cancel: false, pause: true };
       if (!decision.ok) return { allowed: false, reason: decision.reason, cancel: true };
     }
     return { allowed: true };

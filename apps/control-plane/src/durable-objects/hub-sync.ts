@@ -11,6 +11,7 @@ import { CANCEL_REASON_TEXT, type CancelReason, type ExecutionStatus } from '../
 import type { HubApprovals } from './hub-approvals';
 import type { HubBudget } from './hub-budget';
 import { SYNCED, type HubMeta } from './hub-log';
+import type { Pause } from './hub-pause';
 
 export interface SyncSubject {
   readonly env: Env;
@@ -19,6 +20,8 @@ export interface SyncSubject {
   lastSeq(): number;
   closed(): boolean;
   markSynced(level: number): void;
+  /** The hub's pause, written to D1 with the `paused` status (why, what it says, when it resumes). */
+  pause(): Pause | null;
   /** Ends the log as cancelled: the execution was still waiting for a runner when the cancel came. */
   closeCancelled(statusReason: string): void;
   /** Keeps which started status (running ⇄ awaiting_approval) D1 has. */
@@ -56,7 +59,9 @@ export async function syncOnce(s: SyncSubject, id: string): Promise<void> {
   }
   const started = startedStatusDue(s);
   if (started !== null) {
-    await setStartedStatus(db, id, started, Date.now());
+    await setStartedStatus(db, id, started, Date.now(), started === 'paused' ? s.pause() : null);
+    // The runner left it for a person's review: its lease ends now (the execution is not over).
+    if (started === 'needs_review') await fleetOf(s.env).release(id);
     s.approvals.markStartedStatusSynced(started);
   }
   const { ledger } = budget.state;

@@ -2,7 +2,7 @@
 // the inputs and merged with the body (domain/templates.ts), as a snapshot a later edit of the template never changes.
 // Used by create.ts, the one way executions are made.
 import type { Db } from '../db/client';
-import { getAgent } from '../db/queries/agents';
+import { getAgent, type AgentRow } from '../db/queries/agents';
 import type { NewExecution } from '../db/queries/executions';
 import { resolveExecution } from '../domain/templates';
 import { AppError } from '../errors';
@@ -28,6 +28,7 @@ export async function newExecutionFields(db: Db, body: CreateExecutionBody): Pro
     needsRepo(body.openPullRequest, body.repo ?? null);
     return {
       ...plain,
+      ...supervision(body, null),
       prompt: body.prompt,
       model: body.model ?? null,
       maxBudgetUsd: body.maxBudgetUsd ?? null,
@@ -47,6 +48,7 @@ export async function newExecutionFields(db: Db, body: CreateExecutionBody): Pro
   return {
     ...plain,
     ...value,
+    ...supervision(body, template),
     agent: template.name,
     repo: repo === null ? null : checked(RepoRef, 'repo', repo, template.name),
     ref: ref === null ? null : checked(GitRef, 'ref', ref, template.name),
@@ -60,6 +62,20 @@ export async function newExecutionFields(db: Db, body: CreateExecutionBody): Pro
     requireSandbox: template.requireSandbox || (body.requireSandbox ?? false),
     secrets: template.secrets,
     openPullRequest: body.openPullRequest ?? false,
+  };
+}
+
+/** Checks and the reviewer: the body's replace the template's; breakpoints add up. Empty lists are stored as null. */
+function supervision(
+  body: CreateExecutionBody,
+  template: Pick<AgentRow, 'checks' | 'review' | 'breakpoints'> | null,
+): Pick<ExecutionFields, 'checks' | 'review' | 'breakpoints'> {
+  const checks = body.checks ?? template?.checks ?? [];
+  const breakpoints = [...(template?.breakpoints ?? []), ...(body.breakpoints ?? [])];
+  return {
+    checks: checks.length === 0 ? null : checks,
+    review: body.review === undefined ? (template?.review ?? null) : body.review,
+    breakpoints: breakpoints.length === 0 ? null : breakpoints,
   };
 }
 

@@ -94,6 +94,13 @@ const execution: Execution = {
   pullRequest: null,
   reportTo: null,
   report: null,
+  checks: [],
+  review: null,
+  breakpoints: [],
+  pausedReason: null,
+  pauseMessage: null,
+  resumeAt: null,
+  reviewResult: null,
 };
 
 function bundle(): ExportBundle {

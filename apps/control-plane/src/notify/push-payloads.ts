@@ -43,6 +43,17 @@ export function endedPush(
   };
 }
 
+/** An execution stopped for a person: paused by a breakpoint or a budget, or waiting for a review decision. */
+export function attentionPush(executionId: string, title: string, body: string | null): PushPayload {
+  return {
+    topic: 'attention',
+    title: firstLine(title, MAX_TITLE),
+    body: firstLine(body) || executionId,
+    url: `/executions/${executionId}`,
+    tag: `attention-${executionId}`,
+  };
+}
+
 export function budgetPush(crossing: {
   scope: string;
   level: 'soft' | 'hard';

@@ -19,6 +19,7 @@ const DELIVERY: Record<PushTopic, { ttl: number; urgency: 'high' | 'normal' | 'l
   budget: { ttl: 24 * 60 * 60, urgency: 'normal' },
   failed: { ttl: 6 * 60 * 60, urgency: 'normal' },
   finished: { ttl: 60 * 60, urgency: 'low' },
+  attention: { ttl: 24 * 60 * 60, urgency: 'high' },
 };
 /** Devices are few; this bounds one notification's work whatever the table holds. */
 export const MAX_SUBSCRIPTIONS = 100;

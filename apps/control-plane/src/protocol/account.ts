@@ -18,7 +18,8 @@ export const RotatedAdminToken = z.object({ token: z.string() });
 export type RotatedAdminToken = z.infer<typeof RotatedAdminToken>;
 
 /** What a device can be notified of: an approval needed, an execution finished or failed, a budget alert. */
-export const PUSH_TOPICS = ['approval', 'finished', 'failed', 'budget'] as const;
+/** `attention`: an execution paused (a breakpoint, a budget in pause mode) or needs a person's review. */
+export const PUSH_TOPICS = ['approval', 'finished', 'failed', 'budget', 'attention'] as const;
 export const PushTopic = z.enum(PUSH_TOPICS);
 export type PushTopic = z.infer<typeof PushTopic>;
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { limit } from './api';
 import { AgentName, ApprovalTimeoutSeconds, GitRef, IsoTime, Labels, PermissionPolicy, RepoRef } from './common';
 import { NetworkPolicy, ResourceLimits, SecretNames } from './sandbox';
+import { Breakpoints, Checks, ReviewConfig } from './supervision';
 
 const AgentFields = {
   description: z.string().max(2000),
@@ -36,6 +37,12 @@ const AgentFields = {
   requireSandbox: z.boolean(),
   /** Runner secrets (environment names) its executions get, redacted in every event; null: none. */
   secrets: SecretNames.nullable(),
+  /** Commands its executions run once Claude Code finishes (`npm test`); a failing one ends in needs_review. */
+  checks: Checks,
+  /** A reviewer its executions ask for a verdict (null: none). */
+  review: ReviewConfig.nullable(),
+  /** Rules that pause its executions for a person. */
+  breakpoints: Breakpoints,
 };
 
 export const CreateAgentBody = z.strictObject({
@@ -58,6 +65,9 @@ export const CreateAgentBody = z.strictObject({
   limits: AgentFields.limits.optional(),
   requireSandbox: AgentFields.requireSandbox.default(false),
   secrets: AgentFields.secrets.optional(),
+  checks: AgentFields.checks.default([]),
+  review: AgentFields.review.optional(),
+  breakpoints: AgentFields.breakpoints.default([]),
 });
 export type CreateAgentBody = z.infer<typeof CreateAgentBody>;
 
@@ -82,6 +92,9 @@ export const UpdateAgentBody = z
     limits: AgentFields.limits.optional(),
     requireSandbox: AgentFields.requireSandbox.optional(),
     secrets: AgentFields.secrets.optional(),
+    checks: AgentFields.checks.optional(),
+    review: AgentFields.review.optional(),
+    breakpoints: AgentFields.breakpoints.optional(),
   })
   .refine((b) => Object.keys(b).length > 0, { message: 'give at least one field to change' });
 export type UpdateAgentBody = z.infer<typeof UpdateAgentBody>;

@@ -13,6 +13,8 @@ import {
   Label,
   Labels,
   GitRef,
+  OnHardLimit,
+  PausedReason,
   PermissionPolicy,
   RepoRef,
   RunnerId,
@@ -21,6 +23,7 @@ import { ExecutionEvent } from './events';
 import { NetworkPolicy, ResourceLimits, SandboxKind } from './sandbox';
 import { RunnerMetrics } from './frames';
 import { GithubTarget, PullRequestRef, ReportState, Trigger, TriggerKind } from './triggers';
+import { Breakpoints, Checks, ReviewConfig, SUPERVISION_EVENT_DATA } from './supervision';
 
 export const Health = z.object({ ok: z.literal(true), version: z.string() });
 
@@ -63,6 +66,12 @@ export const CreateExecutionBody = z
     /** Push the worktree's branch when the run succeeds and open a pull request for it (needs a GitHub `repo` and
      * CLAUDEOPS_GITHUB_TOKEN on the control plane). */
     openPullRequest: z.boolean().optional(),
+    /** Commands run in the workspace once Claude Code finishes (replace the template's). */
+    checks: Checks.optional(),
+    /** Ask a reviewer for a verdict once Claude Code finishes (replaces the template's; null: none). */
+    review: ReviewConfig.nullable().optional(),
+    /** Rules that pause the run for a person (added to the template's). */
+    breakpoints: Breakpoints.optional(),
   })
   .refine((b) => b.prompt !== undefined || b.agent !== undefined, {
     message: 'give a `prompt`, or an `agent` template with its `inputs`',
@@ -180,6 +189,16 @@ export const Execution = z.object({
   /** Where it comments when it ends (a webhook-started run), and how that went. */
   reportTo: GithubTarget.nullable(),
   report: ReportState.nullable(),
+  checks: z.array(z.string()),
+  review: ReviewConfig.nullable(),
+  breakpoints: Breakpoints,
+  /** Why a `paused` execution waits (null when it is not paused), what the pause says (the breakpoint, the budget, the
+   * rate limit), and when a rate-limited one goes on by itself. */
+  pausedReason: PausedReason.nullable(),
+  pauseMessage: z.string().nullable(),
+  resumeAt: IsoTime.nullable(),
+  /** The reviewer's last verdict and what came of it (null: no review ran). */
+  reviewResult: SUPERVISION_EVENT_DATA.review.nullable(),
 });
 export type Execution = z.infer<typeof Execution>;
 
@@ -262,7 +281,14 @@ export const Session = z.object({ expiresAt: IsoTime });
 const Usd = z.number().nonnegative().max(10_000_000);
 
 export const PutBudgetBody = z
-  .strictObject({ period: BudgetPeriod, softLimitUsd: Usd.optional(), hardLimitUsd: Usd.optional() })
+  .strictObject({
+    period: BudgetPeriod,
+    softLimitUsd: Usd.optional(),
+    hardLimitUsd: Usd.optional(),
+    /** At the hard limit: `cancel` the scope's running executions, or `pause` them until the limit is raised or a
+     * person resumes them. Absent: as it was (`cancel` for a new budget). */
+    onHardLimit: OnHardLimit.optional(),
+  })
   .refine((b) => b.softLimitUsd === undefined || b.hardLimitUsd === undefined || b.softLimitUsd <= b.hardLimitUsd, {
     message: 'softLimitUsd must not exceed hardLimitUsd',
     path: ['softLimitUsd'],
@@ -283,6 +309,7 @@ export const Budget = z.object({
   state: BudgetState,
   /** Executions running in this scope now. */
   activeExecutions: z.number().int(),
+  onHardLimit: OnHardLimit,
 });
 export type Budget = z.infer<typeof Budget>;
 

@@ -12,6 +12,12 @@ export const EXECUTION_STATUSES = [
   'running',
   /** Running, and Claude Code is waiting for a person to allow or deny a tool call (GET /api/v1/approvals). */
   'awaiting_approval',
+  /** Held by a person, a budget, a rate limit or a breakpoint (see `pausedReason`): no model call starts until it
+   * resumes (POST /api/v1/executions/:id/resume, or by itself after a rate limit). */
+  'paused',
+  /** Claude Code finished, but a check failed or the reviewer was not confident enough: a person accepts, rejects or
+   * sends feedback (POST /api/v1/executions/:id/review). Not terminal. */
+  'needs_review',
   'succeeded',
   'failed',
   'cancelled',
@@ -24,8 +30,15 @@ export type ExecutionStatus = z.infer<typeof ExecutionStatus>;
 export const TERMINAL_STATUSES: readonly ExecutionStatus[] = ['succeeded', 'failed', 'cancelled', 'lost'];
 export const isTerminal = (status: ExecutionStatus): boolean => TERMINAL_STATUSES.includes(status);
 
+/** Why an execution is paused. `user`: a person paused it; `budget`: a budget in pause mode reached its hard limit;
+ * `rate_limited`: the model answered 429/529 (it resumes by itself at `resumeAt`); `breakpoint`: a breakpoint rule
+ * matched. */
+export const PAUSED_REASONS = ['user', 'budget', 'rate_limited', 'breakpoint'] as const;
+export const PausedReason = z.enum(PAUSED_REASONS);
+export type PausedReason = z.infer<typeof PausedReason>;
+
 /** `budget`: a hard limit of a budget scope, or the execution's own `maxBudgetUsd`, was reached. */
-export const CANCEL_REASONS = ['user', 'lease_lost', 'runner_shutdown', 'budget', 'superseded'] as const;
+export const CANCEL_REASONS = ['user', 'lease_lost', 'runner_shutdown', 'budget', 'superseded', 'rewound'] as const;
 export const CancelReason = z.enum(CANCEL_REASONS);
 /** What a person reads for each cancel reason: the runner's status reasons and Claude Code's outcome say these. */
 export const CANCEL_REASON_TEXT: Record<z.infer<typeof CancelReason>, string> = {
@@ -34,6 +47,7 @@ export const CANCEL_REASON_TEXT: Record<z.infer<typeof CancelReason>, string> = 
   runner_shutdown: 'the runner shut down',
   budget: 'a budget limit was reached',
   superseded: 'cancelled by a newer run of its schedule',
+  rewound: 'rewound to a checkpoint: the run goes on in a follow-up',
 };
 /** The longest reason a status event (or an approval's message and reason) carries. */
 export const MAX_REASON_CHARS = 2000;
@@ -90,6 +104,10 @@ export const BUDGET_PERIODS = ['day', 'month', 'total'] as const;
 export const BudgetPeriod = z.enum(BUDGET_PERIODS);
 export type BudgetPeriod = z.infer<typeof BudgetPeriod>;
 export const BudgetState = z.enum(['ok', 'soft_exceeded', 'hard_exceeded']);
+/** What a budget's hard limit does to the running executions of its scope: cancel them, or pause them until the
+ * limit is raised (or a person resumes them). */
+export const OnHardLimit = z.enum(['cancel', 'pause']);
+export type OnHardLimit = z.infer<typeof OnHardLimit>;
 export type BudgetState = z.infer<typeof BudgetState>;
 
 /** A repository the runner can clone: an https/ssh/git URL, or an absolute path on the runner's host. */

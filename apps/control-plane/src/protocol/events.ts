@@ -8,6 +8,7 @@ import {
   ExecutionStatus,
   IsoTime,
   MAX_REASON_CHARS,
+  PausedReason,
   RememberScope,
   Seq,
 } from './common';
@@ -22,6 +23,7 @@ import {
   MAX_USD,
 } from './limits';
 import { HostSnapshot } from './reports';
+import { SUPERVISION_EVENT_DATA } from './supervision';
 
 const Tokens = boundedCount(MAX_TOKENS);
 const TokenUsage = z.object({
@@ -35,7 +37,13 @@ export type TokenUsage = z.infer<typeof TokenUsage>;
 /** Per event type, the shape of `data`. */
 export const EVENT_DATA = {
   /** Lifecycle as the runner (or, when no runner can, the hub) sees it. */
-  status: z.object({ status: ExecutionStatus, reason: z.string().max(MAX_REASON_CHARS).optional() }),
+  status: z.object({
+    status: ExecutionStatus,
+    reason: z.string().max(MAX_REASON_CHARS).optional(),
+    /** With `paused`: why, and when a rate-limited run goes on by itself. */
+    pausedReason: PausedReason.optional(),
+    resumeAt: IsoTime.optional(),
+  }),
   /** Claude Code's init message: the session it opened and what it can use. */
   'system.init': z.object({
     sessionId: z.string(),
@@ -171,6 +179,7 @@ export const EVENT_DATA = {
   }),
   /** Runner-side diagnostics (Claude Code's stderr, workspace notes) a person may need to read. */
   log: z.object({ level: z.enum(['debug', 'info', 'warn', 'error']), message: z.string() }),
+  ...SUPERVISION_EVENT_DATA,
 } as const;
 
 export type EventType = keyof typeof EVENT_DATA;
@@ -196,6 +205,9 @@ export const ExecutionEvent = z.discriminatedUnion('type', [
   envelope('host.snapshot'),
   envelope('user.message'),
   envelope('git.push'),
+  envelope('check'),
+  envelope('review'),
+  envelope('checkpoint'),
 ]);
 export type ExecutionEvent = z.infer<typeof ExecutionEvent>;
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA)[T]>;

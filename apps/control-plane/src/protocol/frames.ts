@@ -10,6 +10,7 @@ import {
   ExecutionId,
   ExecutionStatus,
   Labels,
+  PausedReason,
   PermissionPolicy,
   RunnerId,
 } from './common';
@@ -23,6 +24,7 @@ import {
   MAX_TEMPERATURE_C,
 } from './limits';
 import { NetworkPolicy, ResourceLimits, SandboxKind, SecretNames } from './sandbox';
+import { Breakpoints, Checks, JobRewind, ReviewConfig } from './supervision';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Control socket: GET /api/v1/runners/connect (Bearer runner token), one per runner, held by the Fleet DO.
@@ -63,6 +65,14 @@ export const Job = z.object({
   workspaceOf: ExecutionId.nullable().default(null),
   /** Push the branch when the run succeeds (the control plane then opens a pull request). */
   openPullRequest: z.boolean().default(false),
+  /** Run these in the workspace once Claude Code finishes (`check` events). */
+  checks: Checks.default([]),
+  /** Ask a reviewer for a verdict once Claude Code finishes (`review` event). */
+  review: ReviewConfig.nullable().default(null),
+  /** Rules that pause the run: the runner checks the tool and file rules, the hub the cost and turn rules. */
+  breakpoints: Breakpoints.default([]),
+  /** Restore this checkpoint before Claude Code starts (a rewind of an ended execution). */
+  rewind: JobRewind.nullable().default(null),
 });
 export type Job = z.infer<typeof Job>;
 
@@ -146,7 +156,21 @@ export type RunnerToHub = z.infer<typeof RunnerToHub>;
 
 export const HubToRunner = z.discriminatedUnion('type', [
   /** hub -> runner on connect: resend everything after ackedSeq. */
-  z.object({ type: z.literal('exec.welcome'), ackedSeq: z.number().int().min(0), cancel: CancelReason.nullable() }),
+  z.object({
+    type: z.literal('exec.welcome'),
+    ackedSeq: z.number().int().min(0),
+    cancel: CancelReason.nullable(),
+    /** The execution is paused: hold model calls until `exec.resume`. */
+    paused: z.object({ reason: PausedReason, message: z.string().nullable() }).nullable().default(null),
+  }),
+  /**
+   * hub -> runner, the execution is paused: the hub holds every model-call permit until it resumes; the runner
+   * records `status: paused` once. Repeated on reconnect (in exec.welcome).
+   */
+  z.object({ type: z.literal('exec.pause'), reason: PausedReason, message: z.string().nullable() }),
+  /** hub -> runner, the pause is over: the runner records `status: running` and asks again for the permits it waits
+   * on (the hub may have forgotten them). */
+  z.object({ type: z.literal('exec.resume') }),
   /** hub -> runner, every event up to seq is stored durably; the runner may forget them. */
   z.object({ type: z.literal('exec.ack'), seq: z.number().int().min(0) }),
   /** hub -> runner, stop the run; idempotent. */

@@ -17,3 +17,4 @@ export * from './triggers';
 export * from './messages';
 export * from './schedules';
 export * from './webhooks';
+export * from './supervision';

@@ -52,6 +52,7 @@ export const budgetsRoutes = new Hono<AppEnv>()
         period: body.period,
         softLimitUsd: body.softLimitUsd ?? null,
         hardLimitUsd: body.hardLimitUsd ?? null,
+        ...(body.onHardLimit && { onHardLimit: body.onHardLimit }),
       });
       return c.json(budget);
     },

@@ -7,6 +7,7 @@ export const TOPIC_LABELS: Record<PushTopic, { title: string; hint: string }> = 
   finished: { title: 'Execution finished', hint: 'An execution succeeded.' },
   failed: { title: 'Execution failed', hint: 'An execution failed, was cancelled or was lost.' },
   budget: { title: 'Budget alerts', hint: 'A soft or hard budget limit was crossed.' },
+  attention: { title: 'Needs you', hint: 'An execution paused at a breakpoint or budget, or waits for your review.' },
 };
 
 /** base64url (padding optional) → bytes, as `applicationServerKey` wants them. Throws on characters outside it. */

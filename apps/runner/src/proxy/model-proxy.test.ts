@@ -118,8 +118,8 @@ describe('model proxy', () => {
   it('forwards method, path, query, headers, body and the answer, minus hop-by-hop headers and with the real key', async () => {
     upstream.handler = (_req, res) =>
       res
-        .writeHead(429, 'Too Many Requests', { 'retry-after': '7', 'request-id': 'req_1', 'x-upstream': 'yes' })
-        .end('{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}');
+        .writeHead(503, 'Service Unavailable', { 'retry-after': '7', 'request-id': 'req_1', 'x-upstream': 'yes' })
+        .end('{"type":"error","error":{"type":"api_error","message":"slow down"}}');
     const reply = await fetchReply(messagesUrl(), {
       headers: {
         'x-api-key': 'sk-ant-claudeops-placeholder',
@@ -144,11 +144,11 @@ describe('model proxy', () => {
       },
     });
     expect(received!.headers['x-hop']).toBeUndefined();
-    expect(reply.status).toBe(429);
+    expect(reply.status).toBe(503);
     expect(reply.headers).toMatchObject({ 'retry-after': '7', 'request-id': 'req_1', 'x-upstream': 'yes' });
     expect(JSON.parse(reply.body)).toEqual({
       type: 'error',
-      error: { type: 'rate_limit_error', message: 'slow down' },
+      error: { type: 'api_error', message: 'slow down' },
     });
   });
 

@@ -1,6 +1,6 @@
 // Budget configuration rows in D1, written by the BudgetGuard that owns each scope and listed by GET /budgets.
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import { TERMINAL_STATUSES, type BudgetPeriod } from '../../protocol';
+import { TERMINAL_STATUSES, type BudgetPeriod, type OnHardLimit } from '../../protocol';
 import type { Db } from '../client';
 import { budgets, executions } from '../schema';
 
@@ -8,7 +8,13 @@ export type BudgetRow = typeof budgets.$inferSelect;
 
 export async function upsertBudget(
   db: Db,
-  budget: { scope: string; period: BudgetPeriod; softLimitUsd: number | null; hardLimitUsd: number | null },
+  budget: {
+    scope: string;
+    period: BudgetPeriod;
+    softLimitUsd: number | null;
+    hardLimitUsd: number | null;
+    onHardLimit: OnHardLimit;
+  },
   now: number,
 ): Promise<void> {
   await db
@@ -20,6 +26,7 @@ export async function upsertBudget(
         period: sql`excluded.period`,
         softLimitUsd: sql`excluded.soft_limit_usd`,
         hardLimitUsd: sql`excluded.hard_limit_usd`,
+        onHardLimit: sql`excluded.on_hard_limit`,
         updatedAt: sql`excluded.updated_at`,
       },
     });

@@ -29,6 +29,9 @@ export const TEMPLATE_SNAPSHOT_COLUMNS = [
   'limits',
   'requireSandbox',
   'secrets',
+  'checks',
+  'review',
+  'breakpoints',
 ] as const;
 type TemplateSnapshotColumn = (typeof TEMPLATE_SNAPSHOT_COLUMNS)[number];
 
@@ -44,6 +47,7 @@ export const ORIGIN_COLUMNS = [
   'pinnedRunnerId',
   'openPullRequest',
   'reportTo',
+  'rewind',
 ] as const;
 type OriginColumn = (typeof ORIGIN_COLUMNS)[number];
 
@@ -199,5 +203,12 @@ export function toExecution(row: ExecutionRow): Execution {
     pullRequest: row.pullRequest,
     reportTo: row.reportTo,
     report: row.report,
+    checks: row.checks ?? [],
+    review: row.review,
+    breakpoints: row.breakpoints ?? [],
+    pausedReason: row.status === 'paused' ? row.pausedReason : null,
+    pauseMessage: row.status === 'paused' ? row.pauseMessage : null,
+    resumeAt: row.status === 'paused' ? toIsoOrNull(row.resumeAt) : null,
+    reviewResult: row.reviewResult,
   };
 }

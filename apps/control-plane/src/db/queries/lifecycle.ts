@@ -8,6 +8,7 @@ import {
   type ExecutionResult,
   type ExecutionStatus,
   type Job,
+  type PausedReason,
 } from '../../protocol';
 import type { Db } from '../client';
 import { executions, runners } from '../schema';
@@ -42,6 +43,10 @@ export type JobRow = Pick<
   | 'workspaceOf'
   | 'openPullRequest'
   | 'pinnedRunnerId'
+  | 'checks'
+  | 'review'
+  | 'breakpoints'
+  | 'rewind'
 > & {
   /** For a retry, the runner the attempt it retries ran on: dispatch prefers another. */
   avoidRunnerId: string | null;
@@ -81,15 +86,20 @@ const jobColumns = {
   workspaceOf: executions.workspaceOf,
   openPullRequest: executions.openPullRequest,
   pinnedRunnerId: executions.pinnedRunnerId,
+  checks: executions.checks,
+  review: executions.review,
+  breakpoints: executions.breakpoints,
+  rewind: executions.rewind,
   avoidRunnerId: retriedOnRunner,
 };
 
 /** Statuses the Fleet may start an execution from: waiting for a runner, or for budget room. */
 const WAITING: ExecutionStatus[] = ['queued', 'blocked'];
 /** Statuses of an execution a runner is working on (it holds the lease). */
-const ACTIVE: ExecutionStatus[] = ['assigned', 'running', 'awaiting_approval'];
-/** Running as the runner reports it: Claude Code works, or waits for a person to answer an approval. */
-export const STARTED: readonly ExecutionStatus[] = ['running', 'awaiting_approval'];
+const ACTIVE: ExecutionStatus[] = ['assigned', 'running', 'awaiting_approval', 'paused'];
+/** Started as the runner reports it: Claude Code works, waits for a person to answer an approval, is paused, or
+ * is done and waits for a person's review (the runner has left it then). */
+export const STARTED: readonly ExecutionStatus[] = ['running', 'awaiting_approval', 'paused', 'needs_review'];
 
 /** The job a runner is offered for an execution. */
 export const toJob = (row: JobRow): Job => ({
@@ -116,6 +126,10 @@ export const toJob = (row: JobRow): Job => ({
   resumeSessionId: row.resumeSessionId,
   workspaceOf: row.workspaceOf,
   openPullRequest: row.openPullRequest,
+  checks: row.checks ?? [],
+  review: row.review,
+  breakpoints: row.breakpoints ?? [],
+  rewind: row.rewind,
 });
 
 /** Queued and blocked executions, oldest first, after the `after` key, whose labels are all among `labels` (what
@@ -221,13 +235,26 @@ export async function markRunning(db: Db, id: string, now: number, lastSeq: numb
   return moved.length === 1;
 }
 
-/** running ⇄ awaiting_approval as the hub's log reports it; false when the row is in neither (not started yet in D1,
- * or ended: a terminal status never moves), or already there. */
-export async function setStartedStatus(db: Db, id: string, status: ExecutionStatus, now: number): Promise<boolean> {
-  if (!STARTED.includes(status)) throw new Error(`setStartedStatus takes running or awaiting_approval, not ${status}`);
+/** Between the started statuses as the hub's log reports them, with the pause's details for `paused` (cleared
+ * otherwise); false when the row is in none (not started yet in D1, or ended: a terminal status never moves), or
+ * already there. */
+export async function setStartedStatus(
+  db: Db,
+  id: string,
+  status: ExecutionStatus,
+  now: number,
+  pause: { reason: PausedReason; message: string | null; resumeAt: number | null } | null = null,
+): Promise<boolean> {
+  if (!STARTED.includes(status)) throw new Error(`setStartedStatus takes a started status, not ${status}`);
   const moved = await db
     .update(executions)
-    .set({ status, updatedAt: now })
+    .set({
+      status,
+      pausedReason: pause?.reason ?? null,
+      pauseMessage: pause?.message ?? null,
+      resumeAt: pause?.resumeAt ?? null,
+      updatedAt: now,
+    })
     .where(and(eq(executions.id, id), inArray(executions.status, [...STARTED]), ne(executions.status, status)))
     .returning({ id: executions.id });
   return moved.length === 1;
