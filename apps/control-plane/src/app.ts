@@ -19,6 +19,7 @@ import { budgetsRoutes } from './routes/budgets';
 import { costsRoutes } from './routes/costs';
 import { executionExportRoutes } from './routes/execution-export';
 import { executionMessagesRoutes } from './routes/execution-messages';
+import { executionSupervisionRoutes } from './routes/execution-supervision';
 import { executionsRoutes } from './routes/executions';
 import { healthRoutes } from './routes/health';
 import { hooksRoutes } from './routes/hooks';
@@ -51,6 +52,7 @@ const api = new Hono<AppEnv>()
   .route('/executions', executionsRoutes)
   .route('/executions', executionExportRoutes)
   .route('/executions', executionMessagesRoutes)
+  .route('/executions', executionSupervisionRoutes)
   .route('/runners', runnersRoutes)
   .route('/sessions', sessionsRoutes)
   .route('/admin-token', adminTokenRoutes)

@@ -218,6 +218,106 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/executions/{id}/pause': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Pause an execution
+     * @description From now on its next model call waits (no tokens are spent); the runner records `status: paused` (reason `user`) and the status follows. Idempotent while paused; a 409 when it is not running (queued, waiting for review, ended).
+     */
+    post: operations['postExecutionsByIdPause'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/executions/{id}/resume': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Resume a paused execution
+     * @description Its held model calls go on (a budget still over its hard limit pauses it again). A 409 when it is not paused.
+     */
+    post: operations['postExecutionsByIdResume'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/executions/{id}/review': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Decide an execution that needs review
+     * @description `accept`: it succeeds; `reject`: it fails; `feedback`: it fails ("changes requested") and the message starts a follow-up that resumes the session in the same workspace. A 409 unless it is `needs_review`.
+     */
+    post: operations['postExecutionsByIdReview'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/executions/{id}/checkpoints': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * An execution's checkpoints
+     * @description One per turn that changed files (by any tool): the hidden ref, the files with their line counts and the diff against the previous checkpoint (cut at 32 KiB), oldest first.
+     */
+    get: operations['getExecutionsByIdCheckpoints'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/executions/{id}/rewind': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Rewind an execution to a checkpoint
+     * @description Restores the checkpoint's files in the execution's workspace and, with `conversation: true`, resumes the Claude Code session at the checkpoint's message, in a follow-up on the same runner. An ended execution gets the follow-up at once (201). A running one is cancelled (reason `rewound`) and the follow-up starts once it has stopped (202, `followup: null`; the execution's conversation lists it).
+     */
+    post: operations['postExecutionsByIdRewind'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/runners': {
     parameters: {
       query?: never;
@@ -955,6 +1055,38 @@ export interface components {
       } | null;
       requireSandbox: boolean;
       secrets: string[] | null;
+      checks: string[];
+      review: {
+        model?: string;
+        /**
+         * @default claude
+         * @enum {string}
+         */
+        endpoint: 'claude' | 'local';
+        /** @default 0.7 */
+        threshold: number;
+        /**
+         * @default gate
+         * @enum {string}
+         */
+        mode: 'gate' | 'retry' | 'report';
+        /** @default 2 */
+        maxRetries: number;
+      } | null;
+      breakpoints: (
+        | {
+            onTool: string;
+          }
+        | {
+            onFileChange: string;
+          }
+        | {
+            costOverUsd: number;
+          }
+        | {
+            turnsOver: number;
+          }
+      )[];
       inputs: string[];
       builtin: boolean;
       /** Format: date-time */
@@ -1039,12 +1171,34 @@ export interface components {
       /** @enum {string} */
       state: 'ok' | 'soft_exceeded' | 'hard_exceeded';
       activeExecutions: number;
+      /** @enum {string} */
+      onHardLimit: 'cancel' | 'pause';
     };
     BudgetPage: {
       items: components['schemas']['Budget'][];
       nextCursor: null;
     };
     CancelExecutionBody: Record<string, never>;
+    CheckpointList: {
+      items: {
+        seq: number;
+        /** Format: date-time */
+        ts: string;
+        n: number;
+        messageId: string | null;
+        ref: string;
+        commit: string;
+        files: {
+          path: string;
+          insertions: number;
+          deletions: number;
+        }[];
+        insertions: number;
+        deletions: number;
+        patch: string;
+        patchTruncated: boolean;
+      }[];
+    };
     Conversation: {
       conversationId: string;
       items: components['schemas']['Execution'][];
@@ -1112,6 +1266,40 @@ export interface components {
       /** @default false */
       requireSandbox: boolean;
       secrets?: string[] | null;
+      /** @default [] */
+      checks: string[];
+      review?: {
+        model?: string;
+        /**
+         * @default claude
+         * @enum {string}
+         */
+        endpoint: 'claude' | 'local';
+        /** @default 0.7 */
+        threshold: number;
+        /**
+         * @default gate
+         * @enum {string}
+         */
+        mode: 'gate' | 'retry' | 'report';
+        /** @default 2 */
+        maxRetries: number;
+      } | null;
+      /** @default [] */
+      breakpoints: (
+        | {
+            onTool: string;
+          }
+        | {
+            onFileChange: string;
+          }
+        | {
+            costOverUsd: number;
+          }
+        | {
+            turnsOver: number;
+          }
+      )[];
     };
     CreateExecutionBody: {
       prompt?: string;
@@ -1148,6 +1336,38 @@ export interface components {
       };
       requireSandbox?: boolean;
       openPullRequest?: boolean;
+      checks?: string[];
+      review?: {
+        model?: string;
+        /**
+         * @default claude
+         * @enum {string}
+         */
+        endpoint: 'claude' | 'local';
+        /** @default 0.7 */
+        threshold: number;
+        /**
+         * @default gate
+         * @enum {string}
+         */
+        mode: 'gate' | 'retry' | 'report';
+        /** @default 2 */
+        maxRetries: number;
+      } | null;
+      breakpoints?: (
+        | {
+            onTool: string;
+          }
+        | {
+            onFileChange: string;
+          }
+        | {
+            costOverUsd: number;
+          }
+        | {
+            turnsOver: number;
+          }
+      )[];
     };
     CreateRegistrationTokenBody: {
       ttlSeconds?: number;
@@ -1190,6 +1410,38 @@ export interface components {
       };
       requireSandbox?: boolean;
       openPullRequest?: boolean;
+      checks?: string[];
+      review?: {
+        model?: string;
+        /**
+         * @default claude
+         * @enum {string}
+         */
+        endpoint: 'claude' | 'local';
+        /** @default 0.7 */
+        threshold: number;
+        /**
+         * @default gate
+         * @enum {string}
+         */
+        mode: 'gate' | 'retry' | 'report';
+        /** @default 2 */
+        maxRetries: number;
+      } | null;
+      breakpoints?: (
+        | {
+            onTool: string;
+          }
+        | {
+            onFileChange: string;
+          }
+        | {
+            costOverUsd: number;
+          }
+        | {
+            turnsOver: number;
+          }
+      )[];
       cron: string;
       /** @default UTC */
       timezone: string;
@@ -1297,11 +1549,17 @@ export interface components {
                 | 'assigned'
                 | 'running'
                 | 'awaiting_approval'
+                | 'paused'
+                | 'needs_review'
                 | 'succeeded'
                 | 'failed'
                 | 'cancelled'
                 | 'lost';
               reason?: string;
+              /** @enum {string} */
+              pausedReason?: 'user' | 'budget' | 'rate_limited' | 'breakpoint';
+              /** Format: date-time */
+              resumeAt?: string;
             };
           }
         | {
@@ -1602,6 +1860,75 @@ export interface components {
               error?: string;
             };
           }
+        | {
+            seq: number;
+            /** Format: date-time */
+            ts: string;
+            /** @constant */
+            type: 'check';
+            data: {
+              command: string;
+              exitCode: number | null;
+              signal: string | null;
+              durationMs: number;
+              outputTail: string;
+              truncated: boolean;
+              timedOut: boolean;
+              round: number;
+            };
+          }
+        | {
+            seq: number;
+            /** Format: date-time */
+            ts: string;
+            /** @constant */
+            type: 'review';
+            data: {
+              verdict: {
+                confidence: number;
+                /** @enum {string} */
+                verdict: 'pass' | 'fail' | 'uncertain';
+                summary: string;
+                findings: {
+                  /** @enum {string} */
+                  severity: 'info' | 'low' | 'medium' | 'high' | 'critical';
+                  message: string;
+                  file?: string;
+                  line?: number;
+                }[];
+              } | null;
+              problem: string | null;
+              /** @enum {string} */
+              outcome: 'pass' | 'retry' | 'needs_review' | 'report';
+              reason: string;
+              model: string | null;
+              /** @enum {string} */
+              endpoint: 'claude' | 'local' | 'none';
+              round: number;
+            };
+          }
+        | {
+            seq: number;
+            /** Format: date-time */
+            ts: string;
+            /** @constant */
+            type: 'checkpoint';
+            data: {
+              n: number;
+              messageId: string | null;
+              ref: string;
+              commit: string;
+              files: {
+                path: string;
+                insertions: number;
+                deletions: number;
+              }[];
+              insertions: number;
+              deletions: number;
+              patch: string;
+              patchTruncated: boolean;
+            };
+          }
       )[];
       hasMore: boolean;
       nextAfter: number;
@@ -1615,6 +1942,8 @@ export interface components {
         | 'assigned'
         | 'running'
         | 'awaiting_approval'
+        | 'paused'
+        | 'needs_review'
         | 'succeeded'
         | 'failed'
         | 'cancelled'
@@ -1707,6 +2036,64 @@ export interface components {
         commentUrl: string | null;
         commentError: string | null;
         pullRequestError: string | null;
+      } | null;
+      checks: string[];
+      review: {
+        model?: string;
+        /**
+         * @default claude
+         * @enum {string}
+         */
+        endpoint: 'claude' | 'local';
+        /** @default 0.7 */
+        threshold: number;
+        /**
+         * @default gate
+         * @enum {string}
+         */
+        mode: 'gate' | 'retry' | 'report';
+        /** @default 2 */
+        maxRetries: number;
+      } | null;
+      breakpoints: (
+        | {
+            onTool: string;
+          }
+        | {
+            onFileChange: string;
+          }
+        | {
+            costOverUsd: number;
+          }
+        | {
+            turnsOver: number;
+          }
+      )[];
+      pausedReason: ('user' | 'budget' | 'rate_limited' | 'breakpoint') | null;
+      pauseMessage: string | null;
+      resumeAt: string | null;
+      reviewResult: {
+        verdict: {
+          confidence: number;
+          /** @enum {string} */
+          verdict: 'pass' | 'fail' | 'uncertain';
+          summary: string;
+          findings: {
+            /** @enum {string} */
+            severity: 'info' | 'low' | 'medium' | 'high' | 'critical';
+            message: string;
+            file?: string;
+            line?: number;
+          }[];
+        } | null;
+        problem: string | null;
+        /** @enum {string} */
+        outcome: 'pass' | 'retry' | 'needs_review' | 'report';
+        reason: string;
+        model: string | null;
+        /** @enum {string} */
+        endpoint: 'claude' | 'local' | 'none';
+        round: number;
       } | null;
     };
     ExecutionDetail: {
@@ -1718,6 +2105,8 @@ export interface components {
         | 'assigned'
         | 'running'
         | 'awaiting_approval'
+        | 'paused'
+        | 'needs_review'
         | 'succeeded'
         | 'failed'
         | 'cancelled'
@@ -1811,6 +2200,64 @@ export interface components {
         commentError: string | null;
         pullRequestError: string | null;
       } | null;
+      checks: string[];
+      review: {
+        model?: string;
+        /**
+         * @default claude
+         * @enum {string}
+         */
+        endpoint: 'claude' | 'local';
+        /** @default 0.7 */
+        threshold: number;
+        /**
+         * @default gate
+         * @enum {string}
+         */
+        mode: 'gate' | 'retry' | 'report';
+        /** @default 2 */
+        maxRetries: number;
+      } | null;
+      breakpoints: (
+        | {
+            onTool: string;
+          }
+        | {
+            onFileChange: string;
+          }
+        | {
+            costOverUsd: number;
+          }
+        | {
+            turnsOver: number;
+          }
+      )[];
+      pausedReason: ('user' | 'budget' | 'rate_limited' | 'breakpoint') | null;
+      pauseMessage: string | null;
+      resumeAt: string | null;
+      reviewResult: {
+        verdict: {
+          confidence: number;
+          /** @enum {string} */
+          verdict: 'pass' | 'fail' | 'uncertain';
+          summary: string;
+          findings: {
+            /** @enum {string} */
+            severity: 'info' | 'low' | 'medium' | 'high' | 'critical';
+            message: string;
+            file?: string;
+            line?: number;
+          }[];
+        } | null;
+        problem: string | null;
+        /** @enum {string} */
+        outcome: 'pass' | 'retry' | 'needs_review' | 'report';
+        reason: string;
+        model: string | null;
+        /** @enum {string} */
+        endpoint: 'claude' | 'local' | 'none';
+        round: number;
+      } | null;
       attempts: {
         id: string;
         attempt: number;
@@ -1821,6 +2268,8 @@ export interface components {
           | 'assigned'
           | 'running'
           | 'awaiting_approval'
+          | 'paused'
+          | 'needs_review'
           | 'succeeded'
           | 'failed'
           | 'cancelled'
@@ -1853,6 +2302,8 @@ export interface components {
           | 'assigned'
           | 'running'
           | 'awaiting_approval'
+          | 'paused'
+          | 'needs_review'
           | 'succeeded'
           | 'failed'
           | 'cancelled'
@@ -1909,6 +2360,8 @@ export interface components {
                 | 'assigned'
                 | 'running'
                 | 'awaiting_approval'
+                | 'paused'
+                | 'needs_review'
                 | 'succeeded'
                 | 'failed'
                 | 'cancelled'
@@ -2072,6 +2525,42 @@ export interface components {
       } | null;
       requireSandbox?: boolean | null;
       openPullRequest?: boolean | null;
+      checks?: string[] | null;
+      review?:
+        | ({
+            model?: string;
+            /**
+             * @default claude
+             * @enum {string}
+             */
+            endpoint: 'claude' | 'local';
+            /** @default 0.7 */
+            threshold: number;
+            /**
+             * @default gate
+             * @enum {string}
+             */
+            mode: 'gate' | 'retry' | 'report';
+            /** @default 2 */
+            maxRetries: number;
+          } | null)
+        | null;
+      breakpoints?:
+        | (
+            | {
+                onTool: string;
+              }
+            | {
+                onFileChange: string;
+              }
+            | {
+                costOverUsd: number;
+              }
+            | {
+                turnsOver: number;
+              }
+          )[]
+        | null;
       cron?: string;
       timezone?: string;
       /** @enum {string} */
@@ -2117,6 +2606,9 @@ export interface components {
       ref?: string | null;
       rotateSecret?: boolean;
     };
+    PauseBody: {
+      message?: string;
+    };
     PostMessageBody: {
       text: string;
     };
@@ -2139,10 +2631,11 @@ export interface components {
        *       "approval",
        *       "finished",
        *       "failed",
-       *       "budget"
+       *       "budget",
+       *       "attention"
        *     ]
        */
-      topics: ('approval' | 'finished' | 'failed' | 'budget')[];
+      topics: ('approval' | 'finished' | 'failed' | 'budget' | 'attention')[];
     };
     PushSubscriptionPage: {
       items: components['schemas']['PushSubscriptionView'][];
@@ -2150,7 +2643,7 @@ export interface components {
     };
     PushSubscriptionView: {
       endpoint: string;
-      topics: ('approval' | 'finished' | 'failed' | 'budget')[];
+      topics: ('approval' | 'finished' | 'failed' | 'budget' | 'attention')[];
       /** Format: date-time */
       createdAt: string;
     };
@@ -2159,6 +2652,8 @@ export interface components {
       period: 'day' | 'month' | 'total';
       softLimitUsd?: number;
       hardLimitUsd?: number;
+      /** @enum {string} */
+      onHardLimit?: 'cancel' | 'pause';
     };
     RegisteredRunner: {
       runnerId: string;
@@ -2190,6 +2685,36 @@ export interface components {
       executionsDays: number | null;
     };
     RetryExecutionBody: Record<string, never>;
+    ReviewDecisionBody:
+      | {
+          /** @constant */
+          decision: 'accept';
+          message?: string;
+        }
+      | {
+          /** @constant */
+          decision: 'reject';
+          message?: string;
+        }
+      | {
+          /** @constant */
+          decision: 'feedback';
+          message: string;
+        };
+    ReviewDecisionResult: {
+      execution: components['schemas']['Execution'];
+      followup: components['schemas']['Execution'] | null;
+    };
+    RewindBody: {
+      checkpoint: number;
+      /** @default false */
+      conversation: boolean;
+      prompt?: string;
+    };
+    RewindResult: {
+      execution: components['schemas']['Execution'];
+      followup: components['schemas']['Execution'] | null;
+    };
     RotateAdminTokenBody: Record<string, never>;
     RotatedAdminToken: {
       token: string;
@@ -2310,6 +2835,38 @@ export interface components {
       };
       requireSandbox?: boolean;
       openPullRequest?: boolean;
+      checks?: string[];
+      review?: {
+        model?: string;
+        /**
+         * @default claude
+         * @enum {string}
+         */
+        endpoint: 'claude' | 'local';
+        /** @default 0.7 */
+        threshold: number;
+        /**
+         * @default gate
+         * @enum {string}
+         */
+        mode: 'gate' | 'retry' | 'report';
+        /** @default 2 */
+        maxRetries: number;
+      } | null;
+      breakpoints?: (
+        | {
+            onTool: string;
+          }
+        | {
+            onFileChange: string;
+          }
+        | {
+            costOverUsd: number;
+          }
+        | {
+            turnsOver: number;
+          }
+      )[];
       cron: string;
       timezone: string;
       /** @enum {string} */
@@ -2342,6 +2899,8 @@ export interface components {
               | 'assigned'
               | 'running'
               | 'awaiting_approval'
+              | 'paused'
+              | 'needs_review'
               | 'succeeded'
               | 'failed'
               | 'cancelled'
@@ -2378,6 +2937,8 @@ export interface components {
               | 'assigned'
               | 'running'
               | 'awaiting_approval'
+              | 'paused'
+              | 'needs_review'
               | 'succeeded'
               | 'failed'
               | 'cancelled'
@@ -2431,6 +2992,38 @@ export interface components {
       } | null;
       requireSandbox?: boolean;
       secrets?: string[] | null;
+      checks?: string[];
+      review?: {
+        model?: string;
+        /**
+         * @default claude
+         * @enum {string}
+         */
+        endpoint: 'claude' | 'local';
+        /** @default 0.7 */
+        threshold: number;
+        /**
+         * @default gate
+         * @enum {string}
+         */
+        mode: 'gate' | 'retry' | 'report';
+        /** @default 2 */
+        maxRetries: number;
+      } | null;
+      breakpoints?: (
+        | {
+            onTool: string;
+          }
+        | {
+            onFileChange: string;
+          }
+        | {
+            costOverUsd: number;
+          }
+        | {
+            turnsOver: number;
+          }
+      )[];
     };
     VapidKey: {
       publicKey: string;
@@ -2560,6 +3153,8 @@ export interface operations {
           | 'assigned'
           | 'running'
           | 'awaiting_approval'
+          | 'paused'
+          | 'needs_review'
           | 'succeeded'
           | 'failed'
           | 'cancelled'
@@ -3496,6 +4091,426 @@ export interface operations {
       };
       /** @description The resource does not exist */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Too many requests; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  postExecutionsByIdPause: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    /** @description May be empty (stands for `{}`) */
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['PauseBody'];
+      };
+    };
+    responses: {
+      /** @description Paused (or pausing) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Execution'];
+        };
+      };
+      /** @description Bad input: a field, the query, the path, or a token in the URL (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description No credentials, or credentials that are not valid */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Credentials of the wrong kind (a runner token on an admin route), or a cookie from another origin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource does not exist */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource is not in a state that allows this (already ended, already answered, exists) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The request body is larger than the limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Too many requests; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  postExecutionsByIdResume: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Resumed */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Execution'];
+        };
+      };
+      /** @description Bad input: a field, the query, the path, or a token in the URL (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description No credentials, or credentials that are not valid */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Credentials of the wrong kind (a runner token on an admin route), or a cookie from another origin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource does not exist */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource is not in a state that allows this (already ended, already answered, exists) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Too many requests; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  postExecutionsByIdReview: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ReviewDecisionBody'];
+      };
+    };
+    responses: {
+      /** @description Decided */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReviewDecisionResult'];
+        };
+      };
+      /** @description Bad input: a field, the query, the path, or a token in the URL (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description No credentials, or credentials that are not valid */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Credentials of the wrong kind (a runner token on an admin route), or a cookie from another origin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource does not exist */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource is not in a state that allows this (already ended, already answered, exists) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The request body is larger than the limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Too many requests; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  getExecutionsByIdCheckpoints: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The checkpoints */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CheckpointList'];
+        };
+      };
+      /** @description Bad input: a field, the query, the path, or a token in the URL (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description No credentials, or credentials that are not valid */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Credentials of the wrong kind (a runner token on an admin route), or a cookie from another origin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource does not exist */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Too many requests; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  postExecutionsByIdRewind: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RewindBody'];
+      };
+    };
+    responses: {
+      /** @description The follow-up, queued */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RewindResult'];
+        };
+      };
+      /** @description Cancelling; the follow-up starts after */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RewindResult'];
+        };
+      };
+      /** @description Bad input: a field, the query, the path, or a token in the URL (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description No credentials, or credentials that are not valid */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Credentials of the wrong kind (a runner token on an admin route), or a cookie from another origin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource does not exist */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The resource is not in a state that allows this (already ended, already answered, exists) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The request body is larger than the limit */
+      413: {
         headers: {
           [name: string]: unknown;
         };

@@ -8,8 +8,8 @@ import { closesLog, effectsOf } from '../domain/log-effects';
 import { planBatch, planClose, withReplacements, type LogState } from '../domain/sequencer';
 import { notify } from '../notify/push';
 import { isTerminal, type CancelReason, type ExecutionStatus, type PausedReason } from '../protocol/common';
-import type { ReviewDecisionBody } from '../protocol/supervision';
-import { MAX_EVENTS_PAGE_BYTES, MAX_EVENTS_PER_FRAME, type ExecutionEvent } from '../protocol/events';
+import type { ReviewDecisionBody, RewindBody } from '../protocol/supervision';
+import { MAX_EVENTS_PAGE_BYTES, MAX_EVENTS_PER_FRAME, type EventData, type ExecutionEvent } from '../protocol/events';
 import type { EventsResponse as EventsPage } from '../protocol/api';
 import { VIEWER_PING, VIEWER_PONG, type HubToRunner } from '../protocol/frames';
 import { HubAlarm } from './hub-alarm';
@@ -21,6 +21,7 @@ import { HubMessages, type Message, type MessageOutcome } from './hub-messages';
 import { closeDisowned, HubOwner, type StreamOwner } from './hub-owner';
 import { HubPatch, type StoredPatch } from './hub-patch';
 import { HubPause } from './hub-pause';
+import { HubRewind } from './hub-rewind';
 import {
   chargedTotal,
   eventsOf,
@@ -60,6 +61,8 @@ export class ExecutionHub extends DurableObject<Env> {
   private readonly reports: HubReport;
   /** Paused or not, the permits held meanwhile, the cost and turn breakpoints (hub-pause). */
   private readonly pauses: HubPause;
+  /** A rewind asked for while the run went on: its follow-up starts after the end (hub-rewind). */
+  private readonly rewinds: HubRewind;
   private log: LogState<LogItem>;
   private meta: HubMeta;
   private readonly syncD1Task = new Coalesced(() => this.syncD1Once());
@@ -76,6 +79,11 @@ export class ExecutionHub extends DurableObject<Env> {
     this.reports = new HubReport(ctx.storage.sql, env, () => this.meta.executionId);
     ({ log: this.log, meta: this.meta } = this.store.load());
     this.pauses = new HubPause(ctx.storage.sql);
+    this.rewinds = new HubRewind(ctx.storage.sql, {
+      env,
+      executionId: () => this.meta.executionId,
+      sessionId: () => this.meta.result?.sessionId ?? null,
+    });
     this.budget = new HubBudget(env, new HubBudgetStore(ctx.storage.sql), {
       executionId: () => this.meta.executionId,
       closed: () => this.log.closedAt !== null,
@@ -245,7 +253,7 @@ export class ExecutionHub extends DurableObject<Env> {
     if (!isTerminal(status)) throw new Error(`close needs a terminal status, not ${status}`);
     this.closeLog(status, reason);
     await Promise.all([this.syncD1(), this.budget.settle(), this.approvals.settle()]);
-    if (this.messages.needsConverting()) await this.messages.convert();
+    await this.convertAfterEnd();
   }
 
   /** A person's message to the live session: stored, sent to the runner now and on every reconnect until its
@@ -305,6 +313,21 @@ export class ExecutionHub extends DurableObject<Env> {
     return { outcome: 'decided', status: end.status };
   }
 
+  /** Keeps a rewind for after the end of a run that is being cancelled for it (reason `rewound`); false when one
+   * was asked for already. */
+  async rewindAfterEnd(executionId: string, checkpoint: EventData<'checkpoint'>, body: RewindBody): Promise<boolean> {
+    this.remember(executionId);
+    const kept = this.rewinds.request(checkpoint, body);
+    await this.convertAfterEnd();
+    return kept;
+  }
+
+  /** The execution's `checkpoint` events, oldest first (GET …/checkpoints, a rewind). */
+  async checkpoints(executionId: string): Promise<ExecutionEvent[]> {
+    this.remember(executionId);
+    return this.store.ofType('checkpoint', this.log.lastSeq);
+  }
+
   /** Stores the execution's patch, replacing an earlier upload. Whatever the log's state: it comes after the end. */
   async putPatch(executionId: string, bytes: Uint8Array, truncated: boolean): Promise<void> {
     this.remember(executionId);
@@ -326,7 +349,7 @@ export class ExecutionHub extends DurableObject<Env> {
     await this.alarms.handle(async () => {
       await this.approvals.expireDue(Date.now());
       await Promise.all([this.syncD1(), this.budget.settle(), this.approvals.settle()]);
-      if (this.messages.needsConverting()) await this.messages.convert();
+      await this.convertAfterEnd();
     });
   }
 
@@ -377,7 +400,7 @@ export class ExecutionHub extends DurableObject<Env> {
       this.approvals.needsSettling() ? this.approvals.settle() : null,
     ]);
     // Messages that raced the end become a follow-up once D1 has the ended row (after the sync above).
-    if (wasOpen && this.log.closedAt !== null && this.messages.needsConverting()) await this.messages.convert();
+    if (wasOpen && this.log.closedAt !== null) await this.convertAfterEnd();
   }
 
   /** Persists new events with the state they lead to, then fans out what became contiguous. Synchronous up to the
@@ -484,6 +507,20 @@ export class ExecutionHub extends DurableObject<Env> {
     // A cancel that closed the log of a waiting execution leaves its scopes to release and approvals to mirror.
     if (this.log.closedAt !== null && this.budget.needsSettling()) await this.budget.settle();
     if (this.approvals.needsSync()) await this.approvals.sync();
+  }
+
+  /** What waits for the end: messages that raced it become a follow-up, and a rewind asked for while it ran starts
+   * its follow-up once D1 has the ended row. */
+  private async convertAfterEnd(): Promise<void> {
+    if (this.log.closedAt === null) return;
+    if (this.messages.needsConverting()) await this.messages.convert();
+    if (!this.rewinds.pending() || this.meta.synced < SYNCED.finished) return;
+    try {
+      await this.rewinds.convert();
+    } catch (err) {
+      console.error(`ExecutionHub ${this.meta.executionId}: the rewind's follow-up failed, retrying`, err);
+      await this.retryLater();
+    }
   }
 
   private async retryLater(): Promise<void> {

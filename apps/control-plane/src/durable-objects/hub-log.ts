@@ -152,6 +152,18 @@ export class HubLog {
     }
   }
 
+  /** Every stored event of one type, in seq order (checkpoints: a handful per execution). */
+  ofType(type: string, upTo: number): ExecutionEvent[] {
+    return this.sql
+      .exec<{ json: string }>(
+        "SELECT json FROM events WHERE seq <= ? AND json_extract(json, '$.type') = ? ORDER BY seq",
+        upTo,
+        type,
+      )
+      .toArray()
+      .map((row) => JSON.parse(row.json) as ExecutionEvent);
+  }
+
   /** One page of stored texts with after < seq <= upTo, in order: at most `limit` of them and `maxBytes` of their
    * UTF-8 (the commas between them counted), but always the first (one event is far below any page). */
   page(after: number, upTo: number, limit: number, maxBytes: number): EventPage {

@@ -9,7 +9,7 @@ import type { ExecutionFields } from './fields';
 import { getExecution, TEMPLATE_SNAPSHOT_COLUMNS, type ExecutionRow } from '../db/queries/executions';
 import { conversationOf } from '../db/queries/conversations';
 import { AppError } from '../errors';
-import { ExecutionResult, MAX_TRIGGER_DETAIL_CHARS } from '../protocol';
+import { ExecutionResult, MAX_TRIGGER_DETAIL_CHARS, type JobRewind } from '../protocol';
 
 /** Snapshot columns a follow-up turn does not take from its source: the template's inputs were filled into the first
  * prompt already, a structured result and a host snapshot belong to that first turn's task, not to a reply. */
@@ -53,7 +53,7 @@ export async function createFollowup(
   env: Env,
   source: ExecutionRow,
   text: string,
-  opts: { sessionId?: string | null; detail?: string } = {},
+  opts: { sessionId?: string | null; detail?: string; rewind?: JobRewind } = {},
 ): Promise<ExecutionRow> {
   const sessionId = opts.sessionId ?? sessionOf(source);
   if (sessionId === null) {
@@ -63,7 +63,8 @@ export async function createFollowup(
     );
   }
   const detail = opts.detail ?? `follow-up of ${source.id}`;
-  const row = await createFromFields(env, followupFields(source, text), {
+  const fields = { ...followupFields(source, text), rewind: opts.rewind ?? null };
+  const row = await createFromFields(env, fields, {
     trigger: { kind: 'followup', id: source.id, detail: detail.slice(0, MAX_TRIGGER_DETAIL_CHARS) },
     continues: {
       followupOf: source.id,

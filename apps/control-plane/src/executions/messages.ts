@@ -6,13 +6,14 @@ import { createDb } from '../db/client';
 import { auditMessage, conversationOf, conversationTail } from '../db/queries/conversations';
 import { getExecution, type ExecutionRow } from '../db/queries/executions';
 import type { MessageOutcome } from '../durable-objects/hub-messages';
+import type { ReviewOutcome } from '../durable-objects/hub-supervision';
 import { AppError } from '../errors';
 import { hubOf } from '../lib/stubs';
 import { isTerminal, type ExecutionStatus } from '../protocol';
 import { createFollowup } from './followup';
 
 /** Statuses in which a session exists and takes messages. */
-const LIVE: readonly ExecutionStatus[] = ['assigned', 'running', 'awaiting_approval'];
+const LIVE: readonly ExecutionStatus[] = ['assigned', 'running', 'awaiting_approval', 'paused'];
 
 export interface Delivered {
   delivery: 'live' | 'followup';
@@ -30,6 +31,17 @@ export async function postMessage(env: Env, source: ExecutionRow, text: string, 
   let delivered: Delivered;
   if (LIVE.includes(target.status)) {
     delivered = await deliverLive(env, target, text, from);
+  } else if (target.status === 'needs_review') {
+    // A message to a run waiting for review is feedback: it ends the review and goes on in a follow-up.
+    const outcome = (await hubOf(env, target.id).review(
+      target.id,
+      { decision: 'feedback', message: text },
+      from,
+    )) as ReviewOutcome;
+    if (outcome.outcome === 'conflict')
+      throw new AppError('CONFLICT', `execution ${target.id} was decided meanwhile; send the message again`);
+    const ended = (await getExecution(db, target.id)) ?? target;
+    delivered = { delivery: 'followup', messageId: null, execution: await createFollowup(env, ended, text) };
   } else if (isTerminal(target.status)) {
     delivered = { delivery: 'followup', messageId: null, execution: await createFollowup(env, target, text) };
   } else {

@@ -202,6 +202,13 @@ export const Execution = z.object({
 });
 export type Execution = z.infer<typeof Execution>;
 
+/** POST …/review's answer: the decided execution, and the follow-up feedback started. */
+export const ReviewDecisionResult = z.object({ execution: Execution, followup: Execution.nullable() });
+export type ReviewDecisionResult = z.infer<typeof ReviewDecisionResult>;
+/** POST …/rewind's answer: the execution rewound, and its follow-up (null while a running one is being stopped). */
+export const RewindResult = z.object({ execution: Execution, followup: Execution.nullable() });
+export type RewindResult = z.infer<typeof RewindResult>;
+
 export const page = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 

@@ -168,6 +168,7 @@ export const Checkpoint = z.object({
   ...SUPERVISION_EVENT_DATA.checkpoint.shape,
 });
 export const CheckpointList = z.object({ items: z.array(Checkpoint) });
+export type CheckpointList = z.infer<typeof CheckpointList>;
 
 /** The execution's supervision record in the API: its last review and its checks (null when it ran none). */
 export const SupervisionView = z.object({
