@@ -159,13 +159,18 @@ export function costAt(row: PriceRow, usage: PriceableUsage): number {
   return tokensUsd * geo + tokens(usage.webSearchRequests) * row.webSearchUsd;
 }
 
-/** Prices one API message of `model` at time `at` (the event's time, for effective-dated rows). Never zero-rates. */
+/** A model on the runner's own host (a local reviewer: `local:<name>`), which costs nothing per token. */
+export const LOCAL_MODEL_PREFIX = 'local:';
+
+/** Prices one API message of `model` at time `at` (the event's time, for effective-dated rows). Never zero-rates a
+ * Claude model: only the runner's local models (`local:…`) are free, their tokens still counted. */
 export function priceUsage(
   model: string,
   usage: PriceableUsage,
   at: Date,
   table: readonly PriceRow[] = PRICE_TABLE,
 ): PricedUsage {
+  if (model.startsWith(LOCAL_MODEL_PREFIX)) return { costUsd: 0, estimated: false, pricedAs: model };
   const { row, estimated } = resolvePriceRow(model, at, table);
   return { costUsd: costAt(row, usage), estimated, pricedAs: row.model };
 }

@@ -140,12 +140,16 @@ export class BudgetGuard extends DurableObject<Env> {
   }
 
   /** May a model call start? Refused once the hard limit is reached. */
-  async permit(scope: string, _executionId: string): Promise<Decision> {
+  async permit(scope: string, executionId: string): Promise<Decision> {
     // Every execution of the scope gets the same answer: the one limit is whether the hard limit is reached.
     const config = await this.openSettled(scope);
     if (config === null) return OK;
     const decision = permitOf(this.standing(config));
-    return decision.ok || this.store.onHardLimit() === 'cancel' ? decision : { ...decision, pause: true };
+    if (decision.ok || this.store.onHardLimit() === 'cancel') return decision;
+    // Paused by this budget: tracked, so that room appearing resumes it (one that started before the budget existed
+    // and has not been charged yet is seen first here).
+    if (this.store.execution(executionId) === null) this.store.activate(executionId, 0);
+    return { ...decision, pause: true };
   }
 
   /** Adds a cost increment (negative for a reconciliation); a repeated chargeId is ignored. */

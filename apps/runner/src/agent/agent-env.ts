@@ -106,8 +106,15 @@ export function modelUpstream(env: NodeJS.ProcessEnv): string {
  * Claude Code's environment with its model calls pointed at the runner's model proxy (`baseUrl`). An HTTP proxy set
  * for Claude Code must not take loopback calls away, so 127.0.0.1 joins NO_PROXY whenever a proxy is configured.
  */
+/** How long Claude Code waits for a model call's answer through the proxy: a pause may last this long (7 days). */
+export const HELD_CALL_TIMEOUT_MS = 7 * 24 * 60 * 60 * 1000;
+
 export function throughModelProxy(env: Record<string, string>, baseUrl: string): Record<string, string> {
-  const out: Record<string, string> = { ...env, ANTHROPIC_BASE_URL: baseUrl };
+  // A paused run (or one riding out a rate limit) holds its model call at the proxy: Claude Code must not time the
+  // request out meanwhile (its default is 10 minutes). A larger value of the runner's own stays.
+  const own = Number(env.API_TIMEOUT_MS);
+  const timeout = Number.isFinite(own) && own > HELD_CALL_TIMEOUT_MS ? own : HELD_CALL_TIMEOUT_MS;
+  const out: Record<string, string> = { ...env, ANTHROPIC_BASE_URL: baseUrl, API_TIMEOUT_MS: String(timeout) };
   const proxied = ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'].some((name) => env[name]);
   if (proxied) {
     for (const name of ['NO_PROXY', 'no_proxy']) {

@@ -29,6 +29,8 @@ export class AgentInput {
   #ended = false;
   #opened = false;
   #wake: (() => void) | null = null;
+  #afterTurn: (() => Promise<string | null>) | null = null;
+  #supervised = 0;
 
   /** No more user turns: the run is over, or Claude Code answered and nothing was waiting. */
   get ended(): boolean {
@@ -50,9 +52,30 @@ export class AgentInput {
     return 'queued';
   }
 
-  /** Claude Code produced a result: the input ends unless a message waits to become the next turn. */
+  /**
+   * Supervision after a turn that would end the run (checks, a reviewer): it answers with the next turn's text (the
+   * findings, sent back to the agent) or null, and until it answers the run stays open.
+   */
+  superviseWith(afterTurn: () => Promise<string | null>): void {
+    this.#afterTurn = afterTurn;
+  }
+
+  /** Claude Code produced a result: the input ends unless a message waits to become the next turn (or supervision
+   * sends one). */
   resultSeen(): void {
-    if (this.#queue.length === 0) this.end();
+    if (this.#queue.length > 0) return;
+    const afterTurn = this.#afterTurn;
+    if (afterTurn === null) {
+      this.end();
+      return;
+    }
+    void afterTurn()
+      .catch(() => null)
+      .then((text) => {
+        if (this.#ended) return;
+        if (text !== null) this.push({ messageId: `supervisor-${++this.#supervised}`, text, from: 'reviewer' });
+        else if (this.#queue.length === 0) this.end();
+      });
   }
 
   /** Ends the input; messages still queued were never handed over (nothing recorded them, so the hub keeps them). */

@@ -57,6 +57,11 @@ export interface AgentJob {
   input?: AgentInput;
   /** The Claude Code session a follow-up resumes (its files are under the run's CLAUDE_CONFIG_DIR, same cwd). */
   resumeSessionId?: string | null;
+  /** With resumeSessionId: resume the conversation only up to this entry (a rewind with `conversation`). */
+  resumeSessionAt?: string | null;
+  /** Each entry of the conversation's chain (an assistant or user message's uuid), as Claude Code streams it: a
+   * checkpoint's `messageId` is the last one before it. */
+  onChainEntry?: (uuid: string) => void;
 }
 
 const allowAll: CanUseTool = async (_toolName, input) => ({ behavior: 'allow', updatedInput: input });
@@ -181,6 +186,7 @@ export function startAgent(job: AgentJob, emit: (draft: EventDraft) => void, opt
     ...(job.maxTurns ? { maxTurns: job.maxTurns } : {}),
     ...(job.outputSchema ? { outputFormat: { type: 'json_schema', schema: job.outputSchema } } : {}),
     ...(job.resumeSessionId ? { resume: job.resumeSessionId } : {}),
+    ...(job.resumeSessionId && job.resumeSessionAt ? { resumeSessionAt: job.resumeSessionAt } : {}),
     includePartialMessages: true,
     // Explicit: left unset Claude Code may choose auto mode, whose classifier makes model calls of its own.
     permissionMode: 'default',
@@ -221,6 +227,7 @@ export function startAgent(job: AgentJob, emit: (draft: EventDraft) => void, opt
       for await (const message of query({ prompt, options: queryOptions })) {
         // One result per turn; the last one is the run's (its status, structured output and cost).
         if (message.type === 'result') result = message;
+        if ((message.type === 'assistant' || message.type === 'user') && message.uuid) job.onChainEntry?.(message.uuid);
         for (const draft of mapper.map(message)) send(draft);
         if (message.type === 'result') input.resultSeen();
       }

@@ -37,6 +37,8 @@ export interface RunnerConfig {
   sandbox?: SandboxMode;
   /** Paths no sandboxed run may see, besides the runner's own state and the real HOME. */
   sandboxHide?: string[];
+  /** An Anthropic-compatible endpoint on this host (Ollama, a llama.cpp server) for `review.endpoint: "local"`. */
+  localModelUrl?: string;
 }
 
 export type Command = 'start' | 'register' | 'install-service' | 'status' | 'help';
@@ -84,6 +86,8 @@ Options (environment variable in brackets):
                               on this host, else unconfined with a warning; bubblewrap: refuse to start without it)
   --sandbox-hide PATH         Hide PATH from every sandboxed run; repeatable [CLAUDEOPS_RUNNER_SANDBOX_HIDE, comma-
                               separated]. The state dir, workspaces and the real HOME are always hidden
+  --local-model-url URL       An Anthropic-compatible Messages API on this host (Ollama's, a llama.cpp server's) that
+                              reviewers with endpoint "local" use, at $0 [CLAUDEOPS_RUNNER_LOCAL_MODEL_URL]
   -h, --help                  Show this help
 
 A job naming a repository runs in a git worktree of a cached clone (<state-dir>/repos) on branch
@@ -116,6 +120,7 @@ const OPTIONS = {
   'job-secrets-file': { type: 'string' },
   sandbox: { type: 'string' },
   'sandbox-hide': { type: 'string', multiple: true },
+  'local-model-url': { type: 'string' },
   user: { type: 'boolean' },
   system: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
@@ -291,5 +296,22 @@ export function parseCli(
   const sandboxHide = hide.map((path) => path.trim()).filter((path) => path !== '');
   if (sandboxHide.some((path) => resolve(path) === '/')) throw new ConfigError('--sandbox-hide cannot hide /');
   if (sandboxHide.length > 0) config.sandboxHide = sandboxHide.map((path) => resolve(path));
+  const localModelUrl = nonEmpty(values['local-model-url']) ?? nonEmpty(env.CLAUDEOPS_RUNNER_LOCAL_MODEL_URL);
+  if (localModelUrl !== undefined) config.localModelUrl = parseLocalModelUrl(localModelUrl);
   return service ? { command, config, service } : { command, config };
+}
+
+/** An http(s) URL without credentials or a query: the reviewer POSTs to <url>/v1/messages. */
+function parseLocalModelUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(`--local-model-url must be an http(s) URL, got ${JSON.stringify(text)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`--local-model-url must be an http(s) URL, got ${JSON.stringify(text)}`);
+  }
+  if (url.username || url.password) throw new ConfigError('--local-model-url must not carry credentials');
+  return url.origin + url.pathname.replace(/\/+$/, '').replace(/\/v1(\/messages)?$/, '');
 }

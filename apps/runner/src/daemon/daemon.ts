@@ -108,6 +108,9 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps = {}): 
     execution: (executionId) => jobs.proxiedExecution(executionId),
     credential: () => credential.current(),
     headers: customHeaders(env),
+    // A 429 or 529 pauses the execution (rate_limited) until the call goes on by itself: not a failure.
+    onRateLimited: (executionId, info) => jobs.rateLimited(executionId, info.until),
+    onRateLimitCleared: (executionId) => jobs.rateLimitCleared(executionId),
   });
   const secretsFile = config.secretsFile ? await readSecretsFile(config.secretsFile) : undefined;
   // One redactor for everything that leaves the runner: every event (before it is spooled), commit messages, patches.
@@ -166,6 +169,7 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps = {}): 
     },
     runRecords,
     sandbox,
+    ...(config.localModelUrl && { localModelUrl: config.localModelUrl }),
     openStream: (executionId, handlers) => openLog(executionId, handlers, openSpool(spoolRoot, executionId)),
   });
   let draining = false;

@@ -18,6 +18,10 @@ import { hasClaudeSession, recordSessionCost, sessionCost } from '../workspace/s
 import { confineJob } from '../sandbox/job-sandbox';
 import { SandboxError, type ConfinedRun, type Sandbox } from '../sandbox/sandbox';
 import { statusDraft, type RunningJob } from './running-job';
+import { toolBreakpoint } from '../permissions/breakpoints';
+import { TurnSupervisor } from '../supervise/supervisor';
+import type { SpawnCommand } from '../sandbox/confinement';
+import { applyRewind, checkpointsOf, Transcript, turnCheckpoints } from './job-checkpoints';
 
 export type StartAgent = typeof startAgent;
 
@@ -37,6 +41,8 @@ export interface JobExecutionDeps {
   sandbox?: Sandbox;
   /** Reads the host for a health run (host-snapshot.ts by default). */
   collectHostSnapshot?: () => Promise<HostSnapshot>;
+  /** The runner's `--local-model-url`: an Anthropic-compatible endpoint for `review.endpoint: "local"`. */
+  localModelUrl?: string;
   log: Logger;
 }
 
@@ -57,10 +63,13 @@ export async function executeJob(active: RunningJob, deps: JobExecutionDeps): Pr
         ? { status: 'failed', reason: error.message }
         : { status: 'failed', reason: `the runner could not run Claude Code: ${errorMessage(error)}` };
   }
+  // A run its checks or reviewer did not pass waits for a person: not terminal, and its branch is not pushed.
+  const review = outcome.status === 'succeeded' ? active.needsReview : null;
   // The commit and the `git` event come before the final status, which closes the log.
-  await workspace?.finish({ status: outcome.status, result: active.result, publish: !active.logClosed });
+  const finished = { status: outcome.status, result: active.result, publish: !active.logClosed, held: review !== null };
+  await workspace?.finish(finished);
   const reason = active.finish(outcome);
-  stream.emit(statusDraft(outcome.status, reason));
+  stream.emit(review === null ? statusDraft(outcome.status, reason) : statusDraft('needs_review', review));
   deps.log.info('job finished', { executionId: job.executionId, status: outcome.status, reason });
   // The slot stays taken until the hub has every event: the execution is not over for anyone watching before then.
   await stream.drained();
@@ -95,7 +104,14 @@ async function runAgent(active: RunningJob, deps: JobExecutionDeps, workspace: W
   }
   // Before anything starts: a secret the template names and this runner lacks fails the run, saying which.
   const env = { ...agentEnv(deps, job), CLAUDE_CONFIG_DIR: sessionDir };
-  const emit = (draft: EventDraft) => stream.emit(draft);
+  const transcript = new Transcript();
+  const emit = (draft: EventDraft) => {
+    transcript.note(draft);
+    return stream.emit(draft);
+  };
+  const checkpoint = turnCheckpoints(active, workspace, deps, emit);
+  const rewound = await applyRewind(job, workspace, emit);
+  if (rewound !== null) return rewound;
   const shaper = new ResultShaper(job, snapshot);
   let lastProblem: string | null = null;
   // A resumed session's total counts the earlier runs' cost again: this run reports its own.
@@ -106,6 +122,11 @@ async function runAgent(active: RunningJob, deps: JobExecutionDeps, workspace: W
     timeoutMs: job.approvalTimeoutSeconds * 1000,
     emit,
     cwd,
+    onStatus: (status) => active.pause.gateStatus(status),
+    breakpoint: (tool, input) => {
+      const hit = toolBreakpoint(job.breakpoints, tool, input, cwd);
+      return hit === null ? null : active.pause.breakpoint(hit);
+    },
   });
   active.openGate(gate);
   let sandbox: ConfinedRun | undefined;
@@ -123,6 +144,32 @@ async function runAgent(active: RunningJob, deps: JobExecutionDeps, workspace: W
     await sandbox?.dispose();
     return active.stopped();
   }
+  const modelBaseUrl = deps.modelBaseUrl?.(job.executionId);
+  const supervisor = new TurnSupervisor({
+    job,
+    cwd,
+    env,
+    ...(sandbox && { wrap: (spawn: SpawnCommand) => sandbox.wrap(spawn) }),
+    redact: deps.redact ?? ((text) => text),
+    emit,
+    diff: async () => {
+      await checkpoint();
+      return workspace.git ? checkpointsOf(job, workspace.git, deps).diffFromBase() : '';
+    },
+    transcript: () => transcript.events,
+    ...(modelBaseUrl && { modelBaseUrl }),
+    ...(deps.localModelUrl && { localModelUrl: deps.localModelUrl }),
+    signal: active.abort.signal,
+  });
+  // After each turn that would end the run: its checkpoint, then the checks and the reviewer (which may send the
+  // findings back as the next turn, or leave the run for a person).
+  active.input.superviseWith(async () => {
+    await checkpoint();
+    if (!supervisor.active || active.ending) return null;
+    const feedback = await supervisor.afterTurn();
+    active.needsReview = supervisor.needsReview;
+    return feedback;
+  });
   const handle = deps.startAgent(
     {
       executionId: job.executionId,
@@ -143,6 +190,8 @@ async function runAgent(active: RunningJob, deps: JobExecutionDeps, workspace: W
       ...(deps.redact && { redact: deps.redact }),
       input: active.input,
       resumeSessionId: job.resumeSessionId,
+      resumeSessionAt: job.rewind?.messageId ?? null,
+      onChainEntry: (uuid) => (active.lastChainEntry = uuid),
     },
     (draft) => {
       if (draft.type !== 'result') return emit(draft);

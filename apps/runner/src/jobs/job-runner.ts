@@ -52,6 +52,8 @@ export interface JobRunnerOptions {
   collectHostSnapshot?: () => Promise<HostSnapshot>;
   /** Confines each run (absent: none, and jobs requiring a sandbox are rejected). */
   sandbox?: Sandbox;
+  /** The runner's `--local-model-url`, for local reviewers. */
+  localModelUrl?: string;
   log?: Logger;
 }
 
@@ -127,6 +129,8 @@ export class JobRunner {
       onAlert: (alert) => this.alerted(id, alert),
       onApprovalResult: (decision, pattern) => this.jobs.get(id)?.resolveApproval(decision, pattern),
       onMessage: (message) => this.message(id, message),
+      onPause: (pause) => this.jobs.get(id)?.pause.hubPaused(pause),
+      onResume: () => this.jobs.get(id)?.pause.hubResumed(),
     });
     const active = new RunningJob(job, stream);
     this.jobs.set(id, active);
@@ -154,6 +158,16 @@ export class JobRunner {
     return {
       requestPermit: (signal) => requestJobPermit(active, signal, this.log, () => this.cancel(executionId, 'budget')),
     };
+  }
+
+  /** The model proxy holds one of the execution's calls after a 429 or 529, until `until`. */
+  rateLimited(executionId: string, until: Date): void {
+    this.jobs.get(executionId)?.pause.rateLimited(until);
+  }
+
+  /** That held call is over (answered, given up, or its caller left). */
+  rateLimitCleared(executionId: string): void {
+    this.jobs.get(executionId)?.pause.rateLimitCleared();
   }
 
   /** Drain: rejects every offer from now on; running jobs go on. */

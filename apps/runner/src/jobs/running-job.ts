@@ -17,6 +17,7 @@ import { AgentInput, type Delivery, type LiveMessage } from '../agent/agent-inpu
 import type { ApprovalGate } from '../permissions/approval-gate';
 import type { PermitAnswer } from '../proxy/model-proxy';
 import { signalGroup } from '../agent/process-group';
+import { JobPause } from './job-pause';
 
 /** What the job runner needs of a log streamer (LogStreamer in production, a recorder in tests). */
 export interface EventStream {
@@ -45,6 +46,14 @@ export class RunningJob {
   result: EventData<'result'> | null = null;
   /** Claude Code's user turns after the prompt: messages may come before it starts, and wait here. */
   readonly input = new AgentInput();
+  /** Paused or not, and the status to show (job-pause.ts). */
+  readonly pause: JobPause;
+  /** Runs before each model call is asked for: the turn boundary (a checkpoint of the turn that just ended). */
+  beforeModelCall: (() => Promise<void>) | null = null;
+  /** The last entry of the conversation's chain so far (a checkpoint's messageId). */
+  lastChainEntry: string | null = null;
+  /** Why the run waits for a person's review (its checks or reviewer did not pass); null when it does not. */
+  needsReview: string | null = null;
   #cancelReason: CancelReason | null = null;
   #logClosed = false;
   #outcome: AgentOutcome | null = null;
@@ -55,7 +64,9 @@ export class RunningJob {
   constructor(
     readonly job: Job,
     readonly stream: EventStream,
-  ) {}
+  ) {
+    this.pause = new JobPause((draft) => stream.emit(draft));
+  }
 
   get executionId(): string {
     return this.job.executionId;
@@ -98,6 +109,7 @@ export class RunningJob {
   cancel(reason: CancelReason): boolean {
     if (this.#cancelReason !== null || this.#outcome !== null) return false;
     this.#cancelReason = reason;
+    this.pause.end();
     this.abort.abort();
     this.input.end();
     // Approvals still waiting are answered (denied) now, so the run does not go back to `running` on its way out.
@@ -147,6 +159,7 @@ export class RunningJob {
   /** Records the outcome (Claude Code's, or the stop's) and returns the reason its final status carries. */
   finish(outcome: AgentOutcome): string | undefined {
     this.#outcome = outcome;
+    this.pause.end();
     this.input.end();
     if (outcome.status === 'cancelled' && this.#cancelReason === 'budget' && this.#budgetNote) {
       return `cancelled: ${this.#budgetNote}`;

@@ -22,6 +22,11 @@ export interface ApprovalGateOptions {
   /** Standing grants the run starts with. */
   grants?: readonly string[];
   now?: () => Date;
+  /** Records the run's running ⇄ awaiting_approval (the job's pause keeps it from showing while paused); absent: a
+   * `status` event. */
+  onStatus?: (status: ExecutionStatus) => void;
+  /** A breakpoint this call meets pauses the run: resolves true once resumed, false when the run ended; null: none. */
+  breakpoint?: (toolName: string, input: Record<string, unknown>) => Promise<boolean> | null;
 }
 
 interface Waiting {
@@ -91,6 +96,9 @@ export class ApprovalGate {
     context: { signal?: AbortSignal; toolUseID?: string } = {},
   ): Promise<PermissionResult> {
     const { policy, cwd } = this.options;
+    // A breakpoint holds the call before anything decides it; a person resumes (the policy then decides) or cancels.
+    const held = this.options.breakpoint?.(toolName, input) ?? null;
+    if (held !== null && !(await held)) return this.ended(toolName, this.closedReason ?? 'the execution ended');
     if (policy === null) return { behavior: 'allow', updatedInput: input };
     const rules = this.denials.length > 0 ? { ...policy, deny: [...policy.deny, ...this.denials] } : policy;
     const { verdict, rule, reason } = evaluate(rules, this.grants, toolName, input, { cwd });
@@ -209,7 +217,8 @@ export class ApprovalGate {
   }
 
   private status(status: ExecutionStatus): void {
-    this.draft('status', { status });
+    if (this.options.onStatus) this.options.onStatus(status);
+    else this.draft('status', { status });
   }
 
   private draft<T extends EventDraft['type']>(type: T, data: EventData<T>): void {

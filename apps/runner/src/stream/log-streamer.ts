@@ -10,6 +10,7 @@ import {
   type EventData,
   type EventDraft,
   type ExecutionStatus,
+  type PausedReason,
 } from '@claudeops/control-plane/protocol';
 import type { BackoffOptions } from '../support/backoff';
 import { EventRedactor } from '../secrets/event-redactor';
@@ -53,6 +54,10 @@ export interface StreamHandlers {
    * the run's `user.message` event for it: the receiver takes each messageId once.
    */
   onMessage?(message: { messageId: string; text: string; from: string }): void;
+  /** The hub paused the execution (exec.pause, or a pause in exec.welcome): it holds the model-call permits. */
+  onPause?(pause: { reason: PausedReason; message: string | null }): void;
+  /** The pause is over (exec.resume); the permits still waiting have been asked again. */
+  onResume?(): void;
 }
 
 export interface LogStreamerOptions {
@@ -103,6 +108,12 @@ export class LogStreamer {
     alert: (alert) => this.alert(alert),
     approvalResult: (frame) => this.options.handlers.onApprovalResult?.(frame.decision, frame.pattern),
     message: ({ messageId, text, from }) => this.options.handlers.onMessage?.({ messageId, text, from }),
+    pause: ({ reason, message }) => this.options.handlers.onPause?.({ reason, message }),
+    resume: (ws) => {
+      // The hub may have forgotten what it held (it can be evicted while paused): ask again, it answers once each.
+      for (const requestId of this.permits.ids()) sendPermit(ws, requestId);
+      this.options.handlers.onResume?.();
+    },
     closed: (frame) => {
       this.acked(Math.min(frame.ackedSeq, this.lastSeq));
       this.log.info('hub closed the log', { status: frame.status, ackedSeq: frame.ackedSeq });
@@ -306,6 +317,7 @@ export class LogStreamer {
     // Questions the previous socket took away unanswered; the hub answers a repeated requestId again.
     for (const requestId of this.permits.ids()) sendPermit(ws, requestId);
     if (frame.cancel) this.options.handlers.onCancel(frame.cancel);
+    if (frame.paused) this.options.handlers.onPause?.(frame.paused);
     this.options.handlers.onWelcome?.();
   }
 }

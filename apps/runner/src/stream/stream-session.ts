@@ -21,6 +21,9 @@ export interface StreamSessionHandlers {
   approvalResult(frame: HubFrame<'exec.approval.result'>): void;
   /** A person's message for the live session (re-sent after reconnects until its `user.message` is stored). */
   message(frame: HubFrame<'exec.message'>): void;
+  pause(frame: HubFrame<'exec.pause'>): void;
+  /** The pause is over; `ws` is the socket to ask again on. */
+  resume(ws: WebSocket): void;
   closed(frame: HubFrame<'exec.closed'>): void;
   /** The socket closed, welcomed or not. */
   socketClosed(ws: WebSocket): void;
@@ -69,6 +72,12 @@ export function runStreamSession(
             break;
           case 'exec.message':
             handlers.message(frame);
+            break;
+          case 'exec.pause':
+            handlers.pause(frame);
+            break;
+          case 'exec.resume':
+            handlers.resume(ws);
             break;
           case 'exec.closed':
             handlers.closed(frame);

@@ -142,6 +142,13 @@ export class Checkpoints {
   }
 
   /** This execution's checkpoints, by number. */
+  /** The diff from the run's base to its latest checkpoint (the reviewer reads it), cut at `capBytes`. */
+  async diffFromBase(capBytes = 64 * 1024): Promise<string> {
+    const latest = await this.latestCheckpoint();
+    if (latest.commit === this.base) return '';
+    return (await readPatch(this.repo, this.base, latest.commit, this.redact, capBytes)).text;
+  }
+
   async list(): Promise<CheckpointRef[]> {
     const listed = await this.git(['for-each-ref', '--format=%(refname)%00%(objectname)', this.prefix]);
     const found: CheckpointRef[] = [];

@@ -46,10 +46,15 @@ export interface FinishedRun {
   status: 'succeeded' | 'failed' | 'cancelled';
   result: EventData<'result'> | null;
   publish: boolean;
+  /** The run waits for a person's review: its branch is committed but not pushed. */
+  held?: boolean;
 }
 
 export interface Workspace {
   readonly cwd: string;
+  /** A worktree's records (never what its `.git` file says) and the commit the run started from; absent for a plain
+   * directory. Checkpoints and rewinds use them. */
+  readonly git?: { repo: GitRepo; base: string };
   /** Claude Code's config dir for the run (its sessions), shared by every run in this workspace (session-dir.ts). */
   readonly sessionDir: string;
   /** Commits and reports what changed (a worktree), marks the workspace unused, schedules cleanup; never throws. */
@@ -108,7 +113,8 @@ export class Workspaces {
     emit(logDraft('info', `worktree of ${shown} on branch ${branch} from ${base.baseRef} (${base.baseCommit})`));
     // From here on git works on the records addWorktree returned, never on what the workspace's `.git` says.
     const target = { cache, worktree, branch, base };
-    return { cwd, sessionDir, finish: (run) => this.finishWorktree(job, target, run, emit) };
+    const git = { repo: worktree, base: base.baseCommit };
+    return { cwd, sessionDir, git, finish: (run) => this.finishWorktree(job, target, run, emit) };
   }
 
   /** A follow-up's workspace: its conversation's, in use (and its age restarting) from now until the run ends. */
@@ -132,7 +138,8 @@ export class Workspaces {
     const where = target ? ` on branch ${target.branch} at ${target.base.baseCommit}` : '';
     emit(logDraft('info', `continuing in the workspace of ${owner}${where}`));
     if (!target) return { cwd, sessionDir, finish: () => this.release(owner) };
-    return { cwd, sessionDir, finish: (run) => this.finishWorktree(job, target, run, emit) };
+    const git = { repo: target.worktree, base: target.base.baseCommit };
+    return { cwd, sessionDir, git, finish: (run) => this.finishWorktree(job, target, run, emit) };
   }
 
   /** Applies the retention policy: one run at a time; a call during a run gets a fresh run after it. */
@@ -202,7 +209,7 @@ export class Workspaces {
       });
       if (changes.commit && run.publish && this.options.uploadPatch) await this.upload(id, patch, emit);
       // openPullRequest: the branch goes to the remote with the host's credentials; the control plane opens the PR.
-      if (job.openPullRequest && run.status === 'succeeded' && run.publish) {
+      if (job.openPullRequest && run.status === 'succeeded' && run.publish && !run.held) {
         const data = await pushBranch(cache, job.repo ?? '', branch, changes.commit);
         emit({ type: 'git.push', ts: new Date().toISOString(), data });
       }
