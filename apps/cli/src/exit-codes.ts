@@ -12,13 +12,17 @@ export const EXIT = {
   needsPerson: 4,
   /** The command could not be done: the API refused it, the control plane cannot be reached, no configuration. */
   error: 5,
+  /** For `run -f` / `logs -f`: Claude Code finished but a check failed or the reviewer was not confident enough, so
+   * the execution is `needs_review` and nothing more happens until a person decides (`claudeops review`). */
+  needsReview: 6,
   /** The command line itself was wrong: an unknown command or flag, a missing or bad argument. */
   usage: 64,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-/** The exit code for an execution that ended (or null when the status is not terminal). */
+/** The exit code a follow ends with for this status: an ended execution's, or `needs_review`'s (a follow stops there
+ * too, as only a person's decision moves it on); null for the statuses a follow waits through. */
 export function exitForStatus(status: ExecutionStatus): ExitCode | null {
   switch (status) {
     case 'succeeded':
@@ -29,6 +33,8 @@ export function exitForStatus(status: ExecutionStatus): ExitCode | null {
       return EXIT.cancelled;
     case 'lost':
       return EXIT.lost;
+    case 'needs_review':
+      return EXIT.needsReview;
     default:
       return null;
   }
@@ -45,4 +51,6 @@ export const EXIT_CODES_HELP = `Exit codes (with -f):
      blocked because a budget's hard limit is reached (unless --wait-budget). On a TTY the approval is printed with
      the command that answers it and following goes on.
   5  the command could not be done (the API refused it, the control plane cannot be reached, not logged in)
+  6  it needs review: Claude Code finished, but a check failed or the reviewer was not confident enough; decide it
+     with claudeops review ID accept|reject|feedback (following stops there, on a TTY too)
  64  usage error (unknown command or flag, missing or bad argument)`;

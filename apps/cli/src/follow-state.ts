@@ -98,11 +98,31 @@ export function applyEvents(state: FollowState, events: readonly ExecutionEvent[
   }
 }
 
-/** A status the hub or D1 reported; a terminal status already known is never moved. */
+/** Whether a follow stops at this status: the execution ended, or it is `needs_review`, where nothing more happens
+ * until a person accepts, rejects or sends feedback (`claudeops review`). */
+export const endsFollow = (status: ExecutionStatus | null): boolean =>
+  status !== null && (isTerminal(status) || status === 'needs_review');
+
+/**
+ * A status the hub or D1 reported. A terminal status already known is never moved; `needs_review` moves only to a
+ * terminal one (the decision), so a D1 read that lags behind the hub's event does not take it back to `running`.
+ */
 export function applyStatus(state: FollowState, status: ExecutionStatus, reason: string | null): void {
   if (state.status !== null && isTerminal(state.status)) return;
+  if (state.status === 'needs_review' && !isTerminal(status)) return;
   state.status = status;
   state.reason = reason;
+}
+
+/** What a follow that stopped at `needs_review` tells the person: why, and the commands that decide it. */
+export function needsReviewNotice(state: FollowState): string {
+  const id = state.executionId;
+  return [
+    `${id} needs review${state.reason ? `: ${state.reason}` : ''}`,
+    `  accept:   claudeops review ${id} accept`,
+    `  reject:   claudeops review ${id} reject`,
+    `  feedback: claudeops review ${id} feedback "what to change"`,
+  ].join('\n');
 }
 
 export function statusLine(state: FollowState): string {

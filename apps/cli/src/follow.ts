@@ -1,9 +1,9 @@
-// Follows one execution's log to its end, gap-free and each seq once: the viewer WebSocket
-// (/api/v1/executions/:id/events?after=<last seq>, token in the Authorization header) resumed after every dropped
-// connection, with HTTP paging (GET …/events?after=, hasMore/nextAfter) as the fallback and the final drain.
+// Follows one execution's log to its end (or to `needs_review`, which waits for a person), gap-free and each seq
+// once: the viewer WebSocket (/api/v1/executions/:id/events?after=<last seq>, token in the Authorization header)
+// resumed after every dropped connection, with HTTP paging (GET …/events?after=, hasMore/nextAfter) as the fallback
+// and the final drain.
 import {
   HubToViewer,
-  isTerminal,
   VIEWER_PING,
   VIEWER_PONG,
   type EventsResponse,
@@ -13,7 +13,15 @@ import {
 import { setTimeout as delay } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { body, type ApiClient } from './api';
-import { applyEvents, applyStatus, contiguous, isEventEnvelope, type FollowState } from './follow-state';
+import {
+  applyEvents,
+  applyStatus,
+  contiguous,
+  endsFollow,
+  isEventEnvelope,
+  needsReviewNotice,
+  type FollowState,
+} from './follow-state';
 import { CliError } from './output';
 
 export interface FollowHooks {
@@ -50,7 +58,8 @@ type SocketEnd =
   | { kind: 'dropped'; why: string }
   | { kind: 'fallback'; why: string };
 
-/** Resolves the exit code a hook chose, or null once the log is complete and the execution has ended. */
+/** Resolves the exit code a hook chose, or null once the log is complete and the execution has ended or needs review
+ * (see endsFollow: state.status then says which). */
 export async function followExecution(
   state: FollowState,
   hooks: FollowHooks,
@@ -83,15 +92,15 @@ export async function followExecution(
     }
   };
 
-  /** Reads the execution: a terminal status there ends the follow once the log is drained. */
+  /** Reads the execution: a terminal status (or needs_review) there ends the follow once the log is drained. */
   const poll = async (): Promise<{ stop: number | null; ended: boolean }> => {
     const detail = await readDetail();
     applyStatus(state, detail.status, detail.statusReason ?? detail.blockedReason);
-    if (state.costUsd === null || (detail.costUsd !== null && isTerminal(detail.status))) {
+    if (state.costUsd === null || (detail.costUsd !== null && endsFollow(detail.status))) {
       state.costUsd = detail.costUsd ?? state.costUsd;
     }
     const stop = hooks.onProgress(state, detail);
-    return { stop, ended: isTerminal(detail.status) };
+    return { stop, ended: endsFollow(detail.status) };
   };
 
   const finish = async (): Promise<null> => {
@@ -99,6 +108,7 @@ export async function followExecution(
     const detail = await readDetail();
     applyStatus(state, detail.status, detail.statusReason);
     hooks.onProgress(state, detail);
+    if (state.status === 'needs_review') hooks.onNotice(needsReviewNotice(state));
     return null;
   };
 
@@ -171,7 +181,7 @@ function viaSocket(
     const progress = () => {
       const code = hooks.onProgress(state, null);
       if (code !== null) settle({ kind: 'stop', code });
-      else if (state.status !== null && isTerminal(state.status)) settle({ kind: 'done' });
+      else if (endsFollow(state.status)) settle({ kind: 'done' });
     };
 
     socket.on('unexpected-response', (_request, response) => {

@@ -25,6 +25,7 @@ import {
 import { registerSayCommand } from './commands/say';
 import { registerScheduleCommands } from './commands/schedules';
 import { initCommand, loginCommand, logoutCommand } from './commands/setup';
+import { registerSuperviseCommands } from './commands/supervise';
 import { registerWebhookCommands } from './commands/webhooks';
 import { createContext, type Context, type Stdin } from './context';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes';
@@ -33,7 +34,8 @@ import { CliError, createOutput, errorLine, type Sink } from './output';
 export const CLI_VERSION = '0.1.0';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
-const EXECUTION_STATUSES = 'queued, blocked, assigned, running, awaiting_approval, succeeded, failed, cancelled, lost';
+const EXECUTION_STATUSES =
+  'queued, blocked, assigned, running, awaiting_approval, paused, needs_review, succeeded, failed, cancelled, lost';
 
 const CONFIG_HELP = `
 Configuration: CLAUDEOPS_URL and CLAUDEOPS_TOKEN, else what \`claudeops login\` saved in
@@ -253,6 +255,7 @@ function buildProgram(context: Context, setExit: (code: number) => void): Comman
 
   // Every command and subcommand: errors come back here instead of commander's own printing and exit.
   registerSayCommand(program, context, act);
+  registerSuperviseCommands(program, context, act);
   registerScheduleCommands(program, context, act);
   registerWebhookCommands(program, context, act);
 

@@ -17,6 +17,7 @@ import { renderEvent, usd } from '../render-events';
 import { createExecutionBody, listExecutionsQuery, usage, type ListFlags, type RunFlags } from '../requests';
 import { ago, clipText, table } from '../table';
 import { followAndExit } from './follow-command';
+import { supervisionLines } from './supervise';
 
 type Page<T> = { items: T[]; nextCursor: string | null };
 
@@ -54,7 +55,7 @@ const statusCell = (context: Context, status: string) => {
   const paint = context.output.paint;
   if (status === 'succeeded') return paint('green', status);
   if (status === 'failed' || status === 'lost') return paint('red', status);
-  if (status === 'awaiting_approval' || status === 'blocked') return paint('yellow', status);
+  if (['awaiting_approval', 'blocked', 'paused', 'needs_review'].includes(status)) return paint('yellow', status);
   return status;
 };
 
@@ -85,6 +86,7 @@ function describeExecution(context: Context, e: ExecutionDetail): string[] {
   lines.push(...originLines(e));
   if (e.labels.length > 0) lines.push(`labels    ${e.labels.join(', ')}`);
   if (e.blockedReason) lines.push(`blocked   ${e.blockedReason}`);
+  lines.push(...supervisionLines(e));
   if (e.attempts.length > 1) {
     lines.push('attempts');
     for (const a of e.attempts)
@@ -125,15 +127,17 @@ export async function statusCommand(
   }
   const list = (query: Record<string, string | number>) =>
     body<Page<Execution>>(client.GET('/api/v1/executions', { params: { query } }));
-  const [running, awaiting, queued, recent, runners, approvals] = await Promise.all([
+  const [running, awaiting, paused, review, queued, recent, runners, approvals] = await Promise.all([
     list({ status: 'running', limit: 50 }),
     list({ status: 'awaiting_approval', limit: 50 }),
+    list({ status: 'paused', limit: 50 }),
+    list({ status: 'needs_review', limit: 50 }),
     list({ status: 'queued', limit: 50 }),
     list({ limit: 10 }),
     body<Page<RunnerView>>(client.GET('/api/v1/runners', { params: { query: { limit: 200 } } })),
     body<Page<Approval>>(client.GET('/api/v1/approvals', { params: { query: { status: 'pending', limit: 50 } } })),
   ]);
-  const active = [...running.items, ...awaiting.items, ...queued.items];
+  const active = [...running.items, ...awaiting.items, ...paused.items, ...review.items, ...queued.items];
   const online = runners.items.filter((r) => r.status === 'online' && !r.revokedAt);
   if (flags.json) {
     output.json({ active, recent: recent.items, runnersOnline: online, pendingApprovals: approvals.items });
