@@ -113,6 +113,7 @@ describe('createApiClient', () => {
       periodEnd: '2026-01-02T00:00:00.000Z',
       state: 'ok',
       activeExecutions: 0,
+      onHardLimit: 'pause',
     };
     const fetch = fakeFetch(200, budget);
     await createApiClient({ fetch }).putBudget('label:team/a', { period: 'day', hardLimitUsd: 5 });
@@ -136,5 +137,44 @@ describe('createApiClient', () => {
     expect(fetch.mock.calls[0]?.[0]).toBe(`/api/v1/executions/${execution.id}/patch`);
     const none = fakeFetch(404, { error: { code: 'NOT_FOUND', message: 'no patch' } });
     await expect(createApiClient({ fetch: none }).patch(execution.id)).resolves.toBeNull();
+  });
+
+  it('pauses, resumes, decides a review, lists checkpoints and rewinds through the same client', async () => {
+    const id = execution.id;
+    const fetch = fakeFetch(200, { ...execution, status: 'paused', pausedReason: 'user' });
+    const api = createApiClient({ fetch });
+    await expect(api.pauseExecution(id, 'lunch')).resolves.toMatchObject({ status: 'paused' });
+    await api.resumeExecution(id);
+    expect(fetch.mock.calls.map(([url, init]) => [url, init?.method])).toEqual([
+      [`/api/v1/executions/${id}/pause`, 'POST'],
+      [`/api/v1/executions/${id}/resume`, 'POST'],
+    ]);
+    expect(JSON.parse(String(fetch.mock.calls[0]?.[1]?.body))).toEqual({ message: 'lunch' });
+
+    const reviewed = fakeFetch(200, { execution: { ...execution, status: 'failed' }, followup: null });
+    await createApiClient({ fetch: reviewed }).reviewExecution(id, { decision: 'reject' });
+    expect(JSON.parse(String(reviewed.mock.calls[0]?.[1]?.body))).toEqual({ decision: 'reject' });
+
+    const checkpoint = {
+      seq: 7,
+      ts: '2026-11-21T06:07:00.000Z',
+      n: 1,
+      messageId: 'msg_1',
+      ref: `refs/claudeops/checkpoints/${id}/1`,
+      commit: 'abc123',
+      files: [{ path: 'a.ts', insertions: 1, deletions: 0 }],
+      insertions: 1,
+      deletions: 0,
+      patch: 'diff --git a/a.ts b/a.ts\n',
+      patchTruncated: false,
+    };
+    const listed = fakeFetch(200, { items: [checkpoint] });
+    await expect(createApiClient({ fetch: listed }).checkpoints(id)).resolves.toEqual([checkpoint]);
+    expect(listed.mock.calls[0]?.[0]).toBe(`/api/v1/executions/${id}/checkpoints`);
+
+    const rewound = fakeFetch(202, { execution: { ...execution, status: 'running' }, followup: null });
+    const result = await createApiClient({ fetch: rewound }).rewindExecution(id, { checkpoint: 1, conversation: true });
+    expect(result.followup).toBeNull();
+    expect(rewound.mock.calls[0]?.[0]).toBe(`/api/v1/executions/${id}/rewind`);
   });
 });

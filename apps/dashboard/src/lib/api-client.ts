@@ -56,8 +56,10 @@ import type {
   WebhookDelivery,
   WebhookKind,
 } from '@claudeops/control-plane/protocol';
+import { supervisionCalls } from './api-supervision';
 
 export { ApiError };
+export type { CheckpointItem } from './api-supervision';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -215,6 +217,8 @@ export function createApiClient({ fetch, onUnauthorized }: ApiClientOptions) {
       const path = '/api/v1/executions/{id}/conversation';
       return json(Conversation, path, client.GET(path, { params: { path: { id } } }));
     },
+    // Pause, resume, review, checkpoints and rewind (api-supervision.ts)
+    ...supervisionCalls(client, json),
 
     // Approvals and the audit log
     listApprovals(params: ListApprovalsParams = {}): Promise<Page<Approval>> {
@@ -335,7 +339,7 @@ export function createApiClient({ fetch, onUnauthorized }: ApiClientOptions) {
     },
     putBudget(
       scope: string,
-      body: { period: BudgetPeriod; softLimitUsd?: number; hardLimitUsd?: number },
+      body: { period: BudgetPeriod; softLimitUsd?: number; hardLimitUsd?: number; onHardLimit?: 'cancel' | 'pause' },
     ): Promise<Budget> {
       const path = '/api/v1/budgets/{scope}';
       return json(Budget, path, client.PUT(path, { params: { path: { scope } }, body }));

@@ -24,7 +24,7 @@ export function eventText(event: ExecutionEvent): string {
     case 'tool.result':
       return event.data.content;
     case 'status':
-      return `status ${event.data.status} ${event.data.reason ?? ''}`;
+      return `status ${event.data.status} ${event.data.reason ?? ''} ${event.data.pausedReason ?? ''}`;
     case 'log':
       return `${event.data.level} ${event.data.message}`;
     case 'result':
@@ -47,6 +47,12 @@ export function eventText(event: ExecutionEvent): string {
       return `message ${event.data.from} ${event.data.text}`;
     case 'git.push':
       return `git push ${event.data.branch} ${event.data.commit ?? ''} ${event.data.error ?? ''}`;
+    case 'check':
+      return `check ${event.data.command} ${event.data.exitCode ?? event.data.signal ?? ''} ${event.data.outputTail}`;
+    case 'review':
+      return `review ${event.data.outcome} ${event.data.verdict?.verdict ?? ''} ${event.data.verdict?.summary ?? ''} ${event.data.reason}`;
+    case 'checkpoint':
+      return `checkpoint ${event.data.n} ${event.data.files.map((f) => f.path).join(' ')}`;
   }
 }
 

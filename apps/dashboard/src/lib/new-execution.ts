@@ -1,6 +1,7 @@
 // The "New execution" form's logic: which fields a template asks for, and the POST body from a free prompt or a
-// template with its inputs. Used by new-execution-form.svelte.
+// template with its inputs, and its supervision (checks, a reviewer, breakpoints). Used by new-execution-form.svelte.
 import type { Agent, CreateExecutionBody } from '@claudeops/control-plane/protocol';
+import { readSupervision, type SupervisionText } from './supervision';
 import { parseLabels } from './templates';
 
 /** Inputs that hold prose (an issue, a task) get a textarea; the rest a single line. */
@@ -25,6 +26,8 @@ export interface NewExecutionForm {
   model: string;
   maxBudgetUsd: string;
   labels: string;
+  /** Checks (replace the template's when given), a reviewer (replaces the template's when on), breakpoints (added). */
+  supervision?: SupervisionText;
 }
 
 export type BuildResult = { ok: true; body: CreateExecutionBody } | { ok: false; error: string; field?: string };
@@ -65,5 +68,15 @@ export function buildExecutionBody(
   }
   const labels = parseLabels(form.labels);
   if (labels.length > 0) body.labels = labels;
+  if (form.supervision) {
+    const read = readSupervision(form.supervision);
+    if (!read.ok) {
+      const [field, error] = Object.entries(read.errors)[0]!;
+      return { ok: false, error, field: `supervision-${field}` };
+    }
+    if (read.fields.checks.length > 0) body.checks = read.fields.checks;
+    if (read.fields.review) body.review = read.fields.review;
+    if (read.fields.breakpoints.length > 0) body.breakpoints = read.fields.breakpoints;
+  }
   return { ok: true, body: body as CreateExecutionBody };
 }

@@ -16,6 +16,7 @@ const budget = (overrides: Partial<Budget>): Budget => ({
   periodEnd: '2026-03-16T00:00:00.000Z',
   state: 'ok',
   activeExecutions: 0,
+  onHardLimit: 'cancel',
   ...overrides,
 });
 

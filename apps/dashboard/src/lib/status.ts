@@ -8,15 +8,17 @@ const STAGE: Record<ExecutionStatus, number> = {
   assigned: 2,
   running: 3,
   awaiting_approval: 3,
-  succeeded: 4,
-  failed: 4,
-  cancelled: 4,
-  lost: 4,
+  paused: 3,
+  needs_review: 4,
+  succeeded: 5,
+  failed: 5,
+  cancelled: 5,
+  lost: 5,
 };
 
 /**
- * The later of two statuses; between two terminal ones the first (the stored one) wins, as it never changes. Running
- * and awaiting approval alternate, so between those the live report wins.
+ * The later of two statuses; between two terminal ones the first (the stored one) wins, as it never changes. Running,
+ * awaiting approval and paused alternate, so between those the live report wins; needs review comes after them.
  */
 export function latestStatus(stored: ExecutionStatus, live: ExecutionStatus | null): ExecutionStatus {
   if (live === null || isTerminal(stored)) return stored;

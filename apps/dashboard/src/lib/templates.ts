@@ -1,7 +1,8 @@
 // The template form's logic: a template's fields as form text and back, checked in the browser before the API
 // sees them; the POST body for a new template and the PATCH body of only the changed fields (null clears); a
 // permission policy's textareas, one rule per line. Used by the template pages and the policy editor; the
-// confinement fields (network, limits, requireSandbox, secrets) come from confinement-form.ts.
+// confinement fields (network, limits, requireSandbox, secrets) come from confinement-form.ts, the supervision fields
+// (checks, review, breakpoints) from supervision.ts.
 import type { Agent, CreateAgentBody, PermissionPolicy, UpdateAgentBody } from '@claudeops/control-plane/protocol';
 import {
   confinementToText,
@@ -10,6 +11,7 @@ import {
   type ConfinementErrors,
   type ConfinementText,
 } from './confinement-form';
+import { readSupervision, supervisionToText, type SupervisionErrors, type SupervisionText } from './supervision';
 
 /** `{{name}}` as the control plane reads placeholders (domain/templates.ts). */
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]{0,63})\s*\}\}/g;
@@ -86,6 +88,7 @@ export interface TemplateForm {
   approvalTimeoutSeconds: string;
   hostSnapshot: boolean;
   confinement: ConfinementText;
+  supervision: SupervisionText;
 }
 
 /** The fields a template has, as the API takes them (name apart). */
@@ -114,10 +117,13 @@ export function formFromAgent(agent: Agent | null): TemplateForm {
     approvalTimeoutSeconds: agent?.approvalTimeoutSeconds?.toString() ?? '',
     hostSnapshot: agent?.hostSnapshot ?? false,
     confinement: confinementToText(agent),
+    supervision: supervisionToText(agent),
   };
 }
 
-export type FormErrors = Partial<Record<keyof TemplateForm | 'allow' | 'ask' | 'deny', string>> & ConfinementErrors;
+export type FormErrors = Partial<Record<keyof TemplateForm | 'allow' | 'ask' | 'deny', string>> &
+  ConfinementErrors &
+  SupervisionErrors;
 
 export type ReadResult = { ok: true; fields: TemplateFields } | { ok: false; errors: FormErrors };
 
@@ -179,7 +185,9 @@ export function readForm(form: TemplateForm): ReadResult {
   const tools = form.toolsMode === 'list' ? parseRules(form.tools.replaceAll(',', '\n')) : null;
   const confinement = readConfinement(form.confinement);
   if (!confinement.ok) Object.assign(errors, confinement.errors);
-  if (Object.keys(errors).length > 0 || !confinement.ok) return { ok: false, errors };
+  const supervision = readSupervision(form.supervision);
+  if (!supervision.ok) Object.assign(errors, supervision.errors);
+  if (Object.keys(errors).length > 0 || !confinement.ok || !supervision.ok) return { ok: false, errors };
   const text = (value: string) => (value.trim() === '' ? null : value.trim());
   return {
     ok: true,
@@ -199,6 +207,7 @@ export function readForm(form: TemplateForm): ReadResult {
       approvalTimeoutSeconds,
       hostSnapshot: form.hostSnapshot,
       ...confinement.fields,
+      ...supervision.fields,
     },
   };
 }
@@ -209,10 +218,12 @@ export function nameError(name: string): string | null {
   return AGENT_NAME.test(name) ? null : '1-64 letters, digits and _ . - (first a letter or digit).';
 }
 
-/** POST /agents: the fields, leaving out the empty optional ones. */
+/** POST /agents: the fields, leaving out the empty optional ones (no checks and no breakpoints are the default). */
 export function createBody(name: string, fields: TemplateFields): CreateAgentBody {
   const body: Record<string, unknown> = { name };
-  for (const [key, value] of Object.entries(fields)) if (value !== null) body[key] = value;
+  const empty = (key: string, value: unknown) =>
+    value === null || ((key === 'checks' || key === 'breakpoints') && Array.isArray(value) && value.length === 0);
+  for (const [key, value] of Object.entries(fields)) if (!empty(key, value)) body[key] = value;
   return body as CreateAgentBody;
 }
 

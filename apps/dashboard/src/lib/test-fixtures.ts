@@ -42,5 +42,12 @@ export const executionFixture = (id: string, overrides: Partial<Execution> = {})
   pullRequest: null,
   reportTo: null,
   report: null,
+  checks: [],
+  review: null,
+  breakpoints: [],
+  pausedReason: null,
+  pauseMessage: null,
+  resumeAt: null,
+  reviewResult: null,
   ...overrides,
 });
