@@ -25,6 +25,7 @@ import { HubRewind } from './hub-rewind';
 import {
   chargedTotal,
   eventsOf,
+  HubReviewMirror,
   loadBreakpoints,
   reviewEnd,
   type PauseOutcome,
@@ -63,6 +64,8 @@ export class ExecutionHub extends DurableObject<Env> {
   private readonly pauses: HubPause;
   /** A rewind asked for while the run went on: its follow-up starts after the end (hub-rewind). */
   private readonly rewinds: HubRewind;
+  /** The last review, mirrored to D1 (hub-supervision). */
+  private readonly reviews: HubReviewMirror;
   private log: LogState<LogItem>;
   private meta: HubMeta;
   private readonly syncD1Task = new Coalesced(() => this.syncD1Once());
@@ -79,6 +82,7 @@ export class ExecutionHub extends DurableObject<Env> {
     this.reports = new HubReport(ctx.storage.sql, env, () => this.meta.executionId);
     ({ log: this.log, meta: this.meta } = this.store.load());
     this.pauses = new HubPause(ctx.storage.sql);
+    this.reviews = new HubReviewMirror(ctx.storage.sql);
     this.rewinds = new HubRewind(ctx.storage.sql, {
       env,
       executionId: () => this.meta.executionId,
@@ -123,6 +127,7 @@ export class ExecutionHub extends DurableObject<Env> {
       closed: () => this.log.closedAt !== null,
       markSynced: (level) => this.markSynced(level),
       pause: () => this.pauses.current,
+      reviews: this.reviews,
       closeCancelled: (reason) => this.closeLog('cancelled', reason),
       approvals: this.approvals,
     };
@@ -217,6 +222,8 @@ export class ExecutionHub extends DurableObject<Env> {
     if (this.meta.status === 'needs_review') {
       this.closeLog('cancelled', cancelledText(reason, null));
       await Promise.all([this.syncD1(), this.budget.settle(), this.approvals.settle()]);
+      // A rewind (reason `rewound`) starts its follow-up now, not on the next alarm.
+      await this.convertAfterEnd();
       return;
     }
     if (this.meta.cancel === null) {
@@ -430,6 +437,7 @@ export class ExecutionHub extends DurableObject<Env> {
       this.approvals.record(events, now);
       this.messages.record(events);
       this.reports.record(events);
+      this.reviews.record(events);
       if (closing) this.approvals.cancelPending(meta.status ?? 'lost', now);
     });
     this.log = next;

@@ -4,7 +4,8 @@ import { eq } from 'drizzle-orm';
 import { createDb } from '../db/client';
 import { executions } from '../db/schema';
 import type { ExecutionStatus } from '../protocol/common';
-import type { ReviewDecisionBody } from '../protocol/supervision';
+import type { ReviewDecisionBody, ReviewResult } from '../protocol/supervision';
+import type { ExecutionEvent } from '../protocol/events';
 import type { HubMeta, LogItem } from './hub-log';
 import type { HubPause, Pause } from './hub-pause';
 import { chargedUsd } from '../domain/cost-ledger';
@@ -44,3 +45,44 @@ export const eventsOf = (items: readonly LogItem[]) => items.map((item) => item.
 
 /** What the execution has cost so far, as its budgets count it. */
 export const chargedTotal = (budget: HubBudget): number => chargedUsd(budget.state.ledger);
+
+/** The execution's last `review` event, mirrored to D1's `reviewResult` by the hub's sync (a summary, not per event:
+ * a review comes once per round). */
+export class HubReviewMirror {
+  private ready = false;
+
+  constructor(private readonly sql: SqlStorage) {}
+
+  /** Keeps the batch's last review for the next sync. Runs inside the batch's commit. */
+  record(events: readonly ExecutionEvent[]): void {
+    const review = events.findLast((e) => e.type === 'review');
+    if (review === undefined) return;
+    this.table().exec(
+      'INSERT OR REPLACE INTO hub_review (id, json, synced) VALUES (1, ?, 0)',
+      JSON.stringify(review.data),
+    );
+  }
+
+  /** The review D1 does not have yet; null when it has it (or there is none). */
+  unsynced(): ReviewResult | null {
+    const row = this.table().exec<{ json: string; synced: number }>('SELECT json, synced FROM hub_review').toArray()[0];
+    return row === undefined || row.synced === 1 ? null : (JSON.parse(row.json) as ReviewResult);
+  }
+
+  async sync(env: Env, executionId: string): Promise<void> {
+    const review = this.unsynced();
+    if (review === null) return;
+    await createDb(env.DB).update(executions).set({ reviewResult: review }).where(eq(executions.id, executionId));
+    this.table().exec('UPDATE hub_review SET synced = 1 WHERE id = 1');
+  }
+
+  private table(): SqlStorage {
+    if (!this.ready) {
+      this.sql.exec(
+        'CREATE TABLE IF NOT EXISTS hub_review (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL, synced INTEGER NOT NULL)',
+      );
+      this.ready = true;
+    }
+    return this.sql;
+  }
+}

@@ -12,6 +12,7 @@ import type { HubApprovals } from './hub-approvals';
 import type { HubBudget } from './hub-budget';
 import { SYNCED, type HubMeta } from './hub-log';
 import type { Pause } from './hub-pause';
+import type { HubReviewMirror } from './hub-supervision';
 
 export interface SyncSubject {
   readonly env: Env;
@@ -22,6 +23,8 @@ export interface SyncSubject {
   markSynced(level: number): void;
   /** The hub's pause, written to D1 with the `paused` status (why, what it says, when it resumes). */
   pause(): Pause | null;
+  /** The last review, until D1 has it. */
+  readonly reviews: Pick<HubReviewMirror, 'unsynced' | 'sync'>;
   /** Ends the log as cancelled: the execution was still waiting for a runner when the cancel came. */
   closeCancelled(statusReason: string): void;
   /** Keeps which started status (running ⇄ awaiting_approval) D1 has. */
@@ -41,6 +44,7 @@ export function needsSync(s: SyncSubject): boolean {
   if (ledger.version > costSynced) return true;
   if (meta.startedAt !== null && meta.synced < SYNCED.running) return true;
   if (startedStatusDue(s) !== null) return true;
+  if (s.reviews.unsynced() !== null) return true;
   return s.closed() && meta.synced < SYNCED.released;
 }
 
@@ -57,9 +61,15 @@ export async function syncOnce(s: SyncSubject, id: string): Promise<void> {
     await markRunning(db, id, s.meta().startedAt ?? Date.now(), s.lastSeq());
     s.markSynced(SYNCED.running);
   }
+  // Before the status: a run that waits for review shows why once it says needs_review.
+  await s.reviews.sync(s.env, id);
   const started = startedStatusDue(s);
   if (started !== null) {
-    await setStartedStatus(db, id, started, Date.now(), started === 'paused' ? s.pause() : null);
+    const { statusReason } = s.meta();
+    await setStartedStatus(db, id, started, Date.now(), {
+      pause: started === 'paused' ? s.pause() : null,
+      reason: started === 'paused' || started === 'needs_review' ? statusReason : null,
+    });
     // The runner left it for a person's review: its lease ends now (the execution is not over).
     if (started === 'needs_review') await fleetOf(s.env).release(id);
     s.approvals.markStartedStatusSynced(started);

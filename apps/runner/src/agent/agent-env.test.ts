@@ -7,6 +7,7 @@ import {
   claudeCodeSettings,
   MissingSecretError,
   modelUpstream,
+  HELD_CALL_TIMEOUT_MS,
   throughModelProxy,
   withRunnerSecrets,
 } from './agent-env';
@@ -87,13 +88,17 @@ describe('agentEnvironment', () => {
     expect(throughModelProxy({ ANTHROPIC_BASE_URL: 'https://gateway.example', PATH: '/bin' }, proxy)).toEqual({
       ANTHROPIC_BASE_URL: proxy,
       PATH: '/bin',
+      // A held (paused, rate-limited) call must not time Claude Code out.
+      API_TIMEOUT_MS: String(HELD_CALL_TIMEOUT_MS),
     });
+    expect(throughModelProxy({ API_TIMEOUT_MS: '999999999999' }, proxy).API_TIMEOUT_MS).toBe('999999999999');
     // An HTTP proxy for Claude Code must not take its loopback model calls away.
     expect(throughModelProxy({ HTTPS_PROXY: 'http://corp:3128', NO_PROXY: 'internal.example' }, proxy)).toEqual({
       ANTHROPIC_BASE_URL: proxy,
       HTTPS_PROXY: 'http://corp:3128',
       NO_PROXY: 'internal.example,127.0.0.1',
       no_proxy: '127.0.0.1',
+      API_TIMEOUT_MS: String(HELD_CALL_TIMEOUT_MS),
     });
   });
 });

@@ -15,8 +15,10 @@ export async function requestJobPermit(
   // A run on its way out starts no new model call: a cancel takes seconds to take effect, calls cost money.
   if (active.ending) return { allowed: false, reason: `the execution is ending (${active.stopText()})` };
   // The turn that just ended is checkpointed first (and a file breakpoint it hit holds the call here).
-  await active.beforeModelCall?.();
-  if (active.ending) return { allowed: false, reason: `the execution is ending (${active.stopText()})` };
+  if (active.beforeModelCall !== null) {
+    await active.beforeModelCall();
+    if (active.ending) return { allowed: false, reason: `the execution is ending (${active.stopText()})` };
+  }
   const answer = await active.stream.requestPermit(signal);
   // Refusals of the runner's own (the caller left, the log ended) need no more than the refusal itself.
   if (answer.allowed || signal.aborted || active.logClosed || active.outcome) return answer;

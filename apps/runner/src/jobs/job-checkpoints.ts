@@ -60,7 +60,11 @@ export function turnCheckpoints(
       next = checkpoint.n + 1;
       const data = { ...checkpoint, messageId: active.lastChainEntry };
       emit({ type: 'checkpoint', ts: new Date().toISOString(), data });
-      const hit = fileBreakpoint(active.job.breakpoints, checkpoint.files.map((f) => f.path), workspace.cwd);
+      const hit = fileBreakpoint(
+        active.job.breakpoints,
+        checkpoint.files.map((f) => f.path),
+        workspace.cwd,
+      );
       if (hit !== null) await active.pause.breakpoint(hit);
     } catch (error) {
       if (!active.ending) emit(logDraft('warn', `could not record a checkpoint: ${errorMessage(error)}`));

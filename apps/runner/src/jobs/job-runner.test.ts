@@ -97,6 +97,8 @@ describe('JobRunner', () => {
       outputSchema: null,
       input: expect.any(Object),
       resumeSessionId: null,
+      resumeSessionAt: null,
+      onChainEntry: expect.any(Function),
     });
     expect((await stat(run.job.cwd)).isDirectory()).toBe(true);
     run.emit(text('hello'));

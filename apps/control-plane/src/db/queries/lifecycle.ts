@@ -97,6 +97,8 @@ const jobColumns = {
 const WAITING: ExecutionStatus[] = ['queued', 'blocked'];
 /** Statuses of an execution a runner is working on (it holds the lease). */
 const ACTIVE: ExecutionStatus[] = ['assigned', 'running', 'awaiting_approval', 'paused'];
+/** Statuses a cancel request is recorded in: the active ones, and waiting for a person's review (the hub ends it). */
+const CANCELLABLE: ExecutionStatus[] = [...ACTIVE, 'needs_review'];
 /** Started as the runner reports it: Claude Code works, waits for a person to answer an approval, is paused, or
  * is done and waits for a person's review (the runner has left it then). */
 export const STARTED: readonly ExecutionStatus[] = ['running', 'awaiting_approval', 'paused', 'needs_review'];
@@ -243,13 +245,19 @@ export async function setStartedStatus(
   id: string,
   status: ExecutionStatus,
   now: number,
-  pause: { reason: PausedReason; message: string | null; resumeAt: number | null } | null = null,
+  detail: {
+    pause?: { reason: PausedReason; message: string | null; resumeAt: number | null } | null;
+    /** The status reason (why it paused, why it waits for review); null otherwise. */
+    reason?: string | null;
+  } = {},
 ): Promise<boolean> {
+  const pause = detail.pause ?? null;
   if (!STARTED.includes(status)) throw new Error(`setStartedStatus takes a started status, not ${status}`);
   const moved = await db
     .update(executions)
     .set({
       status,
+      statusReason: detail.reason ?? null,
       pausedReason: pause?.reason ?? null,
       pauseMessage: pause?.message ?? null,
       resumeAt: pause?.resumeAt ?? null,
@@ -260,12 +268,13 @@ export async function setStartedStatus(
   return moved.length === 1;
 }
 
-/** Records a cancel request on an assigned or running execution, once (the first reason wins); true if recorded. */
+/** Records a cancel request on an assigned, running or needs_review execution, once (the first reason wins); true if
+ * recorded. */
 export async function recordCancel(db: Db, id: string, reason: CancelReason, now: number): Promise<boolean> {
   const marked = await db
     .update(executions)
     .set({ cancelRequestedAt: now, cancelReason: reason, updatedAt: now })
-    .where(and(eq(executions.id, id), inArray(executions.status, ACTIVE), isNull(executions.cancelRequestedAt)))
+    .where(and(eq(executions.id, id), inArray(executions.status, CANCELLABLE), isNull(executions.cancelRequestedAt)))
     .returning({ id: executions.id });
   return marked.length === 1;
 }
