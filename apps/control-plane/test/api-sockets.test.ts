@@ -46,7 +46,12 @@ describe('runner sockets', () => {
     expect(await viewer.next('ready')).toMatchObject({ lastSeq: 0 });
 
     const stream = await openApiSocket(`/api/v1/executions/${id}/stream`, runner.runnerToken, HubToRunner);
-    expect(await stream.next('exec.welcome')).toEqual({ type: 'exec.welcome', ackedSeq: 0, cancel: null });
+    expect(await stream.next('exec.welcome')).toEqual({
+      type: 'exec.welcome',
+      ackedSeq: 0,
+      cancel: null,
+      paused: null,
+    });
     const running = { seq: 1, ts: new Date().toISOString(), type: 'status', data: { status: 'running' } };
     stream.send({ type: 'exec.events', events: [running] });
     expect(await stream.next('exec.ack')).toEqual({ type: 'exec.ack', seq: 1 });

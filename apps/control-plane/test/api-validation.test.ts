@@ -97,7 +97,7 @@ const CASES: Case[] = [
   get('list: limit 0', `${EXECUTIONS}?limit=0`, 'query.limit'),
   get('list: limit not a number', `${EXECUTIONS}?limit=ten`, 'query.limit'),
   get('list: limit too big', `${EXECUTIONS}?limit=100000`, 'query.limit'),
-  get('list: unknown status', `${EXECUTIONS}?status=paused`, 'query.status'),
+  get('list: unknown status', `${EXECUTIONS}?status=sleeping`, 'query.status'),
   get('list: repeated status', `${EXECUTIONS}?status=queued&status=running`, 'query.status'),
   get('list: unknown parameter', `${EXECUTIONS}?sort=asc`, 'sort'),
   get('list: bad cursor', `${EXECUTIONS}?cursor=%%%`, 'cursor'),

@@ -28,6 +28,7 @@ describe('BudgetGuard configuration', () => {
       periodStart: new Date(todayStart()).toISOString(),
       periodEnd: new Date(todayStart() + 86_400_000).toISOString(),
       state: 'ok',
+      onHardLimit: 'cancel',
       activeExecutions: 0,
     });
     expect(await guard.view(scope)).toEqual(budget);

@@ -236,4 +236,8 @@ export const PLAIN_JOB_FIELDS = {
   resumeSessionId: null,
   workspaceOf: null,
   openPullRequest: false,
+  checks: [],
+  review: null,
+  breakpoints: [],
+  rewind: null,
 } as const;

@@ -97,7 +97,12 @@ describe('ExecutionHub lifecycle', () => {
     expect(await runner.next('exec.cancel')).toEqual({ type: 'exec.cancel', reason: 'user' });
 
     const again = await connectHubRunner(id);
-    expect(await again.next('exec.welcome')).toEqual({ type: 'exec.welcome', ackedSeq: 0, cancel: 'user' });
+    expect(await again.next('exec.welcome')).toEqual({
+      type: 'exec.welcome',
+      ackedSeq: 0,
+      cancel: 'user',
+      paused: null,
+    });
   });
 
   it('answers bad frames with an error frame and keeps the socket', async () => {

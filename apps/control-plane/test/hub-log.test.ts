@@ -31,7 +31,12 @@ describe('ExecutionHub log', () => {
   it('welcomes a runner, stores a batch, and acks its highest seq', async () => {
     const id = await seedExecution({ status: 'assigned' });
     const runner = await connectHubRunner(id);
-    expect(await runner.next('exec.welcome')).toEqual({ type: 'exec.welcome', ackedSeq: 0, cancel: null });
+    expect(await runner.next('exec.welcome')).toEqual({
+      type: 'exec.welcome',
+      ackedSeq: 0,
+      cancel: null,
+      paused: null,
+    });
 
     expect(await sendBatch(runner, logEvents(1, 3))).toBe(3);
     const stored = await storedEvents(id);

@@ -59,7 +59,7 @@ describe('push subscriptions', () => {
     ]);
 
     expect((await subscribe(subscriber)).status).toBe(200);
-    expect((await listed()).map((s) => s.topics)).toEqual([['approval', 'finished', 'failed', 'budget']]);
+    expect((await listed()).map((s) => s.topics)).toEqual([['approval', 'finished', 'failed', 'budget', 'attention']]);
 
     const gone = await api(SUBSCRIPTIONS, { method: 'DELETE', body: { endpoint: subscriber.endpoint } });
     expect(gone.status).toBe(204);

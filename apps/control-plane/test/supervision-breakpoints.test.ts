@@ -5,7 +5,15 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { Execution, type Breakpoint } from '../src/protocol';
 import { api } from './api-support';
-import { connectHubRunner, eventually, executionRow, logEvent, sendBatch, statusEvent, uniqueLabel } from './do-support';
+import {
+  connectHubRunner,
+  eventually,
+  executionRow,
+  logEvent,
+  sendBatch,
+  statusEvent,
+  uniqueLabel,
+} from './do-support';
 import { helloRunner } from './fleet-support';
 import { usageData, usageEvent } from './hub-support';
 import { getExecution, pausedEvent, resumeExecution, unreadOf } from './supervision-support';

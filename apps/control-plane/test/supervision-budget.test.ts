@@ -8,7 +8,7 @@ import { api } from './api-support';
 import { newLabelScope } from './budget-support';
 import { eventually, executionRow, logEvent, sendBatch } from './do-support';
 import { usageData, usageEvent } from './hub-support';
-import { pausedEvent, runningExecution, unreadOf } from './supervision-support';
+import { pausedEvent, resumeExecution, runningExecution, unreadOf } from './supervision-support';
 
 const MODEL = 'claude-sonnet-4-5-20250929';
 /** 100k input tokens of Sonnet 4.5: $0.30. */
@@ -23,7 +23,9 @@ const putBudget = async (scope: string, body: Record<string, unknown>): Promise<
 async function listed(scope: string): Promise<Budget | undefined> {
   const response = await api('/api/v1/budgets');
   expect(response.status).toBe(200);
-  return page(Budget).parse(await response.json()).items.find((budget) => budget.scope === scope);
+  return page(Budget)
+    .parse(await response.json())
+    .items.find((budget) => budget.scope === scope);
 }
 
 describe('a budget that pauses at its hard limit', () => {
@@ -97,6 +99,30 @@ describe('a budget that pauses at its hard limit', () => {
     await putBudget(scope, { period: 'day', hardLimitUsd: 5 });
     for (const live of [spender.runner, runner]) await live.next('exec.resume');
     expect(await runner.next('exec.permit.result')).toMatchObject({ requestId: 'second', allowed: true });
+  });
+
+  it('pauses again when a person resumes it while the budget is still over its limit', async () => {
+    const { label, scope } = newLabelScope();
+    await putBudget(scope, { period: 'day', hardLimitUsd: 0.25, onHardLimit: 'pause' });
+    const { id, runner } = await runningExecution({ labels: [label], startedAt: Date.now() });
+    await sendBatch(runner, [usageEvent(2, thirtyCents())]);
+    await runner.next('exec.pause');
+    runner.send({ type: 'exec.permit', requestId: 'still-over' });
+    await sendBatch(runner, [logEvent(3)]);
+
+    expect((await resumeExecution(id)).status).toBe(200);
+    await runner.next('exec.resume');
+    // The held permit is judged again: the budget refuses it, so the run pauses again and the permit stays held.
+    const again = await runner.next('exec.pause');
+    expect(again.reason).toBe('budget');
+    expect(again.message).toMatch(new RegExp(`^budget ${scope}: hard limit \\$0\\.25\\d* reached`));
+    await sendBatch(runner, [logEvent(4)]);
+    expect(unreadOf(runner, 'exec.permit.result')).toEqual([]);
+    expect(unreadOf(runner, 'exec.cancel')).toEqual([]);
+
+    await putBudget(scope, { period: 'day', hardLimitUsd: 10 });
+    await runner.next('exec.resume');
+    expect(await runner.next('exec.permit.result')).toMatchObject({ requestId: 'still-over', allowed: true });
   });
 });
 

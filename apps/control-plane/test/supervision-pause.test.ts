@@ -105,6 +105,22 @@ describe('pausing a running execution', () => {
   });
 });
 
+describe('pausing an assigned execution', () => {
+  it("holds it from the runner's first connection, whose welcome says so", async () => {
+    const id = await seedExecution({ status: 'assigned' });
+    expect((await executionFrom(await pauseExecution(id))).status).toBe('assigned');
+    const runner = await connectHubRunner(id);
+    expect(await runner.next('exec.welcome')).toMatchObject({
+      cancel: null,
+      paused: { reason: 'user', message: 'paused by admin' },
+    });
+    await sendBatch(runner, [statusEvent(1, 'running'), pausedEvent(2, 'user', { reason: 'paused by admin' })]);
+    await eventually(async () =>
+      expect(await getExecution(id)).toMatchObject({ status: 'paused', pausedReason: 'user' }),
+    );
+  });
+});
+
 describe("a runner's own rate-limit pause", () => {
   it('shows in the API with resumeAt, holds no permits, and ends with its running status', async () => {
     const { id, runner } = await runningExecution();

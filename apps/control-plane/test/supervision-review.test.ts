@@ -3,6 +3,7 @@
 // and a follow-up resuming the session), by POST …/review or by a message; a cancel ends it; anything else is a 409.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import type { EventData } from '../src/protocol';
 import { api, expectError } from './api-support';
 import {
   eventually,
@@ -20,6 +21,8 @@ import { sendMessage } from './messages-support';
 import {
   executionFrom,
   getExecution,
+  pauseExecution,
+  resumeExecution,
   reviewed,
   reviewExecution,
   runningExecution,
@@ -58,6 +61,26 @@ describe('an execution that needs review', () => {
     // Not terminal: the hub did not close the log.
     expect(unreadClosed(runner)).toEqual([]);
     holder.socket.close();
+  });
+
+  it("shows the runner's reason and the reviewer's verdict in the API", async () => {
+    const { id, runner } = await runningExecution();
+    const review: EventData<'review'> = {
+      verdict: { confidence: 0.4, verdict: 'uncertain', summary: 'the tests do not cover the edge case', findings: [] },
+      problem: null,
+      outcome: 'needs_review',
+      reason: 'confidence 0.40 is below the threshold 0.70',
+      model: 'claude-test',
+      endpoint: 'claude',
+      round: 0,
+    };
+    await sendBatch(runner, [
+      sessionResultEvent(2, 'session-v'),
+      { seq: 3, ts: new Date().toISOString(), type: 'review', data: review },
+      statusEvent(4, 'needs_review', review.reason),
+    ]);
+    await eventually(async () => expect((await executionRow(id))?.status).toBe('needs_review'));
+    expect(await getExecution(id)).toMatchObject({ statusReason: review.reason, reviewResult: review });
   });
 
   it('succeeds when accepted, naming who accepted it', async () => {
@@ -126,6 +149,12 @@ describe('an execution that needs review', () => {
     const response = await api(`/api/v1/executions/${id}/cancel`, { method: 'POST' });
     expect(response.status).toBe(202);
     await eventually(async () => expect((await executionRow(id))?.status).toBe('cancelled'));
+    expect(await getExecution(id)).toMatchObject({
+      status: 'cancelled',
+      statusReason: 'cancelled by user',
+      cancelReason: 'user',
+      cancelRequestedAt: expect.any(String),
+    });
     expect(await runner.next('exec.closed')).toMatchObject({ status: 'cancelled' });
     await expectError(await reviewExecution(id, { decision: 'accept' }), 409, 'CONFLICT', 'is cancelled');
   });
@@ -144,6 +173,9 @@ describe('review: refusals', () => {
     await expectError(await reviewExecution(queued, { decision: 'reject' }), 409, 'CONFLICT', 'is queued');
 
     const waiting = await needingReview();
+    // Nobody runs it: there is nothing to pause or resume.
+    await expectError(await pauseExecution(waiting.id), 409, 'CONFLICT', 'is needs_review');
+    await expectError(await resumeExecution(waiting.id), 409, 'CONFLICT', 'is not paused');
     await expectError(await reviewExecution(waiting.id, { decision: 'maybe' }), 400, 'BAD_REQUEST');
     await expectError(await reviewExecution(waiting.id, { decision: 'feedback' }), 400, 'BAD_REQUEST');
     await expectError(await reviewExecution(waiting.id, { decision: 'feedback', message: '  ' }), 400, 'BAD_REQUEST');

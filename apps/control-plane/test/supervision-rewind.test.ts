@@ -5,7 +5,15 @@
 import { describe, expect, it } from 'vitest';
 import { Conversation } from '../src/protocol';
 import { api, expectError } from './api-support';
-import { eventually, executionRow, seedExecution, seedRunner, sendBatch, statusEvent } from './do-support';
+import {
+  connectHubRunner,
+  eventually,
+  executionRow,
+  seedExecution,
+  seedRunner,
+  sendBatch,
+  statusEvent,
+} from './do-support';
 import {
   checkpointEvent,
   checkpointsOf,
@@ -126,8 +134,27 @@ describe('rewinding a running execution', () => {
     });
   });
 
+  it('ends a needs_review execution (nobody runs it) and starts the follow-up at once', async () => {
+    const { id, runner, second } = await withCheckpoints();
+    await sendBatch(runner, [statusEvent(5, 'needs_review', 'a check failed')]);
+    await eventually(async () => expect((await executionRow(id))?.status).toBe('needs_review'));
+
+    const result = await rewound(id, { checkpoint: 2 }, 202);
+    expect(result.execution).toMatchObject({ id, status: 'cancelled', cancelReason: 'rewound' });
+    // Its hub ended it within the cancel, so the follow-up exists by the time the answer comes (no alarm needed).
+    const { items } = await conversationOf(id);
+    expect(items).toHaveLength(2);
+    expect(await executionRow(items[1]!.id)).toMatchObject({ rewind: { ref: second.data.ref, messageId: null } });
+  });
+
   it('refuses a rewind of an execution that has not started', async () => {
     const queued = await seedExecution({ status: 'queued' });
     await expectError(await rewindExecution(queued, { checkpoint: 1 }), 404, 'NOT_FOUND', '(it has none)');
+    // Checkpoints in its log or not, a waiting execution has nothing to rewind.
+    const waiting = await seedExecution({ status: 'blocked' });
+    const runner = await connectHubRunner(waiting);
+    await runner.next('exec.welcome');
+    await sendBatch(runner, [checkpointEvent(1, waiting, 1)]);
+    await expectError(await rewindExecution(waiting, { checkpoint: 1 }), 409, 'CONFLICT', 'has not started (blocked)');
   });
 });
