@@ -188,6 +188,29 @@ export function pruneWorktrees(cache: string): Promise<void> {
 }
 
 /**
+ * Deletes the checkpoint refs (refs/claudeops/checkpoints/<execution>/<n>) of the executions whose workspaces were
+ * removed, and any older than `maxAgeMs` (a follow-up's, whose ids name no workspace of their own).
+ */
+export function dropCheckpoints(cache: string, removed: readonly string[], maxAgeMs: number, now: number) {
+  return withRepoLock(cache, async () => {
+    const repo = { gitDir: cache };
+    const { stdout } = await git(
+      ['for-each-ref', '--format=%(refname) %(committerdate:unix)', 'refs/claudeops/checkpoints/'],
+      { repo },
+    );
+    const doomed = stdout
+      .split('\n')
+      .map((line) => line.trim().split(' '))
+      .filter(([ref, at]) => {
+        const id = ref?.split('/')[3] ?? '';
+        return ref !== undefined && ref !== '' && (removed.includes(id) || now - Number(at) * 1000 > maxAgeMs);
+      })
+      .map(([ref]) => `delete ${ref}\n`);
+    if (doomed.length > 0) await git(['update-ref', '--stdin'], { repo, input: doomed.join('') });
+  });
+}
+
+/**
  * The settings a cache's config may hold: the ones `git init --bare` and `git remote add` write. Anything else (a
  * fsmonitor, an include, a filter or diff driver, `extensions.worktreeConfig`, which would make git read a
  * config.worktree from the worktree's admin dir) was not written by the runner, and the cache is not used.

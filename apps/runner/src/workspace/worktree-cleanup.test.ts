@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSourceRepo, gitIn, recorder, repoJob, type SourceRepo } from '../testing/git-test-repo';
 import { executionId } from '../testing/test-helpers';
+import { checkpointsOf } from '../jobs/job-checkpoints';
 import { Workspaces } from './workspace';
 import { cleanupWorkspaces } from './worktree-cleanup';
 
@@ -93,8 +94,13 @@ describe('Workspaces.cleanup with git worktrees', () => {
     const old = repoJob(1, { repo: source.dir });
     const kept = repoJob(2, { repo: source.dir });
     const oldWs = await ws.prepare(old, recorder().emit);
+    // Each run leaves a checkpoint of a turn on a hidden ref in the cache.
+    await writeFile(join(oldWs.cwd, 'turn.txt'), 'old\n');
+    expect(await checkpointsOf(old, oldWs.git!, {}).record(1)).not.toBeNull();
     await oldWs.finish({ status: 'succeeded', result: null, publish: true });
     const keptWs = await ws.prepare(kept, recorder().emit);
+    await writeFile(join(keptWs.cwd, 'turn.txt'), 'kept\n');
+    expect(await checkpointsOf(kept, keptWs.git!, {}).record(1)).not.toBeNull();
     await keptWs.finish({ status: 'succeeded', result: null, publish: true });
     const longAgo = new Date(Date.now() - 8 * DAY);
     await utimes(oldWs.cwd, longAgo, longAgo);
@@ -108,6 +114,10 @@ describe('Workspaces.cleanup with git worktrees', () => {
     expect(worktrees).toContain(keptWs.cwd);
     expect(worktrees).not.toContain(oldWs.cwd);
     expect(gitIn(cacheDir, 'branch', '--list', `claudeops/${old.executionId}`)).toContain(old.executionId);
+    // The removed workspace's checkpoints went with it; the kept one's stay.
+    const refs = gitIn(cacheDir, 'for-each-ref', '--format=%(refname)', 'refs/claudeops/checkpoints/');
+    expect(refs).toContain(`refs/claudeops/checkpoints/${kept.executionId}/1`);
+    expect(refs).not.toContain(old.executionId);
   });
 
   it('never removes the workspace of a job still running', async () => {

@@ -1,10 +1,10 @@
 // The workspace retention policy: execution workspaces (git worktrees and plain directories) older than a maximum
 // age, or beyond a maximum count, are removed; running executions' never (nor one a running follow-up reuses: its
 // owner is in `keep`, and its age counts from its latest use). Each goes with its Claude Code sessions (session-dir.ts).
-// Branches stay in the cache clone. Run by workspace.ts on start and after each job.
+// Branches stay in the cache clone; checkpoint refs go with their workspaces. Run by workspace.ts on start and after each job.
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pruneWorktrees, worktreeAdminDir } from './repo-cache';
+import { dropCheckpoints, pruneWorktrees, worktreeAdminDir } from './repo-cache';
 import { conversationDirFor, sessionsDir } from './session-dir';
 
 export const DEFAULT_WORKTREE_MAX_AGE_MS = 7 * 24 * 3600_000;
@@ -65,6 +65,8 @@ export async function cleanupWorkspaces(policy: CleanupPolicy): Promise<CleanupR
   for (const cache of await cachesRecording(policy.reposDir, removedPaths)) {
     // A cache removed by hand has nothing left to prune.
     await pruneWorktrees(cache).catch(() => undefined);
+    // The removed workspaces' checkpoints go with them (and any older than the retention).
+    await dropCheckpoints(cache, result.removed, policy.maxAgeMs, now).catch(() => undefined);
   }
   await removeOrphanSessions(policy);
   return result;
