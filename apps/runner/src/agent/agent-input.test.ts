@@ -75,4 +75,20 @@ describe('AgentInput', () => {
     expect((await turns.next()).done).toBe(true);
     expect(handed).toEqual([]);
   });
+
+  it('keeps the run open while supervision decides after a result, and sends its feedback as the next turn', async () => {
+    const input = new AgentInput();
+    const verdicts = ['fix the tests', null];
+    input.superviseWith(async () => verdicts.shift() ?? null);
+    const handed: LiveMessage[] = [];
+    const turns = input.stream('the prompt', (m) => handed.push(m));
+    await turns.next();
+    input.resultSeen();
+    expect(input.ended).toBe(false);
+    expect(textOf((await turns.next()).value as SDKUserMessage)).toBe('fix the tests');
+    expect(handed).toMatchObject([{ from: 'reviewer', text: 'fix the tests' }]);
+    input.resultSeen();
+    expect((await turns.next()).done).toBe(true);
+    expect(input.ended).toBe(true);
+  });
 });

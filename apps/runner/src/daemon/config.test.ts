@@ -61,6 +61,15 @@ describe('parseCli', () => {
     expect(() => parseCli(['--drain-timeout', 'soon'], {})).toThrow(/--drain-timeout must be a duration/);
   });
 
+  it('reads the local model URL (flag over the environment), trimmed to the API base', () => {
+    const local = (argv: string[], env: Record<string, string> = {}) => parseCli(argv, env).config.localModelUrl;
+    expect(local([])).toBeUndefined();
+    expect(local([], { CLAUDEOPS_RUNNER_LOCAL_MODEL_URL: 'http://127.0.0.1:11434' })).toBe('http://127.0.0.1:11434');
+    expect(local(['--local-model-url', 'http://127.0.0.1:8080/v1/messages'])).toBe('http://127.0.0.1:8080');
+    expect(() => local(['--local-model-url', 'ftp://host'])).toThrow(ConfigError);
+    expect(() => local(['--local-model-url', 'http://u:p@127.0.0.1:1'])).toThrow(/credentials/);
+  });
+
   it('asks for help with --help whatever the command', () => {
     expect(parseCli(['register', '--help'], {}).command).toBe('help');
     expect(parseCli(['-h'], {}).command).toBe('help');
