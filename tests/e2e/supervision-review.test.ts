@@ -3,18 +3,16 @@
 // gates a run or sends its findings back (retry) until it passes, and a reviewer on a local model endpoint costs $0.
 import type { Execution, ExecutionEvent } from '@claudeops/control-plane/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunnerProcess } from '../fixtures/runner-process';
 import { type Stack, startStack } from '../fixtures/stack';
 
 const MODEL = 'claude-sonnet-4-5';
 
 let stack: Stack;
-let runner: RunnerProcess;
 
 beforeAll(async () => {
   stack = await startStack();
   // The scripted API doubles as the runner's "local model" (it speaks the same /v1/messages).
-  runner = await stack.startRunner({
+  await stack.startRunner({
     maxConcurrent: 2,
     env: { CLAUDEOPS_RUNNER_LOCAL_MODEL_URL: stack.anthropic.url },
   });
