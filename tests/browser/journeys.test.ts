@@ -165,7 +165,7 @@ describe('the dashboard in a browser', () => {
     await page.goto('/costs');
     const budget = page.locator('section, article, li, tr').filter({ hasText: 'label:browser-blocked' }).last();
     await budget.getByRole('button', { name: /edit/i }).click();
-    await budget.getByLabel(/hard/i).fill('10');
+    await budget.getByRole('textbox', { name: /hard limit/i }).fill('10');
     await budget.getByRole('button', { name: /save/i }).click();
 
     await page.goto(`/executions/${created.id}`);

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Script } from '../fixtures/anthropic-scripts';
+import { pausableScript } from '../fixtures/anthropic-supervision-scripts';
 import { describeViolations, DESKTOP, openPage, screenshot, seriousViolations, signIn } from '../fixtures/browser';
 import { type BrowserStack, startBrowserStack } from './support';
 
@@ -20,13 +20,7 @@ const dirs: string[] = [];
 let releaseFirstTurn: () => void = () => undefined;
 const firstTurnHeld = new Promise<void>((resolve) => (releaseFirstTurn = resolve));
 /** Turn 0 (held until the test lets it go) runs a Bash echo; turn 1 answers. */
-const pausable: Script = ({ turn }) =>
-  turn === 0
-    ? {
-        blocks: [{ type: 'tool_use', name: 'Bash', input: { command: 'echo one > one.txt', description: 'One' } }],
-        delay: firstTurnHeld,
-      }
-    : { blocks: [{ type: 'text', text: 'Finished after the pause.' }] };
+const pausable = pausableScript(firstTurnHeld);
 
 beforeAll(async () => {
   env = await startBrowserStack({ scripts: { pausable } });

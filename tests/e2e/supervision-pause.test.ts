@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Execution, ExecutionEvent } from '@claudeops/control-plane/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Script } from '../fixtures/anthropic-scripts';
+import { pausableScript } from '../fixtures/anthropic-supervision-scripts';
 import { putBudget } from '../fixtures/budgets';
 import type { RunnerProcess } from '../fixtures/runner-process';
 import { type Stack, startStack } from '../fixtures/stack';
@@ -18,13 +18,7 @@ const BUDGET_LABEL = 'budget-pause';
 let releaseFirstTurn: () => void = () => undefined;
 const firstTurnHeld = new Promise<void>((resolve) => (releaseFirstTurn = resolve));
 /** Turn 0 (held until the test lets it go) runs a Bash echo; turn 1 answers. */
-const pausable: Script = ({ turn }) =>
-  turn === 0
-    ? {
-        blocks: [{ type: 'tool_use', name: 'Bash', input: { command: 'echo one > one.txt', description: 'One' } }],
-        delay: firstTurnHeld,
-      }
-    : { blocks: [{ type: 'text', text: 'Finished after the pause.' }] };
+const pausable = pausableScript(firstTurnHeld);
 
 let stack: Stack;
 let runner: RunnerProcess;

@@ -43,7 +43,8 @@ const TOOLS: { [N in McpToolName]: ToolSpec<N> } = {
     title: 'Get an execution',
     description:
       'One execution by id, with its attempts. `status`: queued, blocked (see `blockedReason`), assigned, running, ' +
-      'awaiting_approval (a tool call waits for a decision: list_approvals), then one of succeeded, failed, ' +
+      'awaiting_approval (a tool call waits for a decision: list_approvals), paused (see `pausedReason`), ' +
+      'needs_review (its checks or reviewer did not pass: a person decides), then one of succeeded, failed, ' +
       'cancelled, lost (terminal, never changes). When done, `result.text` holds the final answer, `costUsd` what ' +
       'it cost, `statusReason` why it failed. A `lost` execution may be retried as a new attempt (see `attempts`).',
     annotations: READ,

@@ -36,11 +36,15 @@ describe('overview', () => {
             ? [executionFixture('ex_r', { status: 'running', createdAt: '2026-03-15T10:00:00.000Z' })]
             : p.status === 'awaiting_approval'
               ? [executionFixture('ex_a', { status: 'awaiting_approval', createdAt: '2026-03-15T11:00:00.000Z' })]
-              : [
-                  executionFixture('ex_a', { status: 'awaiting_approval' }),
-                  executionFixture('ex_s', { status: 'succeeded' }),
-                  executionFixture('ex_f', { status: 'failed' }),
-                ],
+              : p.status === 'paused'
+                ? [executionFixture('ex_p', { status: 'paused', createdAt: '2026-03-15T09:00:00.000Z' })]
+                : p.status === 'needs_review'
+                  ? [executionFixture('ex_n', { status: 'needs_review', createdAt: '2026-03-15T11:30:00.000Z' })]
+                  : [
+                      executionFixture('ex_a', { status: 'awaiting_approval' }),
+                      executionFixture('ex_s', { status: 'succeeded' }),
+                      executionFixture('ex_f', { status: 'failed' }),
+                    ],
         nextCursor: null,
       }),
       costSummary: async (p: { from?: string } = {}) => {
@@ -51,7 +55,8 @@ describe('overview', () => {
       listRunners: async () => [],
     };
     const overview = await loadOverview(api, new Date('2026-03-15T12:00:00.000Z'));
-    expect(overview.running.map((e) => e.id)).toEqual(['ex_a', 'ex_r']);
+    // Paused runs and runs waiting for review are among those a person watches.
+    expect(overview.running.map((e) => e.id)).toEqual(['ex_n', 'ex_a', 'ex_r', 'ex_p']);
     expect(overview.recent.map((e) => e.id)).toEqual(['ex_s', 'ex_f']);
     expect(froms).toEqual(['2026-03-15T00:00:00.000Z', '2026-03-01T00:00:00.000Z']);
     expect([overview.spentTodayUsd, overview.spentMonthUsd]).toEqual([1, 2]);

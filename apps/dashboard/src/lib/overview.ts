@@ -26,9 +26,11 @@ export function startOfUtcMonth(now: Date): string {
 type OverviewClient = Pick<ApiClient, 'listExecutions' | 'costSummary' | 'listBudgets' | 'listRunners'>;
 
 export async function loadOverview(api: OverviewClient, now = new Date()): Promise<Overview> {
-  const [running, awaiting, latest, today, month, budgets, runners] = await Promise.all([
+  const [running, awaiting, paused, review, latest, today, month, budgets, runners] = await Promise.all([
     api.listExecutions({ status: 'running', limit: 50 }),
     api.listExecutions({ status: 'awaiting_approval', limit: 50 }),
+    api.listExecutions({ status: 'paused', limit: 50 }),
+    api.listExecutions({ status: 'needs_review', limit: 50 }),
     api.listExecutions({ limit: 50 }),
     api.costSummary({ from: startOfUtcDay(now), groupBy: 'day' }),
     api.costSummary({ from: startOfUtcMonth(now), groupBy: 'day' }),
@@ -36,7 +38,10 @@ export async function loadOverview(api: OverviewClient, now = new Date()): Promi
     api.listRunners(),
   ]);
   return {
-    running: [...awaiting.items, ...running.items].sort((a, b) => b.createdAt.localeCompare(a.createdAt)),
+    // Everything a runner holds or a person must act on: running, waiting for an approval, paused, waiting for review.
+    running: [...review.items, ...awaiting.items, ...paused.items, ...running.items].sort((a, b) =>
+      b.createdAt.localeCompare(a.createdAt),
+    ),
     recent: latest.items.filter((execution) => isTerminal(execution.status)).slice(0, RECENT),
     spentTodayUsd: today.totalUsd,
     spentMonthUsd: month.totalUsd,
