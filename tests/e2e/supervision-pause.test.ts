@@ -19,12 +19,16 @@ let releaseFirstTurn: () => void = () => undefined;
 const firstTurnHeld = new Promise<void>((resolve) => (releaseFirstTurn = resolve));
 /** Turn 0 (held until the test lets it go) runs a Bash echo; turn 1 answers. */
 const pausable = pausableScript(firstTurnHeld);
+let releaseReconnecting: () => void = () => undefined;
+const reconnectingHeld = new Promise<void>((resolve) => (releaseReconnecting = resolve));
 
 let stack: Stack;
 let runner: RunnerProcess;
 
 beforeAll(async () => {
-  stack = await startStack({ anthropic: { scripts: { pausable } } });
+  stack = await startStack({
+    anthropic: { scripts: { pausable, 'pausable-reconnecting': pausableScript(reconnectingHeld) } },
+  });
   runner = await stack.startRunner({ maxConcurrent: 2, labels: [BUDGET_LABEL] });
 });
 
@@ -70,6 +74,32 @@ describe('pause and resume', () => {
     expect(statuses).toEqual(['running', 'paused', 'running', 'succeeded']);
     const again = await stack.api.request('POST', `/api/v1/executions/${created.id}/resume`);
     expect(again.status).toBe(409);
+  });
+
+  it("a paused run stays paused through its runner's sockets being cut, and loses no event", async () => {
+    const created = await stack.api.createExecution({
+      prompt: 'Pause me [script:pausable-reconnecting]',
+      model: MODEL,
+    });
+    await stack.anthropic.waitForRequest((r) => r.script === 'pausable-reconnecting' && r.turn === 0);
+    await post(`/api/v1/executions/${created.id}/pause`);
+    await paused(created.id);
+    // The runner's sockets drop; it reconnects, and the hub's welcome repeats the pause.
+    expect(stack.proxy.cutAll()).toBeGreaterThan(0);
+    releaseReconnecting();
+    await waitFor(async () => ofType(await stack.api.allEvents(created.id), 'tool.result').length === 1 || undefined, {
+      what: 'the tool result of the first turn',
+    });
+    stack.proxy.cutAll();
+    expect((await stack.api.getExecution(created.id)).status).toBe('paused');
+    const next = () => stack.anthropic.requests.filter((r) => r.script === 'pausable-reconnecting' && r.turn === 1);
+    expect(next()).toHaveLength(0);
+    await post(`/api/v1/executions/${created.id}/resume`);
+    const ended = await stack.waitForEnd(created.id);
+    expect(ended.status).toBe('succeeded');
+    expect(next()).toHaveLength(1);
+    const events = await stack.api.allEvents(created.id);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
   });
 
   it('a budget in pause mode pauses its run at the hard limit; raising the limit lets it finish', async () => {
