@@ -111,7 +111,9 @@ export class TurnSupervisor {
     } catch (error) {
       diff = `(the diff could not be read: ${errorMessage(error)})`;
     }
-    const input = { prompt: job.prompt, diff, checks, transcript: transcriptDigest(this.options.transcript()) };
+    // The transcript is built from events before the stream's redactor saw them: redacted here, as the diff was.
+    const transcript = this.options.redact(transcriptDigest(this.options.transcript()));
+    const input = { prompt: job.prompt, diff, checks, transcript };
     const answer = await callReviewer({
       baseUrl,
       model: this.reviewModel(),
