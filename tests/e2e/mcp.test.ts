@@ -120,7 +120,7 @@ describe('Claude Code as the MCP client of ClaudeOps', () => {
     // The outer agent read it back through get_execution and passed it on.
     expect(result.result).toContain(`The inner agent ${done.id} succeeded. It said: ${innerAnswer(word)}`);
 
-    // Claude Code offered the agent all ten ClaudeOps tools, with their schemas from the API.
+    // Claude Code offered the agent all the ClaudeOps tools, with their schemas from the API.
     const outerTurns = stack.anthropic.requests.filter((request) => request.script === 'mcp-orchestrate');
     const offered = (outerTurns[0]?.body as { tools: Array<{ name: string; input_schema: { properties: object } }> })
       .tools;

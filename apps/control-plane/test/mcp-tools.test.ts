@@ -1,4 +1,4 @@
-// The MCP server's tools through the official MCP client, inside workerd: the ten tools with the API's own input
+// The MCP server's tools through the official MCP client, inside workerd: the thirteen tools with the API's own input
 // schemas, and each one doing what its HTTP route does (start, read, list, page events, cancel, list and decide
 // approvals, runners, costs), with API errors and bad arguments coming back as readable error results.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -40,7 +40,7 @@ afterAll(async () => {
 });
 
 describe('MCP tools', () => {
-  it('lists the ten tools, each with the JSON Schema of the API schema it takes', async () => {
+  it('lists the thirteen tools, each with the JSON Schema of the API schema it takes', async () => {
     const { tools } = await client.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual([...MCP_TOOL_NAMES].sort());
     for (const tool of tools) {

@@ -1,4 +1,4 @@
-// The MCP server's ten tools: what each tells the agent, its arguments (protocol/mcp.ts: the API's own schemas) and
+// The MCP server's thirteen tools: what each tells the agent, its arguments (protocol/mcp.ts: the API's own schemas) and
 // the API request it makes. A tool does exactly what its HTTP route does because it IS that route: `callApi` (given
 // by mcp/routes.ts) sends the request through the whole app in-process with the caller's credentials. The answer
 // comes back as `structuredContent` plus the same JSON as text; an API error (404, 409, 400…) becomes a result with
@@ -124,12 +124,39 @@ const TOOLS: { [N in McpToolName]: ToolSpec<N> } = {
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     request: ({ id, ...body }) => ({ method: 'POST', path: `/executions/${enc(id)}/messages`, body }),
   },
+  pause_execution: {
+    title: 'Pause an execution',
+    description:
+      'Hold a running execution: from now on its next model call waits (no tokens are spent) and its status ' +
+      'becomes `paused` (`pausedReason: "user"`) once its runner confirms. Resume it with resume_execution. A ' +
+      'queued, ended or needs_review execution cannot be paused (CONFLICT).',
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    request: ({ id, ...body }) => ({ method: 'POST', path: `/executions/${enc(id)}/pause`, body }),
+  },
+  resume_execution: {
+    title: 'Resume a paused execution',
+    description:
+      'Let a paused execution go on (a person’s pause, a breakpoint, or a budget in pause mode: one still over ' +
+      'its limit pauses again). One that is not paused is an error (CONFLICT).',
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    request: ({ id }) => ({ method: 'POST', path: `/executions/${enc(id)}/resume` }),
+  },
+  review_execution: {
+    title: 'Decide an execution that needs review',
+    description:
+      'For an execution in `needs_review` (its checks or reviewer did not pass; see `reviewResult`): `accept` ' +
+      '(it succeeds), `reject` (it fails), or `feedback` with a `message` (it fails and a follow-up resumes the ' +
+      'session with the message: its id is in the answer’s `followup`).',
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+    request: ({ id, ...body }) => ({ method: 'POST', path: `/executions/${enc(id)}/review`, body }),
+  },
 };
 
 export const SERVER_INSTRUCTIONS =
   'ClaudeOps runs Claude Code agents on your runners. Start one with start_execution, follow it with ' +
   'get_execution (poll until its status is terminal) or get_events, and read its answer in `result.text`. ' +
-  'Steer or continue one with send_message. Pending tool-call approvals: list_approvals and decide_approval. ' +
+  'Steer or continue one with send_message; hold it with pause_execution and resume_execution, and decide one ' +
+  'in needs_review with review_execution. Pending tool-call approvals: list_approvals and decide_approval. ' +
   'Fleet and spend: list_runners, get_costs.';
 
 /** A JSON body as a tool result: structured, and the same JSON as text for clients that only read text. */
@@ -157,7 +184,7 @@ export function toToolResult(status: number, body: unknown): CallToolResult {
  * enough, and keeps that cost off every request. */
 let validator: AjvJsonSchemaValidator | undefined;
 
-/** A fresh server with the ten tools; `callApi` answers their requests. One per HTTP request (stateless). */
+/** A fresh server with the thirteen tools; `callApi` answers their requests. One per HTTP request (stateless). */
 export function createMcpServer(callApi: CallApi, version: string): McpServer {
   validator ??= new AjvJsonSchemaValidator();
   const server = new McpServer(

@@ -6,6 +6,7 @@ import { ListApprovalsQuery, ApprovalDecisionBody } from './approvals';
 import { CostSummaryQuery, CreateExecutionBody, EventsQuery, ListExecutionsQuery, ListRunnersQuery } from './api';
 import { ApprovalId, ExecutionId } from './common';
 import { PostMessageBody } from './messages';
+import { PauseBody } from './supervision';
 
 export const MCP_TOOL_NAMES = [
   'start_execution',
@@ -18,6 +19,9 @@ export const MCP_TOOL_NAMES = [
   'list_runners',
   'get_costs',
   'send_message',
+  'pause_execution',
+  'resume_execution',
+  'review_execution',
 ] as const;
 export type McpToolName = (typeof MCP_TOOL_NAMES)[number];
 
@@ -48,5 +52,15 @@ export const McpToolInputs = {
   get_costs: CostSummaryQuery,
   /** POST /api/v1/executions/:id/messages: the id and the body. */
   send_message: z.strictObject({ id: executionId, ...PostMessageBody.shape }),
+  /** POST /api/v1/executions/:id/pause: the id and the body. */
+  pause_execution: z.strictObject({ id: executionId, ...PauseBody.shape }),
+  /** POST /api/v1/executions/:id/resume (no body). */
+  resume_execution: z.strictObject({ id: executionId }),
+  /** POST /api/v1/executions/:id/review: the id and the decision (the route checks that feedback has a message). */
+  review_execution: z.strictObject({
+    id: executionId,
+    decision: z.enum(['accept', 'reject', 'feedback']),
+    message: z.string().max(100_000).optional(),
+  }),
 } as const satisfies Record<McpToolName, z.ZodObject>;
 export type McpToolInput<N extends McpToolName> = z.output<(typeof McpToolInputs)[N]>;
