@@ -77,6 +77,10 @@ describe('claudeops pause / resume', () => {
     const refused = harness(refuse(`execution ${ID} is not paused`));
     expect(await main(['resume', ID], refused.io)).toBe(5);
     expect(refused.err()).toBe(`claudeops: execution ${ID} is not paused\n`);
+    // Answered before the runner has said it runs again.
+    const early = harness(() => Response.json(execution(ID, 'paused')));
+    expect(await main(['resume', ID], early.io)).toBe(0);
+    expect(early.out()).toBe(`${ID} running (resuming)\n`);
   });
 });
 

@@ -55,7 +55,9 @@ export async function resumeCommand(context: Context, id: string, flags: { json?
   const client = await context.client();
   const execution = await body<Execution>(client.POST('/api/v1/executions/{id}/resume', { params: { path: { id } } }));
   if (flags.json) context.output.json(execution);
-  else context.output.data(`${execution.id} ${execution.status}`);
+  // The held calls go at once; the status says `paused` until the runner's `running` is stored.
+  else
+    context.output.data(`${execution.id} ${execution.status === 'paused' ? 'running (resuming)' : execution.status}`);
   return EXIT.ok;
 }
 
