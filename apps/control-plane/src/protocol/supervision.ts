@@ -2,7 +2,7 @@
 // breakpoints), what the runner records about it (check, review, checkpoint events), and the bodies a person sends
 // (pause, resume, review decision, rewind). Imported by all three apps.
 import { z } from 'zod';
-import { IsoTime, MAX_REASON_CHARS, PausedReason, PermissionRule } from './common';
+import { IsoTime, MAX_REASON_CHARS, PermissionRule } from './common';
 import { boundedAmount, boundedCount, MAX_COUNT, MAX_DURATION_MS } from './limits';
 
 /** Shell commands the runner runs in the workspace (in the sandbox) once Claude Code finishes: `npm test`. */
@@ -119,7 +119,6 @@ export const SUPERVISION_EVENT_DATA = {
 
 export type ReviewResult = z.infer<typeof SUPERVISION_EVENT_DATA.review>;
 export type CheckResult = z.infer<typeof SUPERVISION_EVENT_DATA.check>;
-export type CheckpointData = z.infer<typeof SUPERVISION_EVENT_DATA.checkpoint>;
 
 /** The hidden ref of checkpoint `n` of an execution. */
 export const checkpointRef = (executionId: string, n: number): string =>
@@ -127,13 +126,6 @@ export const checkpointRef = (executionId: string, n: number): string =>
 
 /** POST /api/v1/executions/:id/pause. */
 export const PauseBody = z.strictObject({ message: z.string().max(MAX_REASON_CHARS).optional() });
-/** Why a paused execution waits; `resumeAt`: when a rate-limited one goes on by itself. */
-export const PauseState = z.object({
-  reason: PausedReason,
-  message: z.string().nullable(),
-  resumeAt: IsoTime.nullable(),
-});
-export type PauseState = z.infer<typeof PauseState>;
 
 /** POST /api/v1/executions/:id/review on a `needs_review` execution: accept (→ succeeded), reject (→ failed), or
  * send feedback, which becomes a follow-up (the execution ends `failed`, "changes requested"). */
@@ -169,10 +161,3 @@ export const Checkpoint = z.object({
 });
 export const CheckpointList = z.object({ items: z.array(Checkpoint) });
 export type CheckpointList = z.infer<typeof CheckpointList>;
-
-/** The execution's supervision record in the API: its last review and its checks (null when it ran none). */
-export const SupervisionView = z.object({
-  checks: z.array(SUPERVISION_EVENT_DATA.check),
-  review: SUPERVISION_EVENT_DATA.review.nullable(),
-});
-export type SupervisionView = z.infer<typeof SupervisionView>;

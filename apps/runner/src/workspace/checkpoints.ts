@@ -5,6 +5,7 @@
 import { copyFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLAUDEOPS_AUTHOR, parseNumstat, readPatch } from './git-commit';
+import { checkpointRef as protocolCheckpointRef } from '@claudeops/control-plane/protocol';
 import { git, withRepoLock, type GitOptions, type GitRepo } from './git';
 
 /** One file a checkpoint changed, against the checkpoint before it (renames under their new path). */
@@ -53,12 +54,12 @@ const INDEX_NAME = 'claudeops-checkpoint-index';
 const SAFE_ID = /^[A-Za-z0-9_-]{1,100}$/;
 const COMMIT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
-/** The hidden ref of checkpoint `n` of an execution. */
+/** The hidden ref of checkpoint `n` of an execution (the protocol's name), after checking both parts are safe. */
 export function checkpointRef(executionId: string, n: number): string {
   if (!SAFE_ID.test(executionId))
     throw new Error(`"${executionId}" cannot name checkpoints (letters, digits, _ and -)`);
   if (!Number.isSafeInteger(n) || n < 0) throw new Error(`checkpoint number ${n} is not a whole number of 0 or more`);
-  return `${REF_ROOT}/${executionId}/${n}`;
+  return protocolCheckpointRef(executionId, n);
 }
 
 /** Records, lists, restores and removes one execution's checkpoints; calls on one worktree run one at a time. */
